@@ -1,0 +1,43 @@
+# freight — two commands set everything up from nothing: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit slow bench setup clean
+
+# The venv is (re)built when missing or when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The headline job: appraise every plan project under the central 2025 future; CSVs in results/.
+run: $(STAMP)
+	$(BIN)/freight validate network_data/chuannan_yuxi
+
+## Lint, type-check and run the test suite (slow tests excluded; `make slow` runs them).
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check freight solvers cli.py tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -n 2 -m "not slow" -p no:cacheprovider
+
+slow: $(STAMP)
+	$(BIN)/pytest -q -m slow -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/perf/bench_mincostflow.py
+	$(BIN)/python benchmarks/perf/bench_multicommodity.py
+	$(BIN)/python benchmarks/perf/bench_assignment.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

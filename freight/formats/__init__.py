@@ -1,0 +1,1 @@
+"""Readers for published problem formats (DIMACS, TNTP, CVRPLIB/Solomon, linear MCF sets)."""

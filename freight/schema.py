@@ -1,0 +1,272 @@
+"""The data tables of a network folder, declared once.
+
+Each table is a frozen pydantic model. A field's type, default, unit and description are declared
+here and nowhere else: the CSV reader coerces and fills defaults from them, the writer mirrors the
+reader, the consistency checks take bounds from them, and ``SCHEMA`` renders them for the docs
+(``freight schema``). Extra columns in a CSV file are allowed and kept (analysts add their own);
+the declared columns keep the names below.
+
+Units: tonnes per year (flows, demand, capacities), CNY in 2023 prices, hours, km, g or kg CO2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MODES: tuple[str, ...] = ("road", "rail", "water", "air")
+"""The physical modes, in the order mode nodes are numbered."""
+
+Mode = Literal["road", "rail", "water", "air"]
+PlaceKind = Literal[
+    "city",
+    "district",
+    "zone",
+    "gateway_city",
+    "rail_terminal",
+    "river_port",
+    "seaport",
+    "airport",
+    "rail_junction",
+    "county_port",
+    "border_crossing",
+    "waypoint",
+]
+
+KIND_MODES: dict[str, frozenset[str]] = {
+    "city": frozenset({"road", "rail"}),
+    "district": frozenset({"road", "rail"}),
+    "zone": frozenset({"road", "rail"}),
+    "gateway_city": frozenset(MODES),
+    "rail_terminal": frozenset({"road", "rail"}),
+    "river_port": frozenset({"road", "rail", "water"}),
+    "seaport": frozenset({"road", "rail", "water"}),
+    "airport": frozenset({"road", "air"}),
+    "rail_junction": frozenset({"road", "rail"}),
+    "county_port": frozenset({"road", "rail", "water"}),
+    "border_crossing": frozenset({"road", "rail"}),
+    "waypoint": frozenset(MODES),
+}
+"""Which modes a place of each kind can serve (a water link at an inland city is an error)."""
+
+
+def _col(
+    description: str, unit: str = "", default: Any = ..., **kw: Any
+) -> Any:  # pragma: no cover - trivial
+    return Field(default, description=description, json_schema_extra={"unit": unit}, **kw)
+
+
+class Row(BaseModel):
+    """Base of every table row: frozen, strict about declared columns, keeps extra ones."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
+
+    @field_validator("source", check_fields=False)
+    @classmethod
+    def _source_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("every row needs a source: a citation or 'assumption: reasoning'")
+        return v
+
+
+class Place(Row):
+    """A place: city, district, terminal, port, airport, junction or gateway."""
+
+    id: str = _col("unique id, e.g. LZ", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = _col("English name")
+    name_zh: str = _col("Chinese name", default="")
+    kind: PlaceKind = _col("kind of place; decides which modes it can serve")
+    province: str = _col("province or municipality", default="")
+    lon: float = _col("longitude, WGS84", "degree", ge=-180, le=180)
+    lat: float = _col("latitude, WGS84", "degree", ge=-90, le=90)
+    zone: bool = _col("true when the place sends or receives freight", default=False)
+    source: str = _col("citation or 'assumption: reasoning'")
+
+
+class ModeRow(Row):
+    """Default rates, speeds and emission factors of one mode."""
+
+    mode: Mode = _col("road, rail, water or air")
+    cost_per_t_km: float = _col("money cost per tonne-km", "CNY/t-km", ge=0)
+    fixed_cost_per_t: float = _col(
+        "charged each time freight enters the mode (loading, base tariff)", "CNY/t", ge=0
+    )
+    speed_kmh: float = _col("effective speed incl. stops (downstream for water)", "km/h", gt=0)
+    reverse_speed_kmh: float | None = _col(
+        "speed against the link direction (upstream for water); blank = speed_kmh",
+        "km/h",
+        default=None,
+        gt=0,
+    )
+    co2_g_per_t_km: float = _col("well-to-wheel CO2", "g/t-km", ge=0)
+    reverse_co2_g_per_t_km: float | None = _col(
+        "CO2 against the link direction; blank = co2_g_per_t_km", "g/t-km", default=None, ge=0
+    )
+    payload_t: float = _col("tonnes per vehicle (truck, train, barge, plane)", "t", gt=0)
+    pcu: float = _col("passenger-car units per vehicle", "pcu", default=1.0, gt=0)
+    bpr_alpha: float = _col("volume-delay alpha (BPR)", "", default=0.15, ge=0)
+    bpr_beta: float = _col("volume-delay beta (BPR)", "", default=4.0, ge=0)
+    source: str = _col("citation or 'assumption: reasoning'")
+
+
+class Link(Row):
+    """A physical link of one mode; one arc per direction in the model."""
+
+    id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    from_: str = Field(..., alias="from", description="place id (upstream end for water)")
+    to: str = _col("place id (downstream end for water)")
+    mode: Mode = _col("road, rail, water or air")
+    line: str = _col("line or road name", default="")
+    length_km: float = _col("length along the line", "km", gt=0)
+    capacity_t: float | None = _col(
+        "capacity per direction; blank = unbounded", "t/yr", default=None, ge=0
+    )
+    background_t: float = _col(
+        "traffic not modelled that uses the same capacity", "t/yr", default=0.0, ge=0
+    )
+    speed_kmh: float | None = _col("blank = mode default", "km/h", default=None, gt=0)
+    reverse_speed_kmh: float | None = _col(
+        "speed against the link direction; blank = mode default", "km/h", default=None, gt=0
+    )
+    cost_per_t_km: float | None = _col("blank = mode default", "CNY/t-km", default=None, ge=0)
+    fixed_cost_per_t: float = _col("extra charge per traversal", "CNY/t", default=0.0, ge=0)
+    wait_h: float = _col("extra time per traversal (e.g. lock queue)", "h", default=0.0, ge=0)
+    co2_g_per_t_km: float | None = _col("blank = mode default", "g/t-km", default=None, ge=0)
+    excluded_commodities: tuple[str, ...] = _col(
+        "commodity ids that may not use this link", default=()
+    )
+    opened: int | None = _col("year the link opened (informative)", "year", default=None)
+    source: str = _col("citation or 'assumption: reasoning'")
+
+    model_config = ConfigDict(
+        frozen=True, extra="allow", allow_inf_nan=False, populate_by_name=True
+    )
+
+
+class Terminal(Row):
+    """A transfer facility between two modes at a place (or a zone's access to a mode)."""
+
+    id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    place: str = _col("place id")
+    from_mode: Literal["zone", "road", "rail", "water", "air"] = _col(
+        "one side: a mode, or 'zone' for loading/unloading at the place's zone"
+    )
+    to_mode: Mode = _col("the other side")
+    cost_per_t: float = _col("handling cost per tonne moved", "CNY/t", ge=0)
+    time_h: float = _col("handling and dwell time", "h", ge=0)
+    capacity_t: float | None = _col(
+        "throughput shared by both directions; blank = unbounded", "t/yr", default=None, ge=0
+    )
+    dg_yard: bool = _col("dangerous goods may change mode here", default=False)
+    source: str = _col("citation or 'assumption: reasoning'")
+
+
+class Commodity(Row):
+    """A commodity group: value, value of time, modes allowed."""
+
+    id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = _col("name")
+    value_cny_per_t: float = _col("cargo value", "CNY/t", ge=0)
+    value_of_time_cny_per_t_h: float = _col("value of freight time", "CNY/t-h", ge=0)
+    allowed_modes: tuple[Mode, ...] = _col("modes the commodity may use", min_length=1)
+    t_per_teu: float | None = _col("tonnes per TEU; blank for bulk", "t/TEU", default=None, gt=0)
+    dangerous: bool = _col("dangerous goods: change mode only at a dg_yard", default=False)
+    cost_factor: float = _col(
+        "multiplies link money cost (hazmat surcharge)", "", default=1.0, gt=0
+    )
+    unserved_penalty_cny_per_t: float = _col(
+        "price of a tonne that cannot be carried", "CNY/t", gt=0
+    )
+    source: str = _col("citation or 'assumption: reasoning'")
+
+
+class Demand(Row):
+    """Freight demand between two zones."""
+
+    origin: str = _col("zone place id")
+    destination: str = _col("zone place id")
+    commodity: str = _col("commodity id")
+    tonnes: float = _col("tonnes per year", "t/yr", ge=0)
+    base_year: int = _col("year the tonnes refer to", "year")
+    source: str = _col("citation or method")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV table of a network folder."""
+
+    name: str
+    file: str
+    model: type[Row]
+    key: tuple[str, ...]
+
+
+TABLES: tuple[Table, ...] = (
+    Table("places", "places.csv", Place, ("id",)),
+    Table("modes", "modes.csv", ModeRow, ("mode",)),
+    Table("links", "links.csv", Link, ("id",)),
+    Table("terminals", "terminals.csv", Terminal, ("id",)),
+    Table("commodities", "commodities.csv", Commodity, ("id",)),
+    Table("demand", "demand.csv", Demand, ("origin", "destination", "commodity")),
+)
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+LIST_SEP = ";"
+
+
+def columns(model: type[Row]) -> list[str]:
+    """CSV column names of a table, in declared order."""
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def required_columns(model: type[Row]) -> list[str]:
+    """Columns that must be present in the CSV header."""
+    return [f.alias or name for name, f in model.model_fields.items() if f.is_required()]
+
+
+def field_name(model: type[Row], column: str) -> str:
+    """Python attribute name of a CSV column (``from`` -> ``from_``)."""
+    for name, f in model.model_fields.items():
+        if (f.alias or name) == column:
+            return name
+    return column
+
+
+def column_docs() -> list[dict[str, str]]:
+    """The schema as rows (table, column, type, unit, default, description) for docs."""
+    out: list[dict[str, str]] = []
+    for t in TABLES:
+        for name, f in t.model.model_fields.items():
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            default = "" if f.is_required() else repr(f.default)
+            out.append(
+                {
+                    "table": t.file,
+                    "column": f.alias or name,
+                    "type": str(f.annotation).replace("typing.", ""),
+                    "unit": str(extra.get("unit", "")),
+                    "default": "(required)" if f.is_required() else default,
+                    "description": f.description or "",
+                }
+            )
+    return out
+
+
+def format_value(value: Any) -> str:
+    """Format a value for CSV so that reading it back gives the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return LIST_SEP.join(format_value(v) for v in value)
+    return str(value)
