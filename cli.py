@@ -82,6 +82,72 @@ def validate(
     console.print(t)
 
 
+def _print_run_summary(run: object, out: Path) -> None:
+    from freight.results import kpi_dict, link_flows, mode_summary
+
+    t = Table(title="By mode")
+    for col in ("mode", "tonnes lifted", "share", "tonne-km", "money CNY", "tonne-hours", "CO2 t"):
+        t.add_column(col, justify="left" if col == "mode" else "right")
+    for r in mode_summary(run):  # type: ignore[arg-type]
+        share = r["tonnes_share"]
+        t.add_row(
+            r["mode"],
+            "" if r["tonnes_lifted"] is None else _fmt_t(r["tonnes_lifted"]),
+            "" if share is None else f"{100 * share:.1f}%",
+            _fmt_t(r["tonne_km"]),
+            _fmt_t(r["money_cost_cny"]),
+            _fmt_t(r["tonne_hours"]),
+            _fmt_t(r["co2_t"]),
+        )
+    console.print(t)
+    links = [r for r in link_flows(run) if r["utilization"] is not None]  # type: ignore[arg-type]
+    links.sort(key=lambda r: (-r["utilization"], -r["shadow_price_cny_per_t"], r["link"]))
+    t = Table(title="Most utilized links")
+    for col in ("link", "mode", "from", "to", "flow t", "capacity t", "util.", "shadow CNY/t"):
+        t.add_column(
+            col,
+            justify="right" if col in ("flow t", "capacity t", "util.", "shadow CNY/t") else "left",
+        )
+    for r in links[:10]:
+        t.add_row(
+            r["link"], r["mode"], r["from"], r["to"], _fmt_t(r["flow_t"]), _fmt_t(r["capacity_t"]),
+            f"{100 * r['utilization']:.0f}%", f"{r['shadow_price_cny_per_t']:.2f}",
+        )  # fmt: skip
+    console.print(t)
+    k = kpi_dict(run)  # type: ignore[arg-type]
+    console.print(
+        f"demand {_fmt_t(k['demand'])} t/yr; served {_fmt_t(k['served'])}; "
+        f"[bold]unserved {_fmt_t(k['unserved'])}[/bold]; generalized cost "
+        f"{k['generalized_cost'] / 1e8:,.2f} 亿 CNY/yr; CO2 {_fmt_t(k['co2'])} t/yr"
+    )
+    console.print(f"results written to {out}/")
+
+
+@app.command()
+def run(
+    path: Annotated[Path, typer.Argument(help="network folder or scenario .toml")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="result folder (written atomically)")],
+    method: Annotated[
+        str, typer.Option(help="mcf: fast exact multi-commodity flow; lp: monolithic LP")
+    ] = "mcf",
+) -> None:
+    """Solve the capacity-aware freight model and write link, OD, mode, terminal and KPI CSVs."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from freight.runner import run_to_folder
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("starting", total=None)
+        result, written = run_to_folder(
+            path, out, method=method, progress=lambda msg: bar.update(task, description=msg)
+        )
+    console.print(f"[bold]{path}[/bold]: {result.status} ({result.method})")
+    _print_run_summary(result, written)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``freight`` console script: the one error boundary.
 

@@ -1,0 +1,99 @@
+"""The capacity-aware model on the hand-drawn network tests/data/tiny, solved by hand.
+
+Generalized cost per tonne A→B (see tests/test_graph.py for the arc data):
+- road direct: 10 (entry) + 75 + 0.1 × 3 h = 85.30 (bulk); dg pays cost factor 2 on link rates:
+  10 + 150 + 1 × 3 = 163.
+- via water (bulk): 10 + (5 + 0.02) + (10 + 0.5) + (7 + 1.3) + (10 + 0.5) + 10 + (10 + 0.04)
+  = 64.36; the water link has 80 − 20 = 60 t of capacity, so 60 t go by water, 40 t by road.
+- dg may not change mode at P (no dangerous-goods yard), so its 10 t go by road.
+Objective = 60 × 64.36 + 40 × 85.30 + 10 × 163 = 8,903.6 CNY/yr; the water link's shadow price
+is 85.30 − 64.36 = 20.94 CNY/t.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli import main
+from freight.io import load_network
+from freight.model import solve_network
+from freight.results import kpi_dict
+from solvers.check import check_flows
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+@pytest.mark.parametrize("method", ["mcf", "lp"])
+def test_tiny_optimum_by_hand(method: str) -> None:
+    """Both methods find the hand-computed optimum, split and shadow price."""
+    net = load_network(TINY)
+    run = solve_network(net, method=method)  # type: ignore[arg-type]
+    assert run.status == "optimal"
+    assert run.objective == pytest.approx(8903.6, rel=1e-9)
+    g = run.graph
+    water = [a for a in range(g.n_arcs) if g.element[a] == "W_PQ" and g.direction[a] == 1][0]
+    assert run.flow.sum(axis=0)[water] == pytest.approx(60.0)
+    assert run.capacity_dual[water] == pytest.approx(20.94, abs=1e-6)
+    assert run.unserved.sum() == pytest.approx(0.0, abs=1e-9)
+    chains = {p.tonnes: p for p in run.od_paths[0]}
+    assert sorted(chains) == pytest.approx([40.0, 60.0])
+    assert len(run.od_paths[1]) == 1 and run.od_paths[1][0].tonnes == pytest.approx(10.0)
+
+
+def test_check_flows_on_model() -> None:
+    """Class flows conserve, respect capacity and meet demand (the one validator)."""
+    net = load_network(TINY)
+    run = solve_network(net)
+    g, d = run.graph, run.demand
+    problems = check_flows(
+        g.n_nodes, g.tail, g.head, g.capacity_t, run.class_flow,
+        d.origin, d.destination, d.tonnes, run.demand_class, run.unserved,
+    )  # fmt: skip
+    assert problems == []
+
+
+def test_dual_by_finite_difference(tmp_path: Path) -> None:
+    """Raising the water capacity by 5 t lowers the objective by 5 × 20.94."""
+    net = load_network(TINY)
+    base = solve_network(net).objective
+    links = [
+        lk.model_copy(update={"capacity_t": 85.0}) if lk.id == "W_PQ" else lk for lk in net.links
+    ]
+    more = solve_network(net.with_tables(links=tuple(links))).objective
+    assert base - more == pytest.approx(5 * 20.94, rel=1e-9)
+
+
+def test_unserved_when_no_capacity() -> None:
+    """Closing the only road to B's side strands dg: reported as unserved at its penalty."""
+    net = load_network(TINY)
+    links = tuple(lk for lk in net.links if lk.id != "R_AB")
+    run = solve_network(net.with_tables(links=links))
+    k = kpi_dict(run)
+    # dg (10 t) cannot change mode at P, and R_AB is gone: all 10 t unserved at 5,000 CNY/t.
+    assert run.unserved.tolist() == pytest.approx([40.0, 10.0])
+    assert k["unserved"] == pytest.approx(50.0)
+    assert k["unserved_penalty"] == pytest.approx(40 * 1000 + 10 * 5000)
+
+
+def test_run_writes_same_bytes(tmp_path: Path) -> None:
+    """`freight run` writes every result file; a second run writes identical CSV bytes."""
+    for out in ("a", "b"):
+        assert main(["run", str(TINY), "--out", str(tmp_path / out)]) == 0
+    names = ["link_flows.csv", "od_flows.csv", "mode_summary.csv", "terminals.csv", "kpis.csv"]
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert (tmp_path / "a" / "manifest.json").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
+    od = (tmp_path / "a" / "od_flows.csv").read_text().splitlines()
+    assert od[1].startswith("A,B,bulk,100,100,0,")
+    assert "road>water>road" in od[1]
+
+
+def test_run_bad_method_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown --method is an input error (exit 2) naming the option."""
+    assert main(["run", str(TINY), "--out", str(tmp_path / "x"), "--method", "magic"]) == 2
+    assert "--method" in capsys.readouterr().err
+    assert not np.any([p.exists() for p in [tmp_path / "x"]])
