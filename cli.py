@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -146,6 +146,123 @@ def run(
         )
     console.print(f"[bold]{path}[/bold]: {result.status} ({result.method})")
     _print_run_summary(result, written)
+
+
+def _progress_bar() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    )  # fmt: skip
+
+
+@app.command()
+def compare(
+    base: Annotated[
+        Path, typer.Argument(help="base: result folder, network folder or scenario .toml")
+    ],
+    scenario: Annotated[
+        Path, typer.Argument(help="scenario: result folder, network folder or .toml")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="comparison folder (written atomically)")
+    ],
+    method: Annotated[str, typer.Option(help="solver method when a side must be solved")] = "mcf",
+) -> None:
+    """Compare two runs: KPI deltas, mode shares, and changes per link, terminal and OD."""
+    from freight.compare import compare_to_folder
+
+    with _progress_bar() as bar:
+        task = bar.add_task("comparing", total=None)
+        tables = compare_to_folder(
+            base, scenario, out, method=method, progress=lambda m: bar.update(task, description=m)
+        )
+    t = Table(title=f"{scenario} vs {base}")
+    for col in ("metric", "unit", "base", "scenario", "delta", "delta %"):
+        t.add_column(col, justify="left" if col in ("metric", "unit") else "right")
+
+    def f(x: float | None) -> str:
+        return "" if x is None else f"{x:,.4g}" if abs(x) < 100 else f"{x:,.0f}"
+
+    for r in tables["kpi_comparison.csv"]:
+        t.add_row(
+            r["metric"], r["unit"], f(r["base"]), f(r["scenario"]), f(r["delta"]), f(r["delta_pct"])
+        )
+    console.print(t)
+    t = Table(title="Largest link flow changes")
+    for col in ("link", "dir", "mode", "from", "to", "base t", "scenario t", "delta t", "shadow"):
+        t.add_column(col)
+    for r in tables["link_changes.csv"][:10]:
+        t.add_row(
+            r["link"], r["direction"][:3], r["mode"], r["from"], r["to"],
+            f(r["flow_t_base"]), f(r["flow_t_scenario"]), f(r["flow_t_delta"]),
+            f(r["shadow_price_cny_per_t_scenario"]),
+        )  # fmt: skip
+    console.print(t)
+    console.print(f"comparison written to {out}/")
+
+
+@app.command()
+def appraise(
+    scenarios: Annotated[list[Path], typer.Argument(help="plan scenario(s), one per future")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="appraisal folder (written atomically)")],
+    jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT")
+    ] = None,
+    carbon_price: Annotated[
+        float | None, typer.Option(help="CNY per t CO2 (default: the scenario's, else 100)")
+    ] = None,
+    method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
+) -> None:
+    """Appraise every project of a plan: put-one-in and take-one-out, NPV, BCR, IRR, ranking."""
+    from freight.appraise import appraise_to_folder
+
+    with _progress_bar() as bar:
+        task = bar.add_task("solving with/without networks", total=None)
+        tables = appraise_to_folder(
+            out, [str(s) for s in scenarios], jobs=jobs, scheduler=scheduler, method=method,
+            carbon_price=carbon_price,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+    rows = tables["appraisal.csv"]
+    for fut in dict.fromkeys(r["future"] for r in rows):
+        t = Table(title=f"Projects ranked by NPV (put-one-in) — {fut}")
+        for col in (
+            "#",
+            "project",
+            "benefit 亿/yr",
+            "NPV 亿",
+            "BCR",
+            "IRR",
+            "FYRR",
+            "take-one-out NPV 亿",
+        ):
+            t.add_column(col, justify="left" if col == "project" else "right")
+        out_npv = {
+            r["project"]: r["npv_cny"]
+            for r in rows
+            if r["future"] == fut and r["test"] == "take_one_out"
+        }
+        for r in rows:
+            if r["future"] != fut or r["test"] != "put_one_in":
+                continue
+            t.add_row(
+                str(r["rank"]), r["project"], f"{r['benefit_cny_per_yr'] / 1e8:,.2f}",
+                f"{r['npv_cny'] / 1e8:,.1f}", "" if r["bcr"] is None else f"{r['bcr']:.2f}",
+                "" if r["irr"] is None else f"{100 * r['irr']:.1f}%",
+                "" if r["fyrr"] is None else f"{100 * r['fyrr']:.1f}%",
+                f"{out_npv.get(r['project'], float('nan')) / 1e8:,.1f}",
+            )  # fmt: skip
+        console.print(t)
+    for r in tables["interactions.csv"]:
+        console.print(
+            f"{r['future']}: whole plan {r['plan_benefit_cny_per_yr'] / 1e8:,.2f} 亿 CNY/yr; "
+            f"sum of single projects {r['sum_of_singles_cny_per_yr'] / 1e8:,.2f}; interaction "
+            f"{r['interaction_cny_per_yr'] / 1e8:,.2f}"
+        )
+    console.print(f"appraisal written to {out}/")
 
 
 def main(argv: list[str] | None = None) -> int:

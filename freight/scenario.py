@@ -252,6 +252,17 @@ def resolve(path: str | Path) -> Scenario:
     base_path, base = chain[0]
     assert base.data is not None
     data = (base_path.parent / base.data).resolve()
+    if not data.is_dir():
+        raise ScenarioError(
+            [
+                Problem(
+                    str(base_path),
+                    None,
+                    "data",
+                    f"not a folder: {data} (expected a network folder)",
+                )
+            ]
+        )
     year: int | None = None
     growth = 0.0
     by_comm: dict[str, float] = {}
