@@ -37,6 +37,11 @@ class InputError(FreightError):
 
 
 def _fmt_t(x: float) -> str:
+    """Compact number: 1,234 / 12.3k / 278.6M / 4.2G."""
+    a = abs(x)
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if a >= div:
+            return f"{x / div:,.1f}{suffix}"
     return f"{x:,.0f}"
 
 
@@ -263,6 +268,138 @@ def appraise(
             f"{r['interaction_cny_per_yr'] / 1e8:,.2f}"
         )
     console.print(f"appraisal written to {out}/")
+
+
+@app.command()
+def criticality(
+    source: Annotated[Path, typer.Argument(help="network folder or scenario .toml")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for criticality.csv")],
+    only: Annotated[
+        str | None, typer.Option(help="rail, road, water, air or terminals (default: all)")
+    ] = None,
+    derate: Annotated[
+        float, typer.Option(help="capacity kept (0 = close, 0.5 = half)", min=0.0, max=1.0)
+    ] = 0.0,
+    jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT")] = None,
+    method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
+) -> None:
+    """Close (or derate) every link, terminal and lock in turn; rank by extra cost."""
+    from freight.criticality import criticality_to_folder
+
+    if only not in (None, "rail", "road", "water", "air", "terminals"):
+        raise InputError(f"--only: expected rail, road, water, air or terminals, got {only!r}")
+    with _progress_bar() as bar:
+        task = bar.add_task("re-solving without each element", total=None)
+        rows = criticality_to_folder(
+            out, source, only=only, factor=derate, jobs=jobs, scheduler=scheduler, method=method,  # type: ignore[arg-type]
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+    t = Table(title="Most critical elements")
+    for col in (
+        "#",
+        "element",
+        "kind",
+        "mode",
+        "from",
+        "to",
+        "extra cost 万 CNY/yr",
+        "unserved t",
+        "ODs cut",
+    ):
+        t.add_column(col)
+    for r in rows[:15]:
+        t.add_row(
+            str(r["rank"]), r["element"], r["kind"], r["mode"], r["from"], r["to"],
+            f"{r['extra_cost_cny'] / 1e4:,.1f}", _fmt_t(r.get("extra_unserved_t", 0.0)), str(r.get("ods_cut", "")),
+        )  # fmt: skip
+    console.print(t)
+    skipped = sum(1 for r in rows if r["skipped"])
+    console.print(
+        f"{len(rows)} elements, {len(rows) - skipped} re-solved, {skipped} carry no flow "
+        f"(closing them cannot change the optimum); written to {out}/"
+    )
+
+
+def _parse_kv(items: list[str], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for it in items:
+        if "=" not in it:
+            raise InputError(f"{what}: expected NAME=VALUES, got {it!r}")
+        k, v = it.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+@app.command()
+def sweep(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="scenario file(s); with --grid/--lhs: the parent")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="sweep folder (resumable)")],
+    grid: Annotated[
+        list[str] | None, typer.Option(help="NAME=v1,v2,... (repeatable): a grid over parameters")
+    ] = None,
+    lhs: Annotated[int, typer.Option(help="number of Latin hypercube samples over --range")] = 0,
+    range_: Annotated[
+        list[str] | None, typer.Option("--range", help="NAME=LOW:HIGH (repeatable), with --lhs")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the Latin hypercube")] = 0,
+    jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT")] = None,
+    appraise_: Annotated[
+        bool, typer.Option("--appraise", help="appraise the plan in every future: robust ranking")
+    ] = False,
+    top: Annotated[int, typer.Option(help="k of P(top k) in the robust ranking")] = 3,
+    method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
+) -> None:
+    """Solve many scenarios (files, a grid or Latin hypercube samples) into one tidy CSV."""
+    from freight import sweep as sw
+
+    if (grid or lhs) and len(scenarios) != 1:
+        raise InputError("--grid and --lhs take exactly one parent scenario")
+    if grid:
+        values = {
+            k: [float(x) for x in v.split(",") if x] for k, v in _parse_kv(grid, "--grid").items()
+        }
+        cases = sw.grid_cases(scenarios[0], values, method)
+    elif lhs:
+        ranges: dict[str, tuple[float, float]] = {}
+        for k, v in _parse_kv(range_ or [], "--range").items():
+            lo, _, hi = v.partition(":")
+            try:
+                ranges[k] = (float(lo), float(hi))
+            except ValueError:
+                raise InputError(f"--range {k}: expected LOW:HIGH numbers, got {v!r}") from None
+        if not ranges:
+            raise InputError("--lhs needs at least one --range NAME=LOW:HIGH")
+        cases = sw.lhs_cases(scenarios[0], ranges, lhs, seed, method)
+    else:
+        cases = sw.file_cases(scenarios, method)
+    with _progress_bar() as bar:
+        task = bar.add_task("solving cases", total=len(cases))
+        prog = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        if appraise_:
+            from freight.robust import robust_to_folder
+
+            summary, _ = robust_to_folder(cases, out, top_k=top, jobs=jobs, scheduler=scheduler,
+                                          method=method, progress=prog)  # fmt: skip
+        else:
+            rows = sw.run_sweep(cases, out, jobs=jobs, scheduler=scheduler, progress=prog)
+    if appraise_:
+        t = Table(title=f"Robust project ranking over {len(cases)} futures")
+        for col in ("#", "project", "mean NPV 亿", "min NPV 亿", f"P(top {top})", "max regret 亿"):
+            t.add_column(col, justify="left" if col == "project" else "right")
+        for r in summary:
+            t.add_row(str(r["robust_rank"]), r["project"], f"{r['npv_mean_cny'] / 1e8:,.1f}",
+                      f"{r['npv_min_cny'] / 1e8:,.1f}", f"{r[f'p_top_{top}']:.2f}",
+                      f"{r['regret_max_cny'] / 1e8:,.1f}")  # fmt: skip
+        console.print(t)
+    else:
+        errors = sum(1 for r in rows if r.get("status") == "error")
+        console.print(
+            f"{len(rows)} of {len(cases)} cases done ({errors} with errors); {out}/sweep.csv"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

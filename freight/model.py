@@ -55,6 +55,7 @@ class ModelRun:
     capacity_dual: NDArray[np.float64]
     unserved: NDArray[np.float64]
     od_paths: tuple[tuple[PathFlow, ...], ...]
+    capacity: NDArray[np.float64]
     timings: dict[str, float] = field(default_factory=dict)
     solver_info: dict[str, Any] = field(default_factory=dict)
 
@@ -85,6 +86,7 @@ def solve_network(
     *,
     method: Method = "mcf",
     graph: VirtualGraph | None = None,
+    capacity: NDArray[np.float64] | None = None,
 ) -> ModelRun:
     """Solve the system-optimal multimodal assignment of a network's demand.
 
@@ -98,6 +100,8 @@ def solve_network(
         ``"mcf"`` (default, fast exact) or ``"lp"`` (monolithic LP reference).
     graph
         A prebuilt graph of ``net`` with ``params`` (saves the build in sweeps).
+    capacity
+        Arc capacities replacing the graph's (tonnes per year; e.g. 0 on a closed element).
 
     Returns
     -------
@@ -113,13 +117,14 @@ def solve_network(
     d = demand_arrays(net, g)
     cls_comm, cls_origin, demand_class = flow_classes(d)
     cost = g.cost_matrix()[cls_comm]
+    cap = g.capacity_t if capacity is None else np.asarray(capacity, dtype=float)
     timings["build_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     res = multicommodity.solve(
         g.tail,
         g.head,
-        g.capacity_t,
+        cap,
         cost,
         d.origin,
         d.destination,
@@ -164,6 +169,7 @@ def solve_network(
         capacity_dual=np.asarray(res.capacity_dual, dtype=float),
         unserved=unserved,
         od_paths=tuple(od_paths),
+        capacity=cap,
         timings=timings,
         solver_info={"solver_method": str(getattr(res, "method", METHODS[method]))},
     )

@@ -70,11 +70,11 @@ def _dask(
             "(pip install 'freight[dask]')"
         ) from None
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
+    client = Client(scheduler) if own else scheduler  # type: ignore[no-untyped-call]
     try:
         futs = client.map(_safe, [fn] * len(tasks), list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futs)}
-        for f in dask_completed(futs):
+        for f in dask_completed(futs):  # type: ignore[no-untyped-call]
             yield index[f.key], f.result()
     finally:
         if own:

@@ -64,7 +64,7 @@ def link_flows(run: ModelRun) -> Table:
     total = run.flow.sum(axis=0)
     rows: Table = []
     for a in np.flatnonzero(g.kind == LINK).tolist():
-        cap = float(g.capacity_t[a])
+        cap = float(run.capacity[a])
         row: dict[str, Any] = {
             "link": g.element[a],
             "mode": MODES[g.mode[a]],
@@ -100,7 +100,7 @@ def terminal_flows(run: ModelRun) -> Table:
     for t in net.terminals:
         a = handling[t.id]
         thr = float(run.flow[:, a].sum())
-        cap = float(g.capacity_t[a])
+        cap = float(run.capacity[a])
         rows.append(
             {
                 "terminal": t.id,

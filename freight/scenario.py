@@ -14,8 +14,9 @@ edits, contradict each other: an error names both. A project whose ``requires`` 
 whose ``excludes`` is present, is an error.
 
 Disruptions act on annual capacity: closing an element for a share ``s`` of the year multiplies
-its capacity by ``1 - s`` (by ``1 - s × (1 - factor)`` for a derating to ``factor``); a closure for
-the whole year removes it. Waiting time added by a disruption (``extra_wait_h``) is added to the
+the capacity left for modelled freight by ``1 - s`` (by ``1 - s × (1 - factor)`` for a derating to
+``factor``); a closure for the whole year leaves it no capacity (it stays in the graph, so the
+terminals at its ends stay valid; zero capacity is the same optimization as removing it). Waiting time added by a disruption (``extra_wait_h``) is added to the
 link's time, weighted by the share of the year.
 """
 
@@ -342,12 +343,15 @@ def resolve(path: str | Path) -> Scenario:
     )
 
 
-def projects_dir(scenario_path: Path) -> Path:
-    """Where a scenario's project files live: ``projects/`` beside it, or above it."""
-    for d in (scenario_path.parent / PROJECTS_DIR, scenario_path.parent.parent / PROJECTS_DIR):
-        if d.is_dir():
-            return d
-    return scenario_path.parent / PROJECTS_DIR
+def projects_dir(sc: Scenario | Path) -> Path:
+    """Where a scenario's project files live: the first ``projects/`` folder found beside a file
+    of its ``extends`` chain (newest first), or one level above it."""
+    files = [sc] if isinstance(sc, Path) else list(reversed(sc.chain))
+    for f in files:
+        for d in (f.parent / PROJECTS_DIR, f.parent.parent / PROJECTS_DIR):
+            if d.is_dir():
+                return d
+    return files[0].parent / PROJECTS_DIR
 
 
 def load_projects(ids: list[str] | tuple[str, ...], folder: Path, where: str) -> list[ProjectFile]:
@@ -525,21 +529,18 @@ def apply_disruptions(
     """Apply disruptions to link and terminal capacities (annual average; see module doc)."""
     links = {lk.id: i for i, lk in enumerate(net.links)}
     terms = {t.id: i for i, t in enumerate(net.terminals)}
-    new_links: list[Link | None] = list(net.links)
-    new_terms: list[Terminal | None] = list(net.terminals)
+    new_links: list[Link] = list(net.links)
+    new_terms: list[Terminal] = list(net.terminals)
     problems: list[Problem] = []
     for i, d in enumerate(disruptions):
-        keep = 1.0 - d.share_of_year * (1.0 - (d.factor if d.action == "derate" else 0.0))
+        keep = max(0.0, 1.0 - d.share_of_year * (1.0 - (d.factor if d.action == "derate" else 0.0)))
         if d.element in links:
             lk = new_links[links[d.element]]
-            assert lk is not None
-            if keep <= 0:
-                new_links[links[d.element]] = None
-                elog.add(f"disruption: remove links {d.element} (closed all year)")
-                continue
             cap_model = lk.capacity_t if lk.capacity_t is not None else math.inf
             upd: dict[str, Any] = {}
-            if math.isfinite(cap_model):
+            if keep <= 0:
+                upd["capacity_t"] = lk.background_t  # nothing left for the modelled freight
+            elif math.isfinite(cap_model):
                 upd["capacity_t"] = lk.background_t + (cap_model - lk.background_t) * keep
             else:
                 log.warning("disruption of %s: unbounded capacity stays unbounded", d.element)
@@ -550,18 +551,12 @@ def apply_disruptions(
             new_links[links[d.element]] = lk.model_copy(update=upd)
         elif d.element in terms:
             t = new_terms[terms[d.element]]
-            assert t is not None
-            if keep <= 0:
-                new_terms[terms[d.element]] = None
-                elog.add(f"disruption: remove terminals {d.element} (closed all year)")
-                continue
-            if t.capacity_t is not None:
+            if t.capacity_t is not None or keep <= 0:
+                cap = 0.0 if t.capacity_t is None else t.capacity_t * keep
                 elog.add(
-                    f"disruption: terminals {d.element}.capacity_t: {t.capacity_t!r} -> {t.capacity_t * keep!r}"
+                    f"disruption: terminals {d.element}.capacity_t: {t.capacity_t!r} -> {cap!r}"
                 )
-                new_terms[terms[d.element]] = t.model_copy(
-                    update={"capacity_t": t.capacity_t * keep}
-                )
+                new_terms[terms[d.element]] = t.model_copy(update={"capacity_t": cap})
         else:
             problems.append(
                 Problem(
@@ -573,10 +568,7 @@ def apply_disruptions(
             )
     if problems:
         raise ScenarioError(problems)
-    return net.with_tables(
-        links=tuple(x for x in new_links if x is not None),
-        terminals=tuple(x for x in new_terms if x is not None),
-    )
+    return net.with_tables(links=tuple(new_links), terminals=tuple(new_terms))
 
 
 def grow_demand(net: Network, sc: Scenario, elog: EditLog) -> Network:
@@ -626,7 +618,7 @@ def build_scenario_network(
     elog = EditLog()
     net = base if base is not None else load_network(sc.data)
     plist = sc.projects if projects is None else projects
-    folder = projects_dir(sc.path)
+    folder = projects_dir(sc)
     if plist:
         net = apply_projects(net, load_projects(list(plist), folder, str(sc.path)), folder, elog)
     if sc.disruptions:
@@ -645,7 +637,7 @@ def prepare_scenario(path: Path) -> Prepared:
 
     sc = resolve(path)
     net, elog = build_scenario_network(sc)
-    folder = projects_dir(sc.path)
+    folder = projects_dir(sc)
     inputs = (sc.data, *sc.chain, *(folder / f"{p}.toml" for p in sc.projects))
     return Prepared(
         net,

@@ -1,0 +1,276 @@
+"""The deterministic demand generator and the committed base network network_data/chuannan_yuxi.
+
+Targets are the fact sheet's (/work/shared/facts/region.md §7.1-§7.3), written out here on
+purpose instead of imported from freight.demandgen, so that a change of the generator's constants
+cannot move the goalposts.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from freight import demandgen
+from freight.errors import DataError
+from freight.graph import build_graph
+from freight.io import load_network
+
+BASE = Path(__file__).resolve().parent.parent / "network_data" / "chuannan_yuxi"
+REGION = {"ZG", "LZ", "NJ", "YB", "JJ", "YC", "QJ", "WS", "DZ", "TL", "RC"}
+CORES = {"CD", "CQ"}
+EAST = {"WH", "NJG", "SH"}
+YUNGUI = {"GY", "KM", "BJ"}
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[demandgen.DemandRow]:
+    return demandgen.generate(BASE)
+
+
+@pytest.fixture(scope="module")
+def net():  # type: ignore[no-untyped-def]
+    return load_network(BASE, check=False)
+
+
+def _touching(rows: list[demandgen.DemandRow]) -> list[demandgen.DemandRow]:
+    return [r for r in rows if r.origin in REGION or r.destination in REGION]
+
+
+def _outside(r: demandgen.DemandRow) -> str:
+    return r.destination if r.origin in REGION else r.origin
+
+
+def test_regeneration_gives_the_committed_bytes(rows: list[demandgen.DemandRow]) -> None:
+    """Regenerating demand.csv from places.csv and commodities.csv gives the committed file."""
+    assert demandgen.render_csv(rows).encode("utf-8") == (BASE / "demand.csv").read_bytes()
+
+
+def test_generation_is_deterministic(rows: list[demandgen.DemandRow]) -> None:
+    """Two runs give identical rows, sorted by (origin, destination, commodity)."""
+    again = demandgen.generate(BASE)
+    assert again == rows
+    keys = [(r.origin, r.destination, r.commodity) for r in rows]
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
+
+
+def test_generated_total_in_fact_sheet_range(rows: list[demandgen.DemandRow]) -> None:
+    """Plan-area outbound inter-zonal tonnes / 0.35 lies in §7.1's 550-650 Mt/yr."""
+    outbound = sum(r.tonnes for r in rows if r.origin in REGION)
+    assert 550e6 <= outbound / 0.35 <= 650e6
+    assert demandgen.check(rows).item("generated_total").value == pytest.approx(outbound / 0.35)
+
+
+def test_od_pattern_shares_within_fact_sheet_targets(rows: list[demandgen.DemandRow]) -> None:
+    """§7.3 shares of the tonnes touching the plan area lie in their target ranges."""
+    touching = _touching(rows)
+    total = sum(r.tonnes for r in touching)
+    share: dict[str, float] = defaultdict(float)
+    for r in touching:
+        out = _outside(r)
+        cat = (
+            "intra_and_cores"
+            if out in REGION | CORES
+            else "east"
+            if out in EAST
+            else "beibu"
+            if out == "QZP"
+            else "cr_express"
+            if out == "ALS"
+            else "yungui"
+            if out in YUNGUI
+            else "other"
+        )
+        share[cat] += r.tonnes / total
+    assert 0.70 <= share["intra_and_cores"] <= 0.80
+    assert 0.08 <= share["east"] <= 0.10
+    assert 0.02 <= share["beibu"] <= 0.04
+    assert 0.0 < share["cr_express"] < 0.01
+    assert 0.05 <= share["yungui"] <= 0.08
+    assert share["other"] == 0.0
+
+
+def test_commodity_volumes_within_fact_sheet_ranges(rows: list[demandgen.DemandRow]) -> None:
+    """§7.2 volumes: baijiu per city, batteries, auto parts, chemicals, coal, grain, cold chain."""
+    touching = _touching(rows)
+
+    def tot(com: str) -> int:
+        return sum(r.tonnes for r in touching if r.commodity == com)
+
+    assert (
+        0.8e6 <= sum(r.tonnes for r in rows if (r.origin, r.commodity) == ("YB", "baijiu")) <= 1e6
+    )
+    assert (
+        0.7e6 <= sum(r.tonnes for r in rows if (r.origin, r.commodity) == ("LZ", "baijiu")) <= 1e6
+    )
+    assert 1e6 <= tot("batteries") <= 2e6
+    assert 5e6 <= tot("auto_parts") <= 10e6
+    assert 8e6 <= tot("chemicals") <= 12e6
+    assert 15e6 <= tot("bulk_coal_minerals") <= 25e6
+    grain_in = sum(
+        r.tonnes
+        for r in rows
+        if r.commodity == "grain" and r.destination in REGION and r.origin not in REGION
+    )
+    assert 2e6 <= grain_in <= 3e6
+    assert 0.8e6 <= tot("cold_chain_meat_fruit") <= 1.5e6
+    assert demandgen.check(rows).ok
+
+
+def test_segment_shares_sum_to_one() -> None:
+    """Each commodity's segment shares, and the through-flow mix, sum to 1."""
+    for com, spec in demandgen.SPECS.items():
+        assert sum(spec.split.values()) == pytest.approx(1.0, abs=1e-12), com
+        assert set(spec.split) <= set(demandgen.SEGMENTS), com
+    assert sum(demandgen.THROUGH_MIX.values()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_block_totals_are_exact(rows: list[demandgen.DemandRow]) -> None:
+    """Largest-remainder rounding keeps exact totals: chemicals 10 Mt, through flow 2 x 12 Mt."""
+    assert sum(r.tonnes for r in _touching(rows) if r.commodity == "chemicals") == 10_000_000
+    through = [r for r in rows if {r.origin, r.destination} == {"CD", "CQ"}]
+    assert sum(r.tonnes for r in through) == 24_000_000
+    cd_cq = {r.commodity: r.tonnes for r in through if r.origin == "CD"}
+    assert cd_cq["general_containers"] == 6_600_000  # 12 Mt x 55 %
+
+
+def test_gateway_split_hand_computed(rows: list[demandgen.DemandRow]) -> None:
+    """Baijiu Yibin -> Shanghai = 1.8 Mt x 40 % east x (0.925/1.8 Yibin) x 50 % Shanghai."""
+    got = {(r.origin, r.destination, r.commodity): r.tonnes for r in rows}
+    assert got[("YB", "SH", "baijiu")] == 185_000
+    assert got[("LZ", "NJG", "baijiu")] == 87_500  # 1.8 Mt x 40 % x 0.875/1.8 x 25 %
+
+
+def test_gravity_split_between_cores_hand_computed(
+    rows: list[demandgen.DemandRow],
+    net,  # type: ignore[no-untyped-def]
+) -> None:
+    """Rongchang's general cargo from the cores splits CD:CQ as 22000 e^(-1.2 d/80) : 16000 e^(...)."""
+    p = net.place_by_id
+
+    def km(a: str, b: str) -> float:
+        la1, lo1, la2, lo2 = map(math.radians, (p[a].lat, p[a].lon, p[b].lat, p[b].lon))
+        h = (
+            math.sin((la2 - la1) / 2) ** 2
+            + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+        )
+        return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+    expected = (22000 * math.exp(-1.2 * km("CD", "RC") / 80)) / (
+        16000 * math.exp(-1.2 * km("CQ", "RC") / 80)
+    )
+    got = {(r.origin, r.destination, r.commodity): r.tonnes for r in rows}
+    ratio = got[("CD", "RC", "general_containers")] / got[("CQ", "RC", "general_containers")]
+    assert ratio == pytest.approx(expected, rel=1e-3)
+
+
+def test_every_od_is_a_zone_and_every_commodity_exists(
+    rows: list[demandgen.DemandRow],
+    net,  # type: ignore[no-untyped-def]
+) -> None:
+    """Every origin and destination is a zone place; every commodity is in commodities.csv."""
+    zones = {p.id for p in net.places if p.zone}
+    coms = {c.id for c in net.commodities}
+    assert all(r.origin in zones and r.destination in zones for r in rows)
+    assert all(r.origin != r.destination for r in rows)
+    assert {r.commodity for r in rows} == coms
+    assert all(r.tonnes > 0 for r in rows)
+    assert 300 <= len(rows) <= 1500
+
+
+def test_base_network_passes_the_loader_checks() -> None:
+    """load_network's checks (references, kinds, connectivity of every OD) accept the folder."""
+    net = load_network(BASE)
+    assert len(net.places) >= 40
+    assert sum(p.zone for p in net.places) == 21
+    assert net.total_demand() == sum(r.tonnes for r in demandgen.generate(BASE))
+
+
+def test_no_post_base_date_infrastructure(net) -> None:  # type: ignore[no-untyped-def]
+    """Nothing opened after 2023-03 is in the base (叙毕, Yibin spur, 内大, Shilongyan, new 隆叙)."""
+    pairs = {(lk.mode, frozenset((lk.from_, lk.to))) for lk in net.links}
+    assert ("rail", frozenset(("XY", "BJ"))) not in pairs  # Xuyong–Bijie rail, 2023-12
+    assert ("rail", frozenset(("YB", "YBP"))) not in pairs  # Yibin port spur, 2023-12
+    assert ("road", frozenset(("NJ", "DZ"))) not in pairs  # Neijiang–Dazu expressway, 2023-09
+    assert ("road", frozenset(("CQ", "XY"))) not in pairs  # 渝赤叙, under construction
+    assert "LZS" not in net.place_by_id  # Shilongyan terminal, 2024-12
+    old = net.link_by_id["R_LC_LZ"].length_km + net.link_by_id["R_LZ_XY"].length_km
+    assert old == 161  # the old Longchang–Xuyong line (S6)
+    assert net.link_by_id["R_LC_LZ"].co2_g_per_t_km == 25  # diesel
+    assert all(lk.opened is None or lk.opened <= 2023 for lk in net.links)
+
+
+def _cheapest_costs(net) -> dict[tuple[str, str, str], float]:  # type: ignore[no-untyped-def]
+    """Cheapest generalized cost (money + VoT x time, no carbon price) of every demand row on the
+    virtual multimodal graph, by scipy's Dijkstra (parallel arcs reduced to their cheapest)."""
+    g = build_graph(net)
+    cost = g.cost_matrix()
+    out: dict[tuple[str, str, str], float] = {}
+    for k, cid in enumerate(g.commodities):
+        ok = np.isfinite(cost[k])
+        a = np.nonzero(ok)[0]
+        a = a[np.lexsort((cost[k][a], g.head[a], g.tail[a]))]
+        key = g.tail[a] * g.n_nodes + g.head[a]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        a = a[first]
+        m = csr_matrix((cost[k][a] + 1e-12, (g.tail[a], g.head[a])), shape=(g.n_nodes,) * 2)
+        rows = [d for d in net.demand if d.commodity == cid]
+        origins = sorted({g.src_node[d.origin] for d in rows})
+        dist = dijkstra(m, indices=origins)
+        at = {o: i for i, o in enumerate(origins)}
+        for d in rows:
+            out[(d.origin, d.destination, cid)] = float(
+                dist[at[g.src_node[d.origin]], g.sink_node[d.destination]]
+            )
+    return out
+
+
+def test_unserved_penalty_exceeds_the_cheapest_route_of_every_od() -> None:
+    """Every demand row has a finite route on the multimodal graph, cheaper than its penalty."""
+    net = load_network(BASE, check=False)
+    best = _cheapest_costs(net)
+    pen = {c.id: c.unserved_penalty_cny_per_t for c in net.commodities}
+    for d in net.demand:
+        key = (d.origin, d.destination, d.commodity)
+        assert best[key] < pen[d.commodity], key
+    # hand check: Rongchang -> Chongqing core building materials by road via Yongchuan
+    # (37 + 80 km): 15 + 0.35 x 117 + 0.001 x 117 / 55 = 55.95 CNY/t
+    assert best[("RC", "CQ", "building_materials")] == pytest.approx(
+        15 + 0.35 * 117 + 0.001 * 117 / 55, abs=1e-6
+    )
+
+
+def test_main_rewrites_the_folder_and_reports(tmp_path: Path) -> None:
+    """`python -m freight.demandgen FOLDER` rewrites demand.csv identically and exits 0."""
+    folder = tmp_path / "net"
+    shutil.copytree(BASE, folder)
+    (folder / "demand.csv").unlink()
+    assert demandgen.main([str(folder)]) == 0
+    assert (folder / "demand.csv").read_bytes() == (BASE / "demand.csv").read_bytes()
+    assert demandgen.main([]) == 2
+
+
+def test_missing_zone_is_reported(tmp_path: Path) -> None:
+    """A folder without the ALS gateway zone raises a DataError naming it."""
+    folder = tmp_path / "net"
+    shutil.copytree(BASE, folder)
+    lines = (folder / "places.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "places.csv").write_text(
+        "".join(x for x in lines if not x.startswith("ALS,")), encoding="utf-8"
+    )
+    with pytest.raises(DataError, match="zone 'ALS' used by the demand generator is missing"):
+        demandgen.generate(folder)
+
+
+def test_unknown_check_name_raises(rows: list[demandgen.DemandRow]) -> None:
+    """Asking a DemandCheck for a check it does not have raises KeyError."""
+    with pytest.raises(KeyError, match="no check named 'nope'"):
+        demandgen.check(rows).item("nope")
