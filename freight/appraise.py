@@ -221,9 +221,7 @@ def appraise(
                     )
                 ]
             )
-        pf = {
-            p.id: p for p in load_projects(list(sc.projects), projects_dir(sc.path), str(sc.path))
-        }
+        pf = {p.id: p for p in load_projects(list(sc.projects), projects_dir(sc), str(sc.path))}
         resolved.append((sc, pf))
 
     tasks: list[SolveTask] = []
