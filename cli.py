@@ -133,7 +133,11 @@ def run(
     path: Annotated[Path, typer.Argument(help="network folder or scenario .toml")],
     out: Annotated[Path, typer.Option("--out", "-o", help="result folder (written atomically)")],
     method: Annotated[
-        str, typer.Option(help="mcf: fast exact multi-commodity flow; lp: monolithic LP")
+        str,
+        typer.Option(
+            help="mcf: fast exact multi-commodity flow; lp: monolithic LP; "
+            "ue/so: user equilibrium / system optimum with congestion"
+        ),
     ] = "mcf",
 ) -> None:
     """Solve the capacity-aware freight model and write link, OD, mode, terminal and KPI CSVs."""

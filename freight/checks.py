@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import dijkstra
 
 from freight.errors import Problem
 from freight.network import Network
@@ -183,12 +183,15 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
 
 
 def _unreachable(net: Network) -> list[Problem]:
-    """Demand rows whose destination cannot be reached from the origin by any allowed path."""
+    """Demand rows with no allowed path, and commodities whose unserved penalty is below the
+    cheapest route of one of their ODs (then leaving freight unserved would look cheaper than
+    carrying it, and unserved tonnes would be misreported)."""
     from freight.graph import build_graph
 
     g = build_graph(net)
     out: list[Problem] = []
     lines = _lines(net, "demand")
+    clines = _lines(net, "commodities")
     by_comm: dict[int, list[int]] = defaultdict(list)
     ci = g.commodity_index
     for i, d in enumerate(net.demand):
@@ -196,17 +199,21 @@ def _unreachable(net: Network) -> list[Problem]:
     n = g.n_nodes
     for k, rows in sorted(by_comm.items()):
         mask = g.allowed[k]
-        adj = csr_matrix((np.ones(int(mask.sum())), (g.tail[mask], g.head[mask])), shape=(n, n))
-        reach: dict[int, set[int]] = {}
+        t, h, c = g.tail[mask], g.head[mask], g.generalized[k, mask] + 1e-9
+        order = np.lexsort((c, h, t))  # keep the cheapest of parallel arcs
+        t, h, c = t[order], h[order], c[order]
+        first = np.ones(len(t), dtype=bool)
+        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+        adj = csr_matrix((c[first], (t[first], h[first])), shape=(n, n))
+        origins = sorted({g.src_node[net.demand[i].origin] for i in rows})
+        dist = dijkstra(adj, directed=True, indices=origins)
+        row_of = {o: j for j, o in enumerate(origins)}
+        com = net.commodity_by_id[net.commodities[k].id]
+        worst: tuple[float, int] | None = None
         for i in rows:
             d = net.demand[i]
-            o = g.src_node[d.origin]
-            if o not in reach:
-                reach[o] = set(
-                    breadth_first_order(adj, o, directed=True, return_predecessors=False).tolist()
-                )
-            if g.sink_node[d.destination] not in reach[o]:
-                com = net.commodity_by_id[d.commodity]
+            cost = dist[row_of[g.src_node[d.origin]], g.sink_node[d.destination]]
+            if not np.isfinite(cost):
                 modes = "/".join(m for m in MODES if m in com.allowed_modes)
                 out.append(
                     Problem(
@@ -217,4 +224,18 @@ def _unreachable(net: Network) -> list[Problem]:
                         f"using {modes}",
                     )
                 )
+            elif cost > com.unserved_penalty_cny_per_t and (worst is None or cost > worst[0]):
+                worst = (float(cost), i)
+        if worst is not None:
+            d = net.demand[worst[1]]
+            out.append(
+                Problem(
+                    "commodities.csv",
+                    clines[k],
+                    "unserved_penalty_cny_per_t",
+                    f"penalty {com.unserved_penalty_cny_per_t:g} CNY/t is below the cheapest route "
+                    f"{d.origin}->{d.destination} ({worst[0]:.2f} CNY/t); it must exceed every "
+                    "route's cost",
+                )
+            )
     return out

@@ -59,11 +59,10 @@ def tables_for(path: str | Path, *, method: str = "mcf") -> tuple[dict[str, Tabl
             "result_folder": p.as_posix(),
             "scenario": meta.get("scenario"),
         }
-    from freight.model import solve_network
-    from freight.runner import prepare
+    from freight.runner import prepare, solve_any
 
     prep = prepare(p)
-    run = solve_network(prep.net, prep.params, method=method)  # type: ignore[arg-type]
+    run = solve_any(prep.net, prep.params, method)
     # through the CSV text, so that a solved side compares exactly like a result folder
     tables = {
         name: list(csv.DictReader(io.StringIO(csv_text(rows))))

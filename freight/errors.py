@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input.
 
@@ -31,6 +31,13 @@ class Problem:
     row: int | None
     column: str
     message: str
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Order: file, then file-level problems before row problems, then row, column."""
+        return (self.file, -1 if self.row is None else self.row, self.column, self.message)
+
+    def __lt__(self, other: Problem) -> bool:
+        return self.sort_key() < other.sort_key()
 
     def __str__(self) -> str:
         where = self.file

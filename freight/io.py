@@ -123,25 +123,24 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
         return [], lines, problems
     rows: list[Row] = []
     while True:
+        line = reader.line_num + 1  # the line where the next record starts
         try:
             values = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(table.file, reader.line_num, "", f"malformed CSV: {exc}"))
+            problems.append(Problem(table.file, line, "", f"malformed CSV: {exc}"))
             break
-        line = reader.line_num
         if not values or all(not v.strip() for v in values):
             continue
         if len(values) != len(header):
-            problems.append(
-                Problem(
-                    table.file,
-                    line,
-                    "",
-                    f"expected {len(header)} fields (as in the header), found {len(values)}",
-                )
+            spans = reader.line_num > line
+            msg = (
+                f"unclosed quote starting at row {line} (the record runs to row {reader.line_num})"
+                if spans and any("\n" in v for v in values)
+                else f"expected {len(header)} fields (as in the header), found {len(values)}"
             )
+            problems.append(Problem(table.file, line, "", msg))
             continue
         data = _row_dict(table.model, header, values)
         try:
@@ -240,16 +239,28 @@ def table_text(table: Table, rows: Sequence[Row]) -> str:
     """CSV text of a table: declared columns in order, then extra columns, LF line ends."""
     cols = columns(table.model)
     extra = _extra_columns(rows)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(cols + extra)
+    lines = [_csv_line(cols + extra)]
     for r in rows:
         dumped = r.model_dump(by_alias=True)
         extras = r.model_extra or {}
-        writer.writerow(
-            [format_value(dumped[c]) for c in cols] + [format_value(extras.get(c)) for c in extra]
+        lines.append(
+            _csv_line(
+                [format_value(dumped[c]) for c in cols]
+                + [format_value(extras.get(c)) for c in extra]
+            )
         )
-    return buf.getvalue()
+    return "".join(lines)
+
+
+def _csv_cell(value: str) -> str:
+    if any(ch in value for ch in ',"\n\r') or value != value.strip():
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _csv_line(values: Sequence[str]) -> str:
+    """One CSV record with LF line end; quotes every cell holding a comma, quote, CR or LF."""
+    return ",".join(_csv_cell(v) for v in values) + "\n"
 
 
 def write_network(net: Network, folder: str | os.PathLike[str]) -> None:

@@ -57,6 +57,18 @@ def prepare(path: str | Path) -> Prepared:
     )
 
 
+EQUILIBRIUM = ("ue", "so")
+
+
+def solve_any(net: Network, params: CostParams, method: str) -> ModelRun:
+    """Solve with the linear model (``mcf``, ``lp``) or by equilibrium assignment (``ue``, ``so``)."""
+    if method in EQUILIBRIUM:
+        from freight.equilibrium import solve_equilibrium
+
+        return solve_equilibrium(net, params, objective=method)
+    return solve_network(net, params, method=method)  # type: ignore[arg-type]
+
+
 def _noop(_: str) -> None:
     return None
 
@@ -81,17 +93,12 @@ def run_to_folder(
     progress
         Called with a short stage description before each stage.
     """
-    if method not in METHODS:
-        raise DataError(
-            [
-                Problem(
-                    "--method",
-                    None,
-                    "",
-                    f"unknown method {method!r}; expected one of {', '.join(METHODS)}",
-                )
-            ]
+    if method not in (*METHODS, *EQUILIBRIUM):
+        expected = ", ".join((*METHODS, *EQUILIBRIUM))
+        problem = Problem(
+            "--method", None, "", f"unknown method {method!r}; expected one of {expected}"
         )
+        raise DataError([problem])
     say = progress or _noop
     t_start = time.perf_counter()
     say("loading and checking the data")
@@ -99,7 +106,7 @@ def run_to_folder(
     prep = prepare(path)
     t_load = time.perf_counter() - t0
     say("building the multimodal graph and solving")
-    run = solve_network(prep.net, prep.params, method=method)  # type: ignore[arg-type]
+    run = solve_any(prep.net, prep.params, method)
     say("writing results")
     t0 = time.perf_counter()
     tables = run_tables(run)
@@ -110,6 +117,7 @@ def run_to_folder(
         "method": method,
         "status": run.status,
         "objective_cny": run.objective,
+        "solver_info": run.solver_info,
         "inputs": input_hashes(prep.inputs),
         "graph": {"nodes": run.graph.n_nodes, "arcs": run.graph.n_arcs},
         "versions": versions(),

@@ -62,7 +62,9 @@ def _col(
 class Row(BaseModel):
     """Base of every table row: frozen, strict about declared columns, keeps extra ones."""
 
-    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", allow_inf_nan=False, str_strip_whitespace=True
+    )
 
     @field_validator("source", check_fields=False)
     @classmethod
@@ -76,7 +78,7 @@ class Place(Row):
     """A place: city, district, terminal, port, airport, junction or gateway."""
 
     id: str = _col("unique id, e.g. LZ", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
-    name: str = _col("English name")
+    name: str = _col("English name", min_length=1)
     name_zh: str = _col("Chinese name", default="")
     kind: PlaceKind = _col("kind of place; decides which modes it can serve")
     province: str = _col("province or municipality", default="")
@@ -116,8 +118,10 @@ class Link(Row):
     """A physical link of one mode; one arc per direction in the model."""
 
     id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
-    from_: str = Field(..., alias="from", description="place id (upstream end for water)")
-    to: str = _col("place id (downstream end for water)")
+    from_: str = Field(
+        ..., alias="from", description="place id (upstream end for water)", min_length=1
+    )
+    to: str = _col("place id (downstream end for water)", min_length=1)
     mode: Mode = _col("road, rail, water or air")
     line: str = _col("line or road name", default="")
     length_km: float = _col("length along the line", "km", gt=0)
@@ -150,7 +154,7 @@ class Terminal(Row):
     """A transfer facility between two modes at a place (or a zone's access to a mode)."""
 
     id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
-    place: str = _col("place id")
+    place: str = _col("place id", min_length=1)
     from_mode: Literal["zone", "road", "rail", "water", "air"] = _col(
         "one side: a mode, or 'zone' for loading/unloading at the place's zone"
     )
@@ -168,7 +172,7 @@ class Commodity(Row):
     """A commodity group: value, value of time, modes allowed."""
 
     id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
-    name: str = _col("name")
+    name: str = _col("name", min_length=1)
     value_cny_per_t: float = _col("cargo value", "CNY/t", ge=0)
     value_of_time_cny_per_t_h: float = _col("value of freight time", "CNY/t-h", ge=0)
     allowed_modes: tuple[Mode, ...] = _col("modes the commodity may use", min_length=1)
@@ -186,9 +190,9 @@ class Commodity(Row):
 class Demand(Row):
     """Freight demand between two zones."""
 
-    origin: str = _col("zone place id")
-    destination: str = _col("zone place id")
-    commodity: str = _col("commodity id")
+    origin: str = _col("zone place id", min_length=1)
+    destination: str = _col("zone place id", min_length=1)
+    commodity: str = _col("commodity id", min_length=1)
     tonnes: float = _col("tonnes per year", "t/yr", ge=0)
     base_year: int = _col("year the tonnes refer to", "year")
     source: str = _col("citation or method")
