@@ -406,6 +406,43 @@ def sweep(
         )
 
 
+@app.command()
+def plot(
+    result_dir: Annotated[
+        Path, typer.Argument(help="folder written by 'freight run' or 'freight compare'")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="PNG map to write (default: RESULT_DIR/map.png)"),
+    ] = None,
+    geojson: Annotated[
+        Path | None, typer.Option(help="also write the links as GeoJSON (WGS84), e.g. for QGIS")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="network folder or scenario .toml with the places (default: from manifest.json)"
+        ),
+    ] = None,
+    full_extent: Annotated[
+        bool,
+        typer.Option("--full-extent", help="show every place (default: the Chuannan–Yuxi region)"),
+    ] = False,
+) -> None:
+    """Map a run (link flows by mode) or a comparison (flow changes); optionally write GeoJSON."""
+    from freight.geo import folder_kind
+    from freight.plot import DEFAULT_EXTENT, plot_folder
+
+    kind = folder_kind(result_dir)
+    written = plot_folder(
+        result_dir, out, geojson=geojson, data=data,
+        extent=None if full_extent else DEFAULT_EXTENT,
+    )  # fmt: skip
+    console.print(f"[bold]{result_dir}[/bold]: {'comparison' if kind == 'compare' else 'run'}")
+    for p in written:
+        console.print(f"written {p}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``freight`` console script: the one error boundary.
 

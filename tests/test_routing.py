@@ -1,0 +1,631 @@
+"""Vehicle routing: solver (solvers.routing), CVRPLIB reader and route CSV (freight.formats.vrplib).
+
+Layers: tiny hand-checked instances; agreement with brute force on random small instances;
+published instances with published optima (../shared/validation/vrp); every route checked by the
+independent checker in tests/vrp_checker.py; every error message matched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from freight.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
+from solvers.routing import (
+    RoutingInputError,
+    RoutingProblem,
+    RoutingResult,
+    make_problem,
+    solve,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from vrp_checker import check_routes, load_instance, route_length  # noqa: E402
+
+VRP = Path(__file__).resolve().parents[2] / "shared" / "validation" / "vrp"
+A32 = VRP / "A-n32-k5.vrp"
+P16 = VRP / "P-n16-k8.vrp"
+C101 = VRP / "C101.100.10.vrptw"
+needs_validation = pytest.mark.skipif(not A32.exists(), reason="shared/validation not present")
+
+
+def line_matrix(xs: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Distances between points on a line."""
+    x = np.asarray(xs, dtype=float)
+    d: np.ndarray[Any, np.dtype[np.float64]] = np.abs(x[:, None] - x[None, :])
+    return d
+
+
+def check(p: RoutingProblem, r: RoutingResult) -> list[str]:
+    """Run the independent checker on a result, from the problem's plain arrays."""
+    tt = None if p.travel_time is None else p.travel_time.tolist()
+    return check_routes(
+        [list(route) for route in r.routes],
+        distance=p.distance.tolist(),
+        demand=p.demand.tolist(),
+        capacity=p.vehicle_capacity.tolist(),
+        starts=p.starts.tolist(),
+        ends=p.ends.tolist(),
+        travel_time=tt,
+        time_window=None if p.time_window is None else [tuple(w) for w in p.time_window.tolist()],
+        service_time=None if p.service_time is None else p.service_time.tolist(),
+        pickup_delivery=[tuple(pair) for pair in p.pickup_delivery.tolist()],
+        optional=[] if p.penalty is None else np.flatnonzero(np.isfinite(p.penalty)).tolist(),
+        claimed_distance=r.distance,
+    )
+
+
+def used(r: RoutingResult) -> set[tuple[int, ...]]:
+    """The routes that serve customers."""
+    return {route for route in r.routes if len(route) > 2}
+
+
+# --- tiny hand-checked instances -----------------------------------------------------------
+
+
+def test_capacity_forces_two_routes_on_a_line() -> None:
+    """Four unit customers at x=1..4, capacity 2: optimum {1,2} + {3,4} costs 4 + 8 = 12."""
+    p = make_problem(line_matrix([0, 1, 2, 3, 4]), [0, 1, 1, 1, 1], 2, n_vehicles=3)
+    r = solve(p, time_limit_s=1, solution_limit=200)
+    assert r.objective == 12 and r.distance == 12
+    assert {frozenset(route[1:-1]) for route in used(r)} == {frozenset({1, 2}), frozenset({3, 4})}
+    assert r.vehicles_used == 2 and r.dropped == ()
+    assert not check(p, r)
+
+
+def test_time_window_forces_the_expensive_order() -> None:
+    """Arcs 0→1→2→0 cost 1, reverse arcs 5; windows (1 opens at 6, 2 closes at 5) force 0,2,1,0."""
+    d = np.array([[0, 1, 5], [5, 0, 1], [1, 5, 0]], dtype=float)
+    free = solve(make_problem(d, [0, 0, 0], 1, n_vehicles=1), time_limit_s=1, solution_limit=50)
+    assert free.routes == ((0, 1, 2, 0),) and free.objective == 3
+    p = make_problem(d, [0, 0, 0], 1, n_vehicles=1, time_window=[[0, 100], [6, 20], [0, 5]])
+    r = solve(p, time_limit_s=1, solution_limit=50)
+    assert r.routes == ((0, 2, 1, 0),) and r.objective == 15
+    assert not check(p, r)
+
+
+def test_service_time_is_counted_before_leaving() -> None:
+    """Service 3 at node 1 delays node 2 (window closes at 4): 0→1→2 is late, so 0→2→1 is used."""
+    d = line_matrix([0, 1, 2])
+    tw = [[0, 100], [0, 100], [0, 4]]
+    fast = solve(make_problem(d, [0, 0, 0], 1, n_vehicles=1, time_window=tw), time_limit_s=1)
+    assert not check(make_problem(d, [0, 0, 0], 1, n_vehicles=1, time_window=tw), fast)
+    p = make_problem(d, [0, 0, 0], 1, n_vehicles=1, time_window=tw, service_time=[0, 3, 0])
+    r = solve(p, time_limit_s=1, solution_limit=50)
+    assert r.routes == ((0, 2, 1, 0),) and r.objective == 4
+    assert not check(p, r)
+
+
+def test_pickup_before_delivery_on_the_same_vehicle() -> None:
+    """On a 3×4 rectangle both directions cost 14; pickup 3 → delivery 1 forces 0,3,2,1,0."""
+    xy = np.array([[0, 0], [0, 4], [3, 4], [3, 0]], dtype=float)
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    p = make_problem(d, [0, -4, 0, 4], 4, n_vehicles=2, pickup_delivery=[[3, 1]])
+    r = solve(p, time_limit_s=1, solution_limit=100)
+    assert used(r) == {(0, 3, 2, 1, 0)} and r.objective == pytest.approx(14)
+    assert not check(p, r)
+
+
+def test_optional_node_dropped_when_penalty_below_detour() -> None:
+    """Node 2 at x=10 (detour 16, penalty 5) is dropped; node 3 (penalty 100) is kept: 4 + 5 = 9."""
+    pen = [math.inf, math.inf, 5, 100]
+    p = make_problem(line_matrix([0, 1, 10, 2]), [0, 1, 1, 1], 10, n_vehicles=1, penalty=pen)
+    r = solve(p, time_limit_s=1, solution_limit=100)
+    assert r.dropped == (2,) and r.objective == 9 and r.distance == 4
+    assert not check(p, r)
+
+
+def test_heterogeneous_fleet_costs() -> None:
+    """Per-km 3 (big truck), 1 (small van), fixed 10: van takes x=2, truck x=1: 4 + 6 = 10."""
+    p = make_problem(
+        line_matrix([0, 1, 2]),
+        [0, 3, 3],
+        [6, 3, 3],
+        distance_cost=[3, 1, 1],
+        fixed_cost=[0, 0, 10],
+    )
+    r = solve(p, time_limit_s=1, solution_limit=100)
+    assert r.routes == ((0, 1, 0), (0, 2, 0), (0, 0)) and r.objective == 10 and r.distance == 6
+    assert not check(p, r)
+
+
+def test_several_depots() -> None:
+    """Depots at x=0 and x=100, one vehicle each, a customer next to each: 2 + 2 = 4."""
+    p = make_problem(line_matrix([0, 100, 1, 99]), [0, 0, 1, 1], 1, starts=[0, 1])
+    r = solve(p, time_limit_s=1, solution_limit=100)
+    assert r.routes == ((0, 2, 0), (1, 3, 1)) and r.objective == 4
+    assert not check(p, r)
+
+
+def test_float_distances_are_scaled_and_reported_in_original_units() -> None:
+    """Distances 0.25/0.5 at scale 100 are exact integers: the tour costs 0.25+0.25+0.5 = 1.0."""
+    d = np.array([[0, 0.25, 0.5], [0.25, 0, 0.25], [0.5, 0.25, 0]])
+    p = make_problem(d, [0, 0, 0], 1, n_vehicles=1, scale=100)
+    r = solve(p, time_limit_s=1, solution_limit=50)
+    assert r.objective == 1.0 and r.distance == 1.0
+
+
+def test_fractional_loads_with_load_scale() -> None:
+    """Loads 0.6 t each and 1.0 t capacity (load_scale 10) need two vehicles: 2 + 4 = 6."""
+    p = make_problem(line_matrix([0, 1, 2]), [0, 0.6, 0.6], 1.0, n_vehicles=2, load_scale=10)
+    r = solve(p, time_limit_s=1, solution_limit=50)
+    assert r.vehicles_used == 2 and r.objective == 6
+
+
+def test_obviously_infeasible_problems_are_a_status() -> None:
+    """A demand above every capacity, or a window closing before reachable, gives 'infeasible'."""
+    d = line_matrix([0, 1, 10])
+    r = solve(make_problem(d, [0, 1, 5], 4, n_vehicles=2))
+    assert r.status == "infeasible" and "exceeds every vehicle capacity" in r.solver_status
+    assert math.isnan(r.objective) and r.routes == ()
+    late = make_problem(d, [0, 1, 1], 4, n_vehicles=2, time_window=[[0, 50], [0, 50], [0, 5]])
+    assert solve(late).solver_status.startswith("node 2 cannot be reached")
+
+
+def test_infeasible_found_by_search() -> None:
+    """Two customers both due at t=10, 10 apart, one vehicle: the search finds nothing."""
+    d = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=float)
+    p = make_problem(d, [0, 0, 0], 1, n_vehicles=1, time_window=[[0, 100], [10, 10], [10, 10]])
+    r = solve(p, time_limit_s=5)
+    assert r.status == "infeasible" and r.solver_status == "ROUTING_FAIL"
+    assert "status: infeasible (ROUTING_FAIL)" in r.summary()
+
+
+def test_summary_lists_used_routes() -> None:
+    """summary() names status, objective and each used vehicle's stops."""
+    p = make_problem(line_matrix([0, 1, 2, 3, 4]), [0, 1, 1, 1, 1], 2, n_vehicles=3)
+    text = solve(p, time_limit_s=1, solution_limit=200).summary()
+    assert "objective: 12" in text and "vehicles used: 2 of 3" in text
+    assert "vehicle 1: 0 3 4 0 (distance 8)" in text
+
+
+def brute_force_cvrp(d: np.ndarray[Any, Any], demand: list[int], cap: int, m: int) -> float:
+    """Optimal CVRP cost by enumerating customer orders and cuts into at most m routes."""
+    customers = list(range(1, len(demand)))
+    best = math.inf
+    for perm in itertools.permutations(customers):
+        for cuts in itertools.product([False, True], repeat=len(perm) - 1):
+            routes, cur = [], [perm[0]]
+            for node, cut in zip(perm[1:], cuts, strict=True):
+                if cut:
+                    routes.append(cur)
+                    cur = []
+                cur.append(node)
+            routes.append(cur)
+            if len(routes) > m or any(sum(demand[i] for i in r) > cap for r in routes):
+                continue
+            cost = sum(route_length([0, *r, 0], d.tolist()) for r in routes)
+            best = min(best, cost)
+    return best
+
+
+@settings(max_examples=12, deadline=None, database=None)
+@given(
+    st.integers(min_value=2, max_value=5).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.integers(0, 30), min_size=(k + 1) ** 2, max_size=(k + 1) ** 2),
+            st.lists(st.integers(1, 5), min_size=k, max_size=k),
+            st.integers(5, 10),
+        )
+    )
+)
+def test_agrees_with_brute_force_on_small_random_cvrps(
+    case: tuple[list[int], list[int], int],
+) -> None:
+    """On random asymmetric CVRPs with ≤ 5 customers the solver matches brute force (or both fail)."""
+    weights, demands, cap = case
+    n = len(demands) + 1
+    d = np.array(weights, dtype=float).reshape(n, n)
+    np.fill_diagonal(d, 0)
+    demand = [0, *demands]
+    p = make_problem(d, demand, cap, n_vehicles=3)
+    r = solve(p, time_limit_s=2, solution_limit=300)
+    best = brute_force_cvrp(d, demand, cap, 3)
+    if math.isinf(best):
+        assert r.status == "infeasible"
+    else:
+        assert r.objective == best and not check(p, r)
+
+
+def test_checker_catches_each_violation() -> None:
+    """The independent checker reports overload, lateness, misses, repeats, order and distance."""
+    d = line_matrix([0, 1, 2, 3]).tolist()
+    base: dict[str, Any] = {
+        "distance": d,
+        "demand": [0, 2, 2, -2],
+        "capacity": [3],
+        "starts": [0],
+        "ends": [0],
+    }
+    assert not check_routes([[0, 1, 3, 2, 0]], **base, pickup_delivery=[(1, 3)])
+    assert check_routes([[0, 1, 2, 3, 0]], **base) == [
+        "vehicle 0: load 4 after node 2 outside [0, 3]"
+    ]
+    assert check_routes([[0, 1, 3, 0]], **base) == ["node 2 not served"]
+    assert "node 1 served 2 times" in check_routes([[0, 1, 3, 1, 2, 0]], **base)
+    assert check_routes([[1, 2, 0]], **base) == [
+        "vehicle 0: route [1, 2, 0] must run 0 -> 0",
+        "node 1 not served",
+        "node 2 not served",
+        "node 3 not served",
+    ]
+    order = check_routes(
+        [[0, 2, 3, 1, 0]], **{**base, "demand": [0, 2, 0, 0]}, pickup_delivery=[(1, 3)]
+    )
+    assert order == ["pair 1->3: pickup at (0, 3), delivery at (0, 2)"]
+    late = check_routes(
+        [[0, 3, 2, 1, 0]],
+        **{**base, "demand": [0, 1, 1, 1]},
+        travel_time=d,
+        time_window=[(0, 9), (0, 9), (0, 9), (0, 2)],
+    )
+    assert late == ["vehicle 0: reaches node 3 at 3 after 2"]
+    assert check_routes([[0, 1, 3, 2, 0]], **base, claimed_distance=5) == [
+        "claimed distance 5, recomputed 6"
+    ]
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+@needs_validation
+def test_same_limits_same_tours_and_seed_has_no_effect() -> None:
+    """Same solution limit gives identical tours; seed is documented as inert in OR-Tools 9.15."""
+    p = read_vrplib(A32).problem
+    a = solve(p, time_limit_s=30, solution_limit=150, seed=0)
+    b = solve(p, time_limit_s=30, solution_limit=150, seed=0)
+    c = solve(p, time_limit_s=30, solution_limit=150, seed=42)
+    assert a.routes == b.routes == c.routes and a.objective == b.objective == c.objective
+
+
+# --- published instances ---------------------------------------------------------------------
+
+
+def independent_check(path: Path, r: RoutingResult, n_vehicles: int) -> tuple[list[str], float]:
+    """Check routes against the file as read by the independent checker; return its distance."""
+    inst = load_instance(path)
+    tt = inst.distance if inst.time_window is not None else None
+    problems = check_routes(
+        [list(route) for route in r.routes],
+        distance=inst.distance,
+        demand=inst.demand,
+        capacity=[inst.capacity] * n_vehicles,
+        starts=[inst.depot] * n_vehicles,
+        ends=[inst.depot] * n_vehicles,
+        travel_time=tt,
+        time_window=inst.time_window,
+        service_time=inst.service_time,
+        claimed_distance=r.distance,
+    )
+    return problems, sum(route_length(route, inst.distance) for route in r.routes)
+
+
+@needs_validation
+def test_a_n32_k5_reaches_optimum_784() -> None:
+    """A-n32-k5 (fleet 7 allowed) reaches the published optimum 784 with 5 vehicles."""
+    inst = read_vrplib(A32)
+    assert inst.problem.n_vehicles == 7 and inst.known_optimum == 784
+    r = solve(
+        inst.problem,
+        time_limit_s=30,
+        solution_limit=2000,
+        target_objective=784,
+        first_solution="path_cheapest_arc",
+    )
+    assert r.objective == 784 and r.vehicles_used == 5
+    problems, length = independent_check(A32, r, 7)
+    assert not problems and length == 784
+
+
+@needs_validation
+def test_p_n16_k8_reaches_optimum_450() -> None:
+    """P-n16-k8 (fleet 10 allowed) reaches the published optimum 450 with 8 vehicles."""
+    inst = read_vrplib(P16)
+    r = solve(inst.problem, time_limit_s=30, solution_limit=2000, target_objective=450)
+    assert r.objective == 450 and r.vehicles_used == 8
+    problems, length = independent_check(P16, r, inst.problem.n_vehicles)
+    assert not problems and length == 450
+
+
+@needs_validation
+def test_c101_within_3_percent_of_best_known() -> None:
+    """Solomon C101, 10 vehicles: feasible and within 3 % of the best known 828.94."""
+    inst = read_vrplib(C101)
+    r = solve(inst.problem, time_limit_s=60, solution_limit=300, target_objective=828.94 * 1.03)
+    assert r.status == "feasible" and r.dropped == ()
+    assert r.distance <= 828.94 * 1.03
+    problems, length = independent_check(C101, r, 10)
+    assert not problems and length == pytest.approx(r.distance, abs=1e-9)
+    # Scaled ×1000 arcs: the integer objective is within 0.0005 per arc of the real distance.
+    assert abs(r.objective - r.distance) <= 0.0005 * (100 + 10)
+
+
+# --- reader ----------------------------------------------------------------------------------
+
+
+@needs_validation
+def test_reader_cvrp_metadata_and_distances() -> None:
+    """A-n32-k5: 32 nodes, capacity 100, demand 410, fleet 5 known; distances match the checker."""
+    inst = read_vrplib(A32)
+    p = inst.problem
+    assert (inst.name, inst.kind, inst.known_fleet, inst.scale) == ("A-n32-k5", "CVRP", 5, 1)
+    assert p.n_nodes == 32 and p.demand.sum() == 410 and set(p.vehicle_capacity) == {100}
+    assert inst.node_ids[:3] == (1, 2, 3) and p.starts.tolist() == [0] * 7
+    assert np.array_equal(p.distance, np.array(load_instance(A32).distance))
+    assert read_vrplib(A32, n_vehicles=5).problem.n_vehicles == 5
+
+
+@needs_validation
+def test_reader_vrptw() -> None:
+    """C101: 10 vehicles, capacity 200, service 90 at customers and 0 at the depot, EXACT_2D ×1000."""
+    inst = read_vrplib(C101)
+    p = inst.problem
+    assert (inst.kind, inst.known_fleet, inst.scale, p.n_vehicles) == ("CVRPTW", 10, 1000, 10)
+    assert p.service_time is not None and p.service_time[0] == 0 and set(p.service_time[1:]) == {90}
+    assert p.time_window is not None and p.time_window[0].tolist() == [0, 1236]
+    assert p.time_window[1].tolist() == [912, 967]
+    assert p.distance[0, 1] == pytest.approx(math.hypot(5, 18))
+
+
+MATRIX = np.array([[0, 1, 2, 3], [1, 0, 4, 5], [2, 4, 0, 6], [3, 5, 6, 0]], dtype=float)
+EXPLICIT = {
+    "FULL_MATRIX": "0 1 2 3\n1 0 4 5\n2 4 0 6\n3 5 6 0",
+    "LOWER_ROW": "1\n2 4\n3 5 6",
+    "LOWER_DIAG_ROW": "0\n1 0\n2 4 0\n3 5 6 0",
+    "UPPER_ROW": "1 2 3\n4 5\n6",
+    "UPPER_DIAG_ROW": "0 1 2 3\n0 4 5\n0 6\n0",
+}
+
+
+def explicit_file(fmt: str, weights: str) -> str:
+    """A 4-node CVRP with an explicit matrix."""
+    return (
+        f"NAME : tiny\nTYPE : CVRP\nDIMENSION : 4\nCAPACITY : 10\nEDGE_WEIGHT_TYPE : EXPLICIT\n"
+        f"EDGE_WEIGHT_FORMAT : {fmt}\nEDGE_WEIGHT_SECTION\n{weights}\n"
+        "DEMAND_SECTION\n1 0\n2 1\n3 1\n4 1\nDEPOT_SECTION\n1\n-1\nEOF\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPLICIT))
+def test_reader_explicit_formats(tmp_path: Path, fmt: str) -> None:
+    """Every supported EDGE_WEIGHT_FORMAT yields the same symmetric matrix."""
+    f = tmp_path / "tiny.vrp"
+    f.write_text(explicit_file(fmt, EXPLICIT[fmt]))
+    inst = read_vrplib(f)
+    assert np.array_equal(inst.problem.distance, MATRIX) and inst.coordinates is None
+
+
+def coord_file(**over: str) -> str:
+    """A 3-node EUC_2D CVRP; keyword arguments replace whole blocks by name."""
+    blocks = {
+        "head": "NAME : t-k2\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\nEDGE_WEIGHT_TYPE : EUC_2D",
+        "coords": "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1.4",
+        "demand": "DEMAND_SECTION\n1 0\n2 4\n3 5",
+        "depot": "DEPOT_SECTION\n1\n-1",
+        "extra": "",
+    }
+    blocks.update(over)
+    return "\n".join(b for b in blocks.values() if b) + "\nEOF\n"
+
+
+def test_reader_euclidean_rounding_and_name_fleet(tmp_path: Path) -> None:
+    """EUC_2D rounds to nearest (1.4 → 1, 5 → 5); CEIL_2D rounds up; '-k2' in the name is the fleet."""
+    f = tmp_path / "t.vrp"
+    f.write_text(coord_file())
+    inst = read_vrplib(f)
+    assert inst.problem.distance[0].tolist() == [0, 5, 1] and inst.known_fleet == 2
+    assert inst.known_optimum is None and inst.problem.n_vehicles == 3  # ceil(9/10) + 2
+    f.write_text(coord_file(head=HEAD.replace("EUC_2D", "CEIL_2D")))
+    assert read_vrplib(f).problem.distance[0].tolist() == [0, 5, 2]
+
+
+HEAD = "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\nEDGE_WEIGHT_TYPE : EUC_2D"
+BAD_FILES: list[tuple[dict[str, str], str]] = [
+    ({"extra": "FOO_SECTION\n1 2"}, r"t\.vrp:\d+: unsupported section FOO_SECTION"),
+    ({"extra": "DEMAND_SECTION\n1 0"}, r"section DEMAND_SECTION appears twice"),
+    ({"extra": "DISTANCE : 100"}, r"t\.vrp:\d+: unsupported header DISTANCE"),
+    ({"extra": "NAME : again"}, r"header NAME appears twice"),
+    ({"head": "1 2 3\n" + HEAD}, r"t\.vrp:1: data outside any section"),
+    ({"head": HEAD.replace("TYPE : CVRP\n", "")}, r"missing header TYPE"),
+    ({"head": HEAD.replace("TYPE : CVRP", "TYPE : TSP")}, r"unsupported TYPE TSP"),
+    ({"head": HEAD.replace("DIMENSION : 3", "DIMENSION : x")}, r":3: DIMENSION is not a number"),
+    ({"head": HEAD.replace("DIMENSION : 3", "DIMENSION : 2.5")}, r"DIMENSION must be an integer"),
+    ({"head": HEAD.replace("DIMENSION : 3\n", "")}, r"missing header DIMENSION"),
+    ({"head": HEAD.replace("DIMENSION : 3", "DIMENSION : 1")}, r"DIMENSION must be >= 2"),
+    ({"head": HEAD.replace("CAPACITY : 10", "CAPACITY : -1")}, r"CAPACITY must be >= 0"),
+    ({"head": HEAD.replace("CAPACITY : 10\n", "")}, r"missing header CAPACITY"),
+    ({"head": HEAD.replace("EUC_2D", "GEO")}, r"unsupported EDGE_WEIGHT_TYPE GEO"),
+    ({"head": HEAD.replace("EDGE_WEIGHT_TYPE : EUC_2D", "")}, r"missing header EDGE_WEIGHT_TYPE"),
+    ({"coords": ""}, r"missing NODE_COORD_SECTION"),
+    ({"coords": "NODE_COORD_SECTION\n1 0 0\n2 3\n3 0 1"}, r":\d+: NODE_COORD_SECTION row needs 3"),
+    ({"coords": "NODE_COORD_SECTION\n1 0 0\n2 3 a\n3 0 1"}, r"row is not numeric"),
+    ({"coords": "NODE_COORD_SECTION\n1 0 0\n4 3 4\n3 0 1"}, r"names node 4 outside 1\.\.3"),
+    ({"coords": "NODE_COORD_SECTION\n1 0 0\n2 3 4\n2 0 1"}, r"lists node 2 twice"),
+    ({"coords": "NODE_COORD_SECTION\n1 0 0\n2 3 inf\n3 0 1"}, r"row is not finite"),
+    ({"coords": "NODE_COORD_SECTION\n1 0 0\n2 3 4"}, r"NODE_COORD_SECTION misses node 3"),
+    ({"demand": ""}, r"missing DEMAND_SECTION"),
+    ({"depot": ""}, r"missing DEPOT_SECTION"),
+    ({"depot": "DEPOT_SECTION\nx\n-1"}, r"depot id is not an integer"),
+    ({"depot": "DEPOT_SECTION\n9\n-1"}, r"depot 9 outside 1\.\.3"),
+    ({"depot": "DEPOT_SECTION\n1\n-1\n2"}, r"DEPOT_SECTION continues after -1"),
+    ({"depot": "DEPOT_SECTION\n1\n2\n-1"}, r"exactly one depot is supported, the file lists 2"),
+    ({"demand": "DEMAND_SECTION\n1 1\n2 4\n3 5"}, r"depot 1 has demand 1, expected 0"),
+    ({"demand": "DEMAND_SECTION\n1 0\n2 -4\n3 5"}, r"node 2 has a negative demand"),
+    ({"demand": "DEMAND_SECTION\n1 0\n2 40\n3 5"}, r"node 2 demand 40 exceeds CAPACITY 10"),
+    (
+        {"extra": "TIME_WINDOW_SECTION\n1 0 100\n2 50 10\n3 0 100"},
+        r"time window of node 2 opens after it closes",
+    ),
+    ({"extra": "SERVICE_TIME_SECTION\n1 0\n2 -1\n3 0"}, r"service times must be >= 0"),
+]
+
+
+@pytest.mark.parametrize(("over", "match"), BAD_FILES)
+def test_reader_errors_name_file_and_line(tmp_path: Path, over: dict[str, str], match: str) -> None:
+    """Each malformed file raises VrplibError naming the file (and line where there is one)."""
+    f = tmp_path / "t.vrp"
+    over = {"head": HEAD, **over}
+    f.write_text(coord_file(**over))
+    with pytest.raises(VrplibError, match=match):
+        read_vrplib(f)
+
+
+BAD_EXPLICIT = [
+    (
+        "FULL_MATRIX",
+        "0 1 2 3\n1 0 4 5\n2 4 0 6\n3 5 6",
+        r"has 15 values, FULL_MATRIX of 4 needs 16",
+    ),
+    ("LOWER_ROW", "1\n2 x\n3 5 6", r":9: edge weight is not a number: 'x'"),
+    ("LOWER_ROW", "1\n2 4\n3 5 -6", r"distances must be finite and >= 0"),
+    ("SPIRAL", "1", r"unsupported EDGE_WEIGHT_FORMAT SPIRAL"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "weights", "match"), BAD_EXPLICIT)
+def test_reader_explicit_errors(tmp_path: Path, fmt: str, weights: str, match: str) -> None:
+    """Malformed explicit matrices raise VrplibError with the reason."""
+    f = tmp_path / "tiny.vrp"
+    f.write_text(explicit_file(fmt, weights))
+    with pytest.raises(VrplibError, match=match):
+        read_vrplib(f)
+
+
+def test_reader_explicit_missing_parts(tmp_path: Path) -> None:
+    """EXPLICIT without a format or without the weight section is reported."""
+    f = tmp_path / "tiny.vrp"
+    f.write_text(
+        explicit_file("FULL_MATRIX", EXPLICIT["FULL_MATRIX"]).replace(
+            "EDGE_WEIGHT_FORMAT : FULL_MATRIX\n", ""
+        )
+    )
+    with pytest.raises(VrplibError, match="missing header EDGE_WEIGHT_FORMAT"):
+        read_vrplib(f)
+    text = explicit_file("FULL_MATRIX", "").replace("EDGE_WEIGHT_SECTION\n\n", "")
+    f.write_text(text)
+    with pytest.raises(VrplibError, match="missing EDGE_WEIGHT_SECTION"):
+        read_vrplib(f)
+
+
+def test_reader_file_and_fleet_errors(tmp_path: Path) -> None:
+    """A missing file and a fleet below one vehicle raise VrplibError."""
+    with pytest.raises(VrplibError, match=r"nope\.vrp: cannot read file"):
+        read_vrplib(tmp_path / "nope.vrp")
+    f = tmp_path / "t.vrp"
+    f.write_text(coord_file())
+    with pytest.raises(VrplibError, match="n_vehicles must be >= 1, got 0"):
+        read_vrplib(f, n_vehicles=0)
+
+
+def test_reader_time_windows_service_section_and_comment(tmp_path: Path) -> None:
+    """TIME_WINDOW_SECTION, SERVICE_TIME_SECTION, VEHICLES and a commented optimum are read."""
+    f = tmp_path / "t.vrp"
+    head = HEAD.replace("TYPE : CVRP", "TYPE : VRPTW\nVEHICLES : 4\nCOMMENT : (Best value: 12.5)")
+    extra = "TIME_WINDOW_SECTION\n1 0 100\n2 5 10\n3 0 20\nSERVICE_TIME_SECTION\n1 0\n2 2\n3 3"
+    f.write_text(coord_file(head=head, extra=extra))
+    inst = read_vrplib(f)
+    assert inst.known_fleet == 4 and inst.problem.n_vehicles == 4 and inst.known_optimum == 12.5
+    assert inst.problem.service_time is not None
+    assert inst.problem.service_time.tolist() == [0, 2, 3]
+    assert inst.problem.time_window is not None
+    assert inst.problem.time_window[1].tolist() == [5, 10]
+
+
+# --- CSV writer -----------------------------------------------------------------------------
+
+
+def test_routes_csv_bytes(tmp_path: Path) -> None:
+    """The time-window example writes loads, earliest service starts and cumulative distance."""
+    d = np.array([[0, 1, 5], [5, 0, 1], [1, 5, 0]], dtype=float)
+    p = make_problem(d, [0, 1, 2], 3, n_vehicles=1, time_window=[[0, 100], [6, 20], [0, 5]])
+    r = solve(p, time_limit_s=1, solution_limit=50)
+    out = tmp_path / "sub" / "routes.csv"
+    write_routes_csv(out, p, r, node_ids=[1, 2, 3])
+    assert out.read_text() == (
+        "vehicle,stop,node,load,arrival_time,cumulative_distance\n"
+        "0,0,1,0,0,0\n0,1,3,2,5,5\n0,2,2,3,10,10\n0,3,1,3,15,15\n"
+    )
+    assert [x.name for x in out.parent.iterdir()] == ["routes.csv"]
+
+
+def test_routes_csv_without_times(tmp_path: Path) -> None:
+    """No times: arrival_time is empty; unused vehicles are left out; fractions keep 10 digits."""
+    p = make_problem(line_matrix([0, 1 / 3, 1]), [0, 1, 1], 5, n_vehicles=2, scale=1000)
+    r = RoutingResult("feasible", 2.0, ((0, 0), (0, 1, 2, 0)), (0.0, 2.0), 2.0, 1, (), 0.0, "")
+    out = tmp_path / "r.csv"
+    write_routes_csv(out, p, r)
+    lines = out.read_text().splitlines()
+    assert lines[1:] == ["1,0,0,0,,0", "1,1,1,1,,0.3333333333", "1,2,2,2,,1", "1,3,0,2,,2"]
+
+
+def test_routes_csv_errors(tmp_path: Path) -> None:
+    """Wrong node_ids length or a route outside the problem raises ValueError."""
+    p = make_problem(line_matrix([0, 1]), [0, 1], 5, n_vehicles=1)
+    r = solve(p, time_limit_s=1, solution_limit=20)
+    with pytest.raises(ValueError, match="node_ids has 1 labels, the problem has 2 nodes"):
+        write_routes_csv(tmp_path / "r.csv", p, r, node_ids=[1])
+    bad = RoutingResult("feasible", 0.0, ((0, 5, 0),), (0.0,), 0.0, 1, (), 0.0, "x")
+    with pytest.raises(ValueError, match="route of vehicle 0 names a node outside 0..1"):
+        write_routes_csv(tmp_path / "r.csv", p, bad)
+
+
+# --- input errors ---------------------------------------------------------------------------
+
+D3 = line_matrix([0, 1, 2])
+BAD_PROBLEMS: list[tuple[dict[str, Any], str]] = [
+    ({"distance": np.zeros((2, 3))}, r"distance must be a non-empty square matrix"),
+    ({"vehicle_capacity": 5, "n_vehicles": None}, r"give n_vehicles, starts, or one capacity"),
+    ({"n_vehicles": 0}, r"at least one vehicle"),
+    ({"starts": [0, 0], "ends": [0]}, r"ends has 1 vehicles, starts has 2"),
+    ({"starts": [3]}, r"starts names a node outside 0\.\.2"),
+    ({"demand": [0, 1]}, r"demand has shape \(2,\), expected \(3,\)"),
+    ({"fixed_cost": [1, 2, 3]}, r"fixed_cost has shape \(3,\), expected \(2,\)"),
+    ({"demand": [0, np.nan, 1]}, r"demand contains NaN"),
+    ({"scale": 0}, r"scale and load_scale must be positive integers"),
+    ({"distance": -D3}, r"distance must be finite and >= 0"),
+    ({"distance_cost": -1}, r"distance_cost must be finite and >= 0"),
+    ({"penalty": [0, -1, 1]}, r"penalty must be >= 0"),
+    ({"time_window": [[0, 9], [5, 1], [0, 9]]}, r"time window of node 1 must be finite with 0"),
+    ({"time_window": [[0, 9], [0, 9], [-1, 9]]}, r"time window of node 2 must be finite"),
+    ({"pickup_delivery": [[1, 7]]}, r"pickup_delivery names a node outside"),
+    ({"pickup_delivery": [[0, 1]]}, r"a pickup or delivery node is a depot"),
+    ({"pickup_delivery": [[1, 2], [2, 1]]}, r"more than one pickup-delivery pair"),
+    ({"demand": [0, 0.5, 1]}, r"demand x load_scale 1 is not integral"),
+    ({"distance": D3 * 1e18}, r"overflow int64; lower scale"),
+    ({"demand": [0, 2e18, 1]}, r"demand x load_scale overflows int64"),
+]
+
+
+@pytest.mark.parametrize(("over", "match"), BAD_PROBLEMS)
+def test_make_problem_errors(over: dict[str, Any], match: str) -> None:
+    """Each malformed problem raises RoutingInputError with its reason."""
+    args: dict[str, Any] = {"distance": D3, "demand": [0, 1, 1], "vehicle_capacity": 5}
+    kwargs: dict[str, Any] = {"n_vehicles": 2}
+    for key, value in over.items():
+        (args if key in args else kwargs)[key] = value
+    with pytest.raises(RoutingInputError, match=match):
+        make_problem(args["distance"], args["demand"], args["vehicle_capacity"], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"first_solution": "magic"}, r"unknown first_solution 'magic'; known: .*savings"),
+        ({"metaheuristic": "luck"}, r"unknown metaheuristic 'luck'; known: .*tabu_search"),
+        ({"time_limit_s": 0}, r"time_limit_s must be a positive number, got 0"),
+        ({"solution_limit": 0}, r"solution_limit must be >= 1, got 0"),
+    ],
+)
+def test_solve_parameter_errors(kwargs: dict[str, Any], match: str) -> None:
+    """Unknown strategy names and non-positive limits raise RoutingInputError."""
+    p = make_problem(D3, [0, 1, 1], 5, n_vehicles=1)
+    with pytest.raises(RoutingInputError, match=match):
+        solve(p, **kwargs)
