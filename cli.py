@@ -39,8 +39,8 @@ class InputError(FreightError):
 def _fmt_t(x: float) -> str:
     """Compact number: 1,234 / 12.3k / 278.6M / 4.2G."""
     a = abs(x)
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-        if a >= div:
+    for threshold, div, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if a >= threshold:
             return f"{x / div:,.1f}{suffix}"
     return f"{x:,.0f}"
 
@@ -441,6 +441,83 @@ def plot(
     console.print(f"[bold]{result_dir}[/bold]: {'comparison' if kind == 'compare' else 'run'}")
     for p in written:
         console.print(f"written {p}")
+
+
+@app.command()
+def vrp(
+    file: Annotated[Path, typer.Argument(help="CVRPLIB/TSPLIB .vrp or Solomon-style .vrptw file")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="search time limit, s")] = 30.0,
+    vehicles: Annotated[
+        int | None, typer.Option(help="fleet size (default: from the file)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="routes CSV")] = None,
+) -> None:
+    """Solve a published vehicle-routing instance; print cost and vehicles, write routes CSV."""
+    from freight.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
+    from solvers.routing import solve
+
+    if not file.is_file():
+        raise InputError(f"{file}: file not found")
+    try:
+        inst = read_vrplib(file, n_vehicles=vehicles)
+    except VrplibError as exc:
+        raise InputError(str(exc)) from None
+    target = inst.known_optimum
+    res = solve(inst.problem, time_limit_s=time_limit, target_objective=target)
+    routes_csv = out or file.with_name(f"{file.stem}.routes.csv")
+    if res.routes:
+        write_routes_csv(routes_csv, inst.problem, res, node_ids=inst.node_ids)
+    t = Table(title=f"{inst.name} ({inst.kind})")
+    for col in ("status", "cost", "distance", "vehicles", "known optimum", "runtime s"):
+        t.add_column(col, justify="right")
+    t.add_row(
+        res.status, f"{res.objective:,.3f}", f"{res.distance:,.3f}", str(res.vehicles_used),
+        "" if target is None else f"{target:,.2f}", f"{res.runtime_s:.1f}",
+    )  # fmt: skip
+    console.print(t)
+    if res.routes:
+        console.print(f"routes written to {routes_csv}")
+    else:
+        err_console.print(f"no solution: {res.solver_status}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def route(
+    result_dir: Annotated[Path, typer.Argument(help="folder written by 'freight run'")],
+    terminal: Annotated[str, typer.Option(help="terminal id (terminals.csv), e.g. T_LZP_RW")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="folder (default RESULT_DIR/route_TERMINAL)")
+    ] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="per routing problem, s")] = 5.0,
+) -> None:
+    """Daily first/last-mile truck tours at a terminal: tours, shuttles and drayage cost."""
+    from freight.drayage import route_to_folder
+
+    folder = out or result_dir / f"route_{terminal}"
+    tables = route_to_folder(folder, result_dir, terminal, time_limit_s=time_limit)
+    t = Table(title=f"Drayage at {terminal} (per operating day)")
+    for col in (
+        "kind",
+        "customers",
+        "t/day",
+        "vehicles",
+        "veh-km",
+        "veh-h",
+        "cost CNY",
+        "CO2 t",
+        "CNY/t",
+    ):
+        t.add_column(col, justify="left" if col == "kind" else "right")
+    for r in tables["summary.csv"]:
+        t.add_row(
+            r["kind"], str(r["customers"]), _fmt_t(r["tonnes_per_day"]), _fmt_t(r["vehicles_per_day"]),
+            _fmt_t(r["vehicle_km_per_day"]), _fmt_t(r["vehicle_hours_per_day"]),
+            _fmt_t(r["cost_cny_per_day"]), _fmt_t(r["co2_kg_per_day"]),
+            "" if r["drayage_cny_per_t"] is None else f"{r['drayage_cny_per_t']:.1f}",
+        )  # fmt: skip
+    console.print(t)
+    console.print(f"tours, shuttles and summary written to {folder}/")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,71 @@
+"""`freight vrp` on published instances and `freight route` on the hand-drawn network.
+
+tiny: 60 t/yr of bulk reach port P by road from A (10 km) and leave by water, so A is the only
+collection customer of terminal T_P: 60 / 300 days = 0.2 t/day, one tour A and back: 20 km.
+Road: 0.5 CNY/t-km × 25 t payload = 12.5 CNY per vehicle-km → 250 CNY/day, 1,250 CNY/t;
+CO2: 0.2 t × 10 km loaded × 80 g/t-km = 160 g/day.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny"
+VRP = ROOT.parent / "shared" / "validation" / "vrp"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "base"
+    assert main(["run", str(TINY), "--out", str(out)]) == 0
+    return out
+
+
+def test_route_tiny_by_hand(tiny_run: Path, tmp_path: Path) -> None:
+    """One collection tour A–P: 20 km, 250 CNY/day, 1,250 CNY/t, 160 g CO2/day."""
+    assert main(["route", str(tiny_run), "--terminal", "T_P", "--out", str(tmp_path / "r")]) == 0
+    rows = {r["kind"]: r for r in csv.DictReader((tmp_path / "r" / "summary.csv").open())}
+    col = rows["collection"]
+    assert float(col["tonnes_per_day"]) == pytest.approx(0.2)
+    assert float(col["vehicles_per_day"]) == 1
+    assert float(col["vehicle_km_per_day"]) == pytest.approx(20.0)
+    assert float(col["cost_cny_per_day"]) == pytest.approx(250.0)
+    assert float(col["drayage_cny_per_t"]) == pytest.approx(1250.0)
+    assert float(col["co2_kg_per_day"]) == pytest.approx(0.16)
+    assert rows["delivery"]["customers"] == "0"
+    tours = list(csv.DictReader((tmp_path / "r" / "tours.csv").open()))
+    assert [t["place"] for t in tours] == ["P", "A", "P"]
+
+
+def test_route_unknown_terminal_exit_2(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown terminal is an input error naming --terminal."""
+    assert main(["route", str(tiny_run), "--terminal", "T_NOPE", "--out", str(tmp_path / "r")]) == 2
+    assert "--terminal" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not VRP.is_dir(), reason="shared validation data not present")
+def test_vrp_cli_p16(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`freight vrp P-n16-k8.vrp` reaches the optimum 450 and writes the routes."""
+    out = tmp_path / "routes.csv"
+    assert main(["vrp", str(VRP / "P-n16-k8.vrp"), "--time-limit", "20", "--out", str(out)]) == 0
+    assert "450.000" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open()))
+    served = {r["node"] for r in rows} - {"1"}
+    assert len(served) == 15  # every customer of the instance
+
+
+def test_vrp_cli_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed instance exits 2 naming the file and line."""
+    bad = tmp_path / "bad.vrp"
+    bad.write_text("NAME : bad\nTYPE : CVRP\nDIMENSION : x\nEOF\n", encoding="utf-8")
+    assert main(["vrp", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.vrp" in err and "Traceback" not in err
