@@ -520,6 +520,36 @@ def route(
     console.print(f"tours, shuttles and summary written to {folder}/")
 
 
+@app.command("import-tntp")
+def import_tntp_cmd(
+    net: Annotated[Path, typer.Argument(help="TNTP *_net.tntp file")],
+    trips: Annotated[Path, typer.Argument(help="TNTP *_trips.tntp file")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for the tidy CSVs")],
+    assign: Annotated[str | None, typer.Option(help="also assign: ue or so")] = None,
+    gap: Annotated[float, typer.Option(help="relative gap target")] = 1e-4,
+    max_iter: Annotated[int, typer.Option(help="iteration limit")] = 1000,
+    algorithm: Annotated[str | None, typer.Option(help="fw, cfw or bfw (default: fastest)")] = None,
+) -> None:
+    """Read a TNTP network and trip table into CSVs; optionally solve the equilibrium."""
+    from freight.tntp_import import import_tntp
+
+    if assign not in (None, "ue", "so"):
+        raise InputError(f"--assign: expected ue or so, got {assign!r}")
+    _, m = import_tntp(
+        net, trips, out, assign=assign, gap=gap, max_iter=max_iter, algorithm=algorithm
+    )
+    console.print(
+        f"{m['zones']} zones, {m['nodes']} nodes, {m['links']} links, total flow {m['total_flow']:,.0f}"
+    )
+    if assign:
+        a = m["assignment"]
+        console.print(
+            f"{a['objective']} by {a['algorithm']}: {a['status']}, relative gap {a['relative_gap']:.2e} "
+            f"after {a['iterations']} iterations; objective {a['objective_value']:,.6f}"
+        )
+    console.print(f"written to {out}/")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``freight`` console script: the one error boundary.
 
