@@ -352,6 +352,9 @@ def write_result_folder(
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; a result folder is an ordinary folder
     try:
         files: dict[str, str] = {}
         for name, rows in tables.items():
