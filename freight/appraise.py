@@ -84,7 +84,7 @@ def solve_task(task: SolveTask) -> dict[str, Any]:
     """Solve one scenario variant and return its KPIs (runs in worker processes)."""
     sc = resolve(task.scenario)
     net, _ = build_scenario_network(sc, projects=task.projects, base=_base_network(str(sc.data)))
-    run = solve_network(net, sc.params, method=task.method)  # type: ignore[arg-type]
+    run = solve_network(net, sc.params, method=task.method, paths=False)  # type: ignore[arg-type]
     return {"status": run.status, **kpi_dict(run)}
 
 

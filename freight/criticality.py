@@ -98,8 +98,7 @@ def _graph(source: str) -> Any:
     return build_graph(p.net, p.params)
 
 
-def _mode_tonnes(run: ModelRun) -> dict[str, float]:
-    k = kpi_dict(run)
+def _mode_tonnes(k: dict[str, float]) -> dict[str, float]:
     return {m: k.get(f"tonnes_{m}", 0.0) for m in MODES}
 
 
@@ -116,13 +115,14 @@ def evaluate(task: CritTask) -> dict[str, Any]:
     if task.factor == 0:
         sub[~finite] = 0.0
     cap[idx] = sub
-    run = solve_network(p.net, p.params, method=task.method, graph=g, capacity=cap)  # type: ignore[arg-type]
+    run = solve_network(p.net, p.params, method=task.method, graph=g, capacity=cap, paths=False)  # type: ignore[arg-type]
+    k = kpi_dict(run)
     return {
         "status": run.status,
         "objective": run.objective,
         "unserved_rows": run.unserved.tolist(),
-        "mode_tonnes": _mode_tonnes(run),
-        "co2": kpi_dict(run)["co2"],
+        "mode_tonnes": _mode_tonnes(k),
+        "co2": k["co2"],
     }
 
 
@@ -156,8 +156,9 @@ def criticality(
     prep = _prepared(src)
     g = _graph(src)
     base = solve_network(prep.net, prep.params, method=method, graph=g)  # type: ignore[arg-type]
-    base_modes = _mode_tonnes(base)
-    base_co2 = kpi_dict(base)["co2"]
+    base_k = kpi_dict(base)
+    base_modes = _mode_tonnes(base_k)
+    base_co2 = base_k["co2"]
     total = base.flow.sum(axis=0)
     els = elements(base, only)
     tasks: list[CritTask] = []

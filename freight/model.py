@@ -87,6 +87,7 @@ def solve_network(
     method: Method = "mcf",
     graph: VirtualGraph | None = None,
     capacity: NDArray[np.float64] | None = None,
+    paths: bool = True,
 ) -> ModelRun:
     """Solve the system-optimal multimodal assignment of a network's demand.
 
@@ -102,6 +103,9 @@ def solve_network(
         A prebuilt graph of ``net`` with ``params`` (saves the build in sweeps).
     capacity
         Arc capacities replacing the graph's (tonnes per year; e.g. 0 on a closed element).
+    paths
+        Decompose the class flows into each OD's paths (``od_paths``); sweeps that need only
+        totals skip it.
 
     Returns
     -------
@@ -143,7 +147,7 @@ def solve_network(
     unserved = np.asarray(res.unserved, dtype=float)
     served = d.tonnes - unserved
     od_paths: list[tuple[PathFlow, ...]] = [()] * len(d.tonnes)
-    for c in range(len(cls_comm)):
+    for c in range(len(cls_comm) if paths else 0):
         rows = np.flatnonzero(demand_class == c)
         sinks: dict[int, float] = {}
         for r in rows:

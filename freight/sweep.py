@@ -161,7 +161,7 @@ def run_case(args: tuple[Case, str]) -> dict[str, Any]:
 
     case, scen_file = args
     prep = prepare(scen_file)
-    run = solve_network(prep.net, prep.params, method=case.method)  # type: ignore[arg-type]
+    run = solve_network(prep.net, prep.params, method=case.method, paths=False)  # type: ignore[arg-type]
     return {"status": run.status, **kpi_dict(run)}
 
 
