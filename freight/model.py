@@ -134,7 +134,7 @@ def solve_network(
         d.destination,
         d.tonnes,
         commodity=demand_class,
-        method=METHODS[method],  # type: ignore[arg-type]
+        method=METHODS[method],
         unserved_penalty=d.penalty,
     )
     timings["solve_s"] = time.perf_counter() - t0
