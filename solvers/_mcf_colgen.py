@@ -187,15 +187,33 @@ def solve_colgen(
         comm_sources[int(k)] = srcs
         g_src[gs] = inv
 
+    # commodities with identical cost rows (e.g. one class per commodity and origin, as the
+    # freight model passes them) share one Dijkstra call over the union of their sources
+    _, cost_id = np.unique(cost[commodities], axis=0, return_inverse=True)
+    cost_id = cost_id.reshape(-1)
+    cost_members: dict[int, list[int]] = {}
+    for k, cid in zip(commodities.tolist(), cost_id.tolist(), strict=True):
+        cost_members.setdefault(int(cid), []).append(int(k))
+    union_sources: dict[int, IntArray] = {}
+    source_rows: dict[int, IntArray] = {}
+    for cid, ks in cost_members.items():
+        union = np.unique(np.concatenate([comm_sources[k] for k in ks]))
+        union_sources[cid] = union
+        for k in ks:
+            source_rows[k] = np.searchsorted(union, comm_sources[k])
+
     def price(mu: FloatArray) -> tuple[FloatArray, dict[int, IntArray]]:
         """Shortest distance of every group under cost + mu, and the trees' predecessor arcs."""
         t0 = time.perf_counter()
         dist = np.full(n_g, np.inf)
         preds: dict[int, IntArray] = {}
-        for k, gs in comm_groups.items():
-            d, pa = shortest_path_tree(n, tail, problem.head, cost[k] + mu, comm_sources[k])
-            dist[gs] = d[g_src[gs], g_t[gs]]
-            preds[k] = pa
+        for cid, ks in cost_members.items():
+            d, pa = shortest_path_tree(n, tail, problem.head, cost[ks[0]] + mu, union_sources[cid])
+            for k in ks:
+                gs = comm_groups[k]
+                rows_k = source_rows[k]
+                dist[gs] = d[rows_k[g_src[gs]], g_t[gs]]
+                preds[k] = pa[rows_k]
         timings["shortest_path"] += time.perf_counter() - t0
         return dist, preds
 

@@ -219,13 +219,18 @@ def row_distances(problem: Problem, extra: FloatArray | None, rows: IntArray) ->
     if rows.shape[0] == 0:
         return out
     comm = problem.commodity[rows]
-    for k in np.unique(comm):
-        sel = np.flatnonzero(comm == k)
+    ks = np.unique(comm)
+    # commodities with identical cost rows share one Dijkstra call
+    _, cost_id = np.unique(problem.cost[ks], axis=0, return_inverse=True)
+    row_cost = cost_id.reshape(-1)[np.searchsorted(ks, comm)]
+    for cid in np.unique(row_cost):
+        sel = np.flatnonzero(row_cost == cid)
         r = rows[sel]
+        k = int(comm[sel[0]])
         sources, src_idx = np.unique(problem.origin[r], return_inverse=True)
         w = problem.cost[k] if extra is None else problem.cost[k] + extra
         dist, _ = shortest_path_tree(problem.n_nodes, problem.tail, problem.head, w, sources)
-        out[sel] = dist[src_idx, problem.destination[r]]
+        out[sel] = dist[src_idx.reshape(-1), problem.destination[r]]
     return out
 
 
