@@ -20,13 +20,13 @@ import csv
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from freight.errors import DataError, Problem
 from freight.network import Network
+from freight.results import write_file_atomic
 
 FolderKind = Literal["run", "compare"]
 
@@ -446,21 +446,8 @@ def geojson_text(collection: Mapping[str, Any]) -> str:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write bytes to a temporary file in the target's folder, then rename it over the target."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)  # mkstemp makes the file private (0600): give it the usual mode
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write bytes atomically (see :func:`freight.results.write_file_atomic`)."""
+    return write_file_atomic(path, data)
 
 
 def result_link_rows(result_dir: str | os.PathLike[str]) -> list[dict[str, str]]:

@@ -337,6 +337,29 @@ def versions() -> dict[str, str]:
     return out
 
 
+def write_file_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write one file atomically: a temporary file in the target's folder, then a rename.
+
+    Text is written as UTF-8 with the line ends given. The file gets the usual permissions
+    (``mkstemp`` alone would make it private).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
 def write_result_folder(
     out: str | os.PathLike[str],
     tables: Mapping[str, Sequence[Mapping[str, Any]]],

@@ -20,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,7 @@ from scipy.stats import qmc
 
 from freight.errors import FreightError
 from freight.parallel import Failed, iter_tasks
-from freight.results import csv_text
+from freight.results import csv_text, write_file_atomic
 
 SWEEPABLE = ("growth", "carbon_price", "vot_factor", "demand_factor")
 
@@ -134,16 +132,8 @@ def case_toml(case: Case) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a text file atomically (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a text file atomically (see :func:`freight.results.write_file_atomic`)."""
+    write_file_atomic(path, text)
 
 
 def case_file(case: Case, folder: Path) -> Path:
