@@ -62,10 +62,14 @@ generated lazily, priced by ``scipy.sparse.csgraph.dijkstra`` from every (commod
 under ``cost + capacity_dual``. It stops when the Lagrangian lower bound proves the master's
 solution optimal within ``tol``. The master is solved by HiGHS's interior point method (without
 crossover: 5–20× faster than simplex on these degenerate masters, and its centred duals price
-better columns) until the gap is below 1e-3, then by warm-started simplex, which absorbs the few
-late columns in a few pivots; the final solution is a vertex. It solves a master with a few
-thousand path columns instead of an LP with classes × arcs columns: 15–35× faster than the LP on
-congested generated networks of 250–500 nodes (see benchmarks/perf/bench_multicommodity.py).
+better columns) until an iteration adds few columns (< 10 % of the master's rows) or the gap is
+below 1e-3, then by warm-started simplex, which absorbs the few late columns in a few pivots;
+the final solution is a vertex. It solves a master with a few
+thousand path columns instead of an LP with classes × arcs columns. Measured
+(benchmarks/perf/bench_multicommodity.py, 2 shared cores): on a generated 500-node, 2,958-arc,
+10-commodity, 1,000-row network with a quarter of the arcs binding, 11.8 s against 313 s for
+the LP with HiGHS IPM and 555 s with HiGHS's default simplex, same objective; 27× also at 200
+nodes. On the tiny published instances both take milliseconds.
 
 ``"auto"`` (default) — ``"colgen"``; if it does not return ``"optimal"`` (iteration or time
 limit, numerical stall) the LP is solved instead and its result returned, with the reason in

@@ -569,3 +569,27 @@ def test_medium_random_lp_and_colgen_agree(seed: int) -> None:
     _check(n, args, a)
     _check(n, args, b)
     assert b.objective == pytest.approx(a.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("method", ["lp", "colgen"])
+def test_one_commodity_per_origin_class_gives_same_optimum(method: str) -> None:
+    """Splitting one commodity into identical-cost classes per origin (as freight.model does)
+    leaves the optimum unchanged, and flows summed over the classes pass check_flows."""
+    inst = read_mcflin_instance(VALIDATION, "grid1")
+    _, cls = np.unique(inst.origin, return_inverse=True)
+    n_cls = int(cls.max()) + 1
+    cost = np.broadcast_to(inst.cost, (n_cls, inst.n_arcs))
+    args = (
+        inst.tail,
+        inst.head,
+        inst.capacity,
+        cost,
+        inst.origin,
+        inst.destination,
+        inst.demand,
+        cls,
+    )
+    r = solve(*args, method=method, n_nodes=inst.n_nodes)
+    _check(inst.n_nodes, args, r)
+    assert r.flow.shape == (n_cls, inst.n_arcs)
+    assert r.objective == pytest.approx(PUBLISHED["grid1"], rel=1e-5)
