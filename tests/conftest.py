@@ -1,4 +1,5 @@
-"""Shared fixtures: the hand-drawn network tests/data/tiny and fresh copies of it."""
+"""Shared fixtures (the hand-drawn network tests/data/tiny and fresh copies of it) and the
+hypothesis profile."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (CI included): a failure is reproducible and
+# a pass is not luck. `pytest --hypothesis-profile=explore` draws fresh random examples.
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
+settings.load_profile("default")
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

@@ -355,6 +355,9 @@ def small_networks(
     cap = draw(
         st.lists(st.one_of(st.just(INF), st.integers(0, 10).map(float)), min_size=m, max_size=m)
     )
+    # networkx.network_simplex can cycle forever on a negative-cost arc of infinite capacity
+    # (seen on a fresh hypothesis seed in CI); unbounded cases are covered by hand-drawn tests.
+    cap = [10.0 if (c == INF and w < 0) else c for c, w in zip(cap, cost, strict=True)]
     part = draw(st.lists(st.integers(-6, 6), min_size=n - 1, max_size=n - 1))
     supply = [*part, -sum(part)]
     return [p[0] for p in pairs], [p[1] for p in pairs], cap, cost, supply
