@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/bench_mincostflow.py
 	$(BIN)/python benchmarks/perf/bench_multicommodity.py
 	$(BIN)/python benchmarks/perf/bench_assignment.py
+	$(BIN)/python benchmarks/perf/bench_regional.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache
