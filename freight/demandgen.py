@@ -2,7 +2,7 @@
 
 Method (``freightdemandgen v1``)
 --------------------------------
-A segmented gravity model, seeded by the fact sheet (``/work/shared/facts/region.md``):
+A segmented gravity model, seeded by the regional fact sheet (sources in network_data/chuannan_yuxi/SOURCES.md):
 
 1. **Commodity totals** (§7.2): tonnes per year of each commodity group that cross a zone
    boundary and touch the plan area (origin or destination in one of its eleven zones). Ranges in
