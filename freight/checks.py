@@ -10,12 +10,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from freight.errors import Problem
 from freight.network import Network
 from freight.schema import KIND_MODES, MODES, TABLE_BY_NAME
+from solvers.shortest_paths import shortest_path_tree
 
 
 def _lines(net: Network, table: str) -> Sequence[int]:
@@ -198,15 +197,9 @@ def _unreachable(net: Network) -> list[Problem]:
         by_comm[ci[d.commodity]].append(i)
     n = g.n_nodes
     for k, rows in sorted(by_comm.items()):
-        mask = g.allowed[k]
-        t, h, c = g.tail[mask], g.head[mask], g.generalized[k, mask] + 1e-9
-        order = np.lexsort((c, h, t))  # keep the cheapest of parallel arcs
-        t, h, c = t[order], h[order], c[order]
-        first = np.ones(len(t), dtype=bool)
-        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-        adj = csr_matrix((c[first], (t[first], h[first])), shape=(n, n))
         origins = sorted({g.src_node[net.demand[i].origin] for i in rows})
-        dist = dijkstra(adj, directed=True, indices=origins)
+        weight = np.where(g.allowed[k], g.generalized[k], np.inf)
+        dist, _ = shortest_path_tree(n, g.tail, g.head, weight, np.asarray(origins, dtype=np.int64))
         row_of = {o: j for j, o in enumerate(origins)}
         com = net.commodity_by_id[net.commodities[k].id]
         worst: tuple[float, int] | None = None

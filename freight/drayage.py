@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from freight.errors import DataError, Problem
 from freight.graph import LINK
 from freight.model import ModelRun
 from freight.results import Table, versions, write_result_folder
 from freight.schema import MODES
+from solvers.shortest_paths import shortest_path_tree
 
 OPERATING_DAYS = 300.0
 SHIFT_H = 10.0
@@ -87,18 +86,11 @@ def road_matrices(run: ModelRun, places: list[str]) -> tuple[np.ndarray, np.ndar
     """Shortest road distance (km) and time (h) between places (rows/cols in ``places`` order)."""
     g = run.graph
     road = (g.kind == LINK) & (g.mode == MODES.index("road"))
-    n = g.n_nodes
-    t, hd = g.tail[road], g.head[road]
-    nodes = [g.mode_node[(p, "road")] for p in places]
+    nodes = np.asarray([g.mode_node[(p, "road")] for p in places], dtype=np.int64)
     out = []
-    for w in (g.length_km[road], run.graph.time_h[road]):
-        order = np.lexsort((w, hd, t))
-        tt, hh, ww = t[order], hd[order], w[order]
-        first = np.ones(len(tt), dtype=bool)
-        first[1:] = (tt[1:] != tt[:-1]) | (hh[1:] != hh[:-1])
-        adj = csr_matrix((ww[first] + 1e-12, (tt[first], hh[first])), shape=(n, n))
-        dist = dijkstra(adj, directed=True, indices=nodes)[:, nodes]
-        out.append(dist)
+    for w in (g.length_km, g.time_h):
+        dist, _ = shortest_path_tree(g.n_nodes, g.tail, g.head, np.where(road, w, np.inf), nodes)
+        out.append(dist[:, nodes])
     return out[0], out[1]
 
 

@@ -50,8 +50,8 @@ from solvers._mcf_lp import (
     failed,
     highs_status,
     new_highs,
-    shortest_path_tree,
 )
+from solvers.shortest_paths import shortest_path_tree
 
 MASTER_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
 """HiGHS options of the restricted master (overridden by the caller's ``highs_options``).
