@@ -61,13 +61,7 @@ def elements(run: ModelRun, only: Only | None = None) -> list[Element]:
             out.append(Element(lk.id, "link", lk.mode, lk.from_, lk.to, arcs))
     if only in (None, "terminals"):
         for t in run.net.terminals:
-            arcs = tuple(
-                a
-                for a in range(g.n_arcs)
-                if g.element[a] == t.id
-                and g.node_role[g.tail[a]].endswith(":in")
-                and g.node_role[g.head[a]].endswith(":out")
-            )
+            arcs = (g.handling_arc[t.id],)
             out.append(
                 Element(t.id, "terminal", f"{t.from_mode}-{t.to_mode}", t.place, t.place, arcs)
             )

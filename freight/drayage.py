@@ -53,16 +53,9 @@ def terminal_customers(
     """Zones whose freight reaches or leaves ``terminal`` by road, with daily tonnes."""
     g = run.graph
     road = MODES.index("road")
-    handling = [
-        a
-        for a in range(g.n_arcs)
-        if g.element[a] == terminal
-        and g.node_role[g.tail[a]].endswith(":in")
-        and g.node_role[g.head[a]].endswith(":out")
-    ]
-    if not handling:
+    if terminal not in g.handling_arc:
         raise DataError([Problem("--terminal", None, "", f"unknown terminal {terminal!r}")])
-    h = handling[0]
+    h = g.handling_arc[terminal]
     collect: dict[str, float] = {}
     deliver: dict[str, float] = {}
     for r, paths in enumerate(run.od_paths):

@@ -94,6 +94,7 @@ class VirtualGraph:
     src_node: dict[str, int]
     sink_node: dict[str, int]
     mode_node: dict[tuple[str, str], int]
+    handling_arc: dict[str, int]
     params: CostParams
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +113,13 @@ class VirtualGraph:
         """Commodity id -> row of the per-commodity arrays."""
         return {c: i for i, c in enumerate(self.commodities)}
 
+    @cached_property
+    def is_handling(self) -> NDArray[np.bool_]:
+        """Mask of the terminals' handling arcs (facility ``in`` → ``out``)."""
+        mask = np.zeros(self.n_arcs, dtype=bool)
+        mask[list(self.handling_arc.values())] = True
+        return mask
+
     def cost_matrix(self) -> NDArray[np.float64]:
         """Generalized cost per commodity with ``inf`` on forbidden arcs (solver input)."""
         return np.where(self.allowed, self.generalized, np.inf)
@@ -127,6 +135,7 @@ class _Builder:
         self.places: list[str] = []
         self.roles: list[str] = []
         self.index: dict[str, int] = {}
+        self.handling: dict[str, int] = {}
         self.cols: dict[str, list[Any]] = {
             k: []
             for k in (
@@ -281,6 +290,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         fout = b.node(term.place, f"{term.id}:out")
         is_access = term.from_mode == "zone"
         kind = ACCESS if is_access else TRANSFER
+        b.handling[term.id] = len(b.cols["tail"])
         b.arc(
             fin,
             fout,
@@ -385,6 +395,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         src_node=src,
         sink_node=sink,
         mode_node=mode_node,
+        handling_arc=dict(b.handling),
         params=params,
         meta={"entering_mode": np.asarray(c["entering"], dtype=np.int8)},
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from freight.graph import ACCESS, KINDS, LINK, TRANSFER
+from freight.graph import KINDS, LINK, TRANSFER
 from freight.model import ModelRun
 from freight.schema import MODES
 
@@ -95,10 +95,8 @@ def terminal_flows(run: ModelRun) -> Table:
     net = run.net
     dangerous = np.array([net.commodity_by_id[c].dangerous for c in g.commodities])
     rows: Table = []
-    handling = {g.element[a]: a for a in range(g.n_arcs) if g.kind[a] != LINK
-                and g.node_role[g.tail[a]].endswith(":in") and g.node_role[g.head[a]].endswith(":out")}  # fmt: skip
     for t in net.terminals:
-        a = handling[t.id]
+        a = g.handling_arc[t.id]
         thr = float(run.flow[:, a].sum())
         cap = float(run.capacity[a])
         rows.append(
@@ -131,7 +129,7 @@ def _path_stats(run: ModelRun, arcs: Sequence[int], k: int) -> dict[str, Any]:
                 chain.append(m)
             if not elements or elements[-1] != g.element[a]:
                 elements.append(g.element[a])
-        elif g.kind[a] in (TRANSFER, ACCESS) and g.node_role[g.tail[a]].endswith(":in"):
+        elif g.is_handling[a]:
             elements.append(g.element[a])
     return {
         "money": float(g.money[k, idx].sum()),
@@ -141,12 +139,8 @@ def _path_stats(run: ModelRun, arcs: Sequence[int], k: int) -> dict[str, Any]:
         "co2": float(g.co2_kg_per_t[idx].sum()),
         "chain": ">".join(chain),
         "path": " ".join(elements),
-        "transfers": int(np.sum((g.kind[idx] == TRANSFER) & _tail_in(g, idx))),
+        "transfers": int(np.sum((g.kind[idx] == TRANSFER) & g.is_handling[idx])),
     }
-
-
-def _tail_in(g: Any, idx: np.ndarray) -> np.ndarray:
-    return np.array([g.node_role[g.tail[a]].endswith(":in") for a in idx.tolist()], dtype=bool)
 
 
 def od_flows(run: ModelRun) -> Table:
