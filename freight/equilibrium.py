@@ -31,9 +31,8 @@ from dataclasses import replace
 import numpy as np
 
 from freight.graph import LINK, CostParams, build_graph, demand_arrays
-from freight.model import ModelRun, flow_classes
+from freight.model import ModelRun, class_paths, flow_classes
 from freight.network import Network
-from freight.paths import PathFlow, decompose
 from freight.schema import MODES
 
 FORBIDDEN_H = 1e12
@@ -117,14 +116,7 @@ def solve_equilibrium(
     np.add.at(flow, cls_comm, class_flow)
     unserved = np.asarray(res.unserved, dtype=float)
     served = d.tonnes - unserved
-    od_paths: list[tuple[PathFlow, ...]] = [()] * len(d.tonnes)
-    for c in range(len(cls_comm)):
-        rows = np.flatnonzero(demand_class == c)
-        sinks = {int(d.destination[r]): float(served[r]) for r in rows if served[r] > 0}
-        if sinks:
-            by_sink = decompose(g.tail, g.head, class_flow[c], int(cls_origin[c]), sinks, tol=1e-7)
-            for r in rows:
-                od_paths[r] = tuple(by_sink.get(int(d.destination[r]), ()))
+    od_paths = class_paths(geq, d, cls_origin, demand_class, class_flow, served, tol=1e-7)
     total_cost = float((flow * generalized).sum() + (unserved * d.penalty).sum())
     dtdx = np.where(
         (alpha > 0) & (beta > 0) & np.isfinite(cap),
@@ -144,7 +136,7 @@ def solve_equilibrium(
         demand_class=demand_class,
         capacity_dual=np.zeros(g.n_arcs),
         unserved=unserved,
-        od_paths=tuple(od_paths),
+        od_paths=od_paths,
         capacity=g.capacity_t,
         timings=timings,
         solver_info={

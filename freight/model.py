@@ -80,6 +80,33 @@ def flow_classes(
     )
 
 
+def class_paths(
+    g: VirtualGraph,
+    d: DemandArrays,
+    class_origin: NDArray[np.int64],
+    demand_class: NDArray[np.int64],
+    class_flow: NDArray[np.float64],
+    served: NDArray[np.float64],
+    *,
+    tol: float = 1e-6,
+) -> tuple[tuple[PathFlow, ...], ...]:
+    """Each demand row's paths: the single-source flow of its class decomposed to its
+    destination (see :func:`freight.paths.decompose`); rows with nothing served get none."""
+    od_paths: list[tuple[PathFlow, ...]] = [()] * len(d.tonnes)
+    for c in range(len(class_origin)):
+        rows = np.flatnonzero(demand_class == c)
+        sinks: dict[int, float] = {}
+        for r in rows:
+            if served[r] > 0:
+                sinks[int(d.destination[r])] = sinks.get(int(d.destination[r]), 0.0) + served[r]
+        if not sinks:
+            continue
+        by_sink = decompose(g.tail, g.head, class_flow[c], int(class_origin[c]), sinks, tol=tol)
+        for r in rows:
+            od_paths[r] = tuple(by_sink.get(int(d.destination[r]), ()))
+    return tuple(od_paths)
+
+
 def solve_network(
     net: Network,
     params: CostParams | None = None,
@@ -146,18 +173,10 @@ def solve_network(
     np.add.at(flow, cls_comm, class_flow)
     unserved = np.asarray(res.unserved, dtype=float)
     served = d.tonnes - unserved
-    od_paths: list[tuple[PathFlow, ...]] = [()] * len(d.tonnes)
-    for c in range(len(cls_comm) if paths else 0):
-        rows = np.flatnonzero(demand_class == c)
-        sinks: dict[int, float] = {}
-        for r in rows:
-            if served[r] > 0:
-                sinks[int(d.destination[r])] = sinks.get(int(d.destination[r]), 0.0) + served[r]
-        if not sinks:
-            continue
-        by_sink = decompose(g.tail, g.head, class_flow[c], int(cls_origin[c]), sinks)
-        for r in rows:
-            od_paths[r] = tuple(by_sink.get(int(d.destination[r]), ()))
+    no_paths: tuple[tuple[PathFlow, ...], ...] = ((),) * len(d.tonnes)
+    od_paths = (
+        class_paths(g, d, cls_origin, demand_class, class_flow, served) if paths else no_paths
+    )
     timings["extract_s"] = time.perf_counter() - t0
 
     return ModelRun(
@@ -172,7 +191,7 @@ def solve_network(
         demand_class=demand_class,
         capacity_dual=np.asarray(res.capacity_dual, dtype=float),
         unserved=unserved,
-        od_paths=tuple(od_paths),
+        od_paths=od_paths,
         capacity=cap,
         timings=timings,
         solver_info={"solver_method": str(getattr(res, "method", METHODS[method]))},
