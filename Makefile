@@ -27,7 +27,7 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check freight solvers cli.py tests benchmarks
+	$(BIN)/ruff check freight solvers tools cli.py tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from freight.errors import FreightError
+from solvers.formats import InstanceFormatError
 
 app = typer.Typer(
     name="freight",
@@ -52,8 +53,8 @@ def validate(
     ],
 ) -> None:
     """Load and check a network data folder; print a summary, or every problem (exit 2)."""
-    from freight.io import load_network
-    from freight.summary import network_summary
+    from freight.data.csvio import load_network
+    from freight.data.summary import network_summary
 
     net = load_network(path)
     s = network_summary(net)
@@ -88,7 +89,7 @@ def validate(
 
 
 def _print_run_summary(run: object, out: Path) -> None:
-    from freight.results import kpi_dict, link_flows, mode_summary
+    from freight.results.tables import kpi_dict, link_flows, mode_summary
 
     t = Table(title="By mode")
     for col in ("mode", "tonnes lifted", "share", "tonne-km", "money CNY", "tonne-hours", "CO2 t"):
@@ -143,7 +144,7 @@ def run(
     """Solve the capacity-aware freight model and write link, OD, mode, terminal and KPI CSVs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from freight.runner import run_to_folder
+    from freight.analysis.run import run_to_folder
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -180,7 +181,7 @@ def compare(
     method: Annotated[str, typer.Option(help="solver method when a side must be solved")] = "mcf",
 ) -> None:
     """Compare two runs: KPI deltas, mode shares, and changes per link, terminal and OD."""
-    from freight.compare import compare_to_folder
+    from freight.analysis.compare import compare_to_folder
 
     with _progress_bar() as bar:
         task = bar.add_task("comparing", total=None)
@@ -226,7 +227,7 @@ def appraise(
     method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
 ) -> None:
     """Appraise every project of a plan: put-one-in and take-one-out, NPV, BCR, IRR, ranking."""
-    from freight.appraise import appraise_to_folder
+    from freight.analysis.appraise import appraise_to_folder
 
     with _progress_bar() as bar:
         task = bar.add_task("solving with/without networks", total=None)
@@ -289,7 +290,7 @@ def criticality(
     method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
 ) -> None:
     """Close (or derate) every link, terminal and lock in turn; rank by extra cost."""
-    from freight.criticality import criticality_to_folder
+    from freight.analysis.criticality import criticality_to_folder
 
     if only not in (None, "rail", "road", "water", "air", "terminals"):
         raise InputError(f"--only: expected rail, road, water, air or terminals, got {only!r}")
@@ -358,7 +359,7 @@ def sweep(
     method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
 ) -> None:
     """Solve many scenarios (files, a grid or Latin hypercube samples) into one tidy CSV."""
-    from freight import sweep as sw
+    from freight.analysis import sweep as sw
 
     if (grid or lhs) and len(scenarios) != 1:
         raise InputError("--grid and --lhs take exactly one parent scenario")
@@ -384,7 +385,7 @@ def sweep(
         task = bar.add_task("solving cases", total=len(cases))
         prog = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
         if appraise_:
-            from freight.robust import robust_to_folder
+            from freight.analysis.robust import robust_to_folder
 
             summary, _ = robust_to_folder(cases, out, top_k=top, jobs=jobs, scheduler=scheduler,
                                           method=method, progress=prog)  # fmt: skip
@@ -430,8 +431,8 @@ def plot(
     ] = False,
 ) -> None:
     """Map a run (link flows by mode) or a comparison (flow changes); optionally write GeoJSON."""
-    from freight.geo import folder_kind
-    from freight.plot import DEFAULT_EXTENT, plot_folder
+    from freight.maps.geo import folder_kind
+    from freight.maps.plot import DEFAULT_EXTENT, plot_folder
 
     kind = folder_kind(result_dir)
     written = plot_folder(
@@ -453,7 +454,7 @@ def vrp(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="routes CSV")] = None,
 ) -> None:
     """Solve a published vehicle-routing instance; print cost and vehicles, write routes CSV."""
-    from freight.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
+    from solvers.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
     from solvers.routing import solve
 
     if not file.is_file():
@@ -492,7 +493,7 @@ def route(
     time_limit: Annotated[float, typer.Option("--time-limit", help="per routing problem, s")] = 5.0,
 ) -> None:
     """Daily first/last-mile truck tours at a terminal: tours, shuttles and drayage cost."""
-    from freight.drayage import route_to_folder
+    from freight.analysis.drayage import route_to_folder
 
     folder = out or result_dir / f"route_{terminal}"
     tables = route_to_folder(folder, result_dir, terminal, time_limit_s=time_limit)
@@ -531,7 +532,7 @@ def import_tntp_cmd(
     algorithm: Annotated[str | None, typer.Option(help="fw, cfw or bfw (default: fastest)")] = None,
 ) -> None:
     """Read a TNTP network and trip table into CSVs; optionally solve the equilibrium."""
-    from freight.tntp_import import import_tntp
+    from freight.analysis.tntp_import import import_tntp
 
     if assign not in (None, "ue", "so"):
         raise InputError(f"--assign: expected ue or so, got {assign!r}")
@@ -563,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_INTERNAL)
-    except FreightError as exc:
+    except (FreightError, InstanceFormatError) as exc:
         err_console.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
         return EXIT_INPUT
     except KeyboardInterrupt:

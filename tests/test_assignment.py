@@ -1,4 +1,4 @@
-"""Static traffic assignment (solvers.assignment) and the TNTP reader (freight.formats.tntp).
+"""Static traffic assignment (solvers.assignment) and the TNTP reader (solvers.formats.tntp).
 
 Known answers: Braess by hand (UE 4, 2, 2, 2, 4 and 92 per trip; SO 3, 3, 3, 0, 3 and 83 per
 trip), the published SiouxFalls UE (Beckmann objective 4,231,335.287107 and best-known link
@@ -14,7 +14,6 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from freight.formats import tntp
 from solvers.assignment import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -25,15 +24,13 @@ from solvers.assignment import (
     solve,
 )
 from solvers.check import check_flows
+from solvers.formats import tntp
+from tests import paths
 
-TNTP = Path(__file__).resolve().parents[2] / "shared" / "validation" / "tntp"
+TNTP = paths.VALIDATION / "tntp"
 BRAESS = TNTP / "Braess-Example"
 SIOUX = TNTP / "SiouxFalls"
 SIOUX_BECKMANN = 4_231_335.287107
-
-needs_tntp = pytest.mark.skipif(
-    not (BRAESS.is_dir() and SIOUX.is_dir()), reason="../shared/validation/tntp not present"
-)
 
 
 def braess() -> dict[str, Any]:
@@ -72,7 +69,6 @@ def two_routes(**extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_tntp
 @pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
 def test_braess_user_equilibrium_every_algorithm(algorithm: str) -> None:
     """Every registered algorithm finds the Braess UE: flows 4,2,2,2,4 and 92 per trip."""
@@ -87,7 +83,6 @@ def test_braess_user_equilibrium_every_algorithm(algorithm: str) -> None:
     assert res.algorithm == algorithm
 
 
-@needs_tntp
 def test_braess_system_optimum() -> None:
     """The Braess system optimum leaves the middle link empty: 3,3,3,0,3 and 83 per trip."""
     res = solve(**braess(), objective="so", gap=1e-10)
@@ -108,7 +103,6 @@ def test_default_algorithm_is_registered() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_tntp
 def test_siouxfalls_matches_published_equilibrium() -> None:
     """BFW reaches gap 1e-6 on SiouxFalls; objective and link flows match the published UE."""
     res = solve(**sioux(), gap=1e-6, max_iter=5000)
@@ -128,7 +122,6 @@ def test_siouxfalls_matches_published_equilibrium() -> None:
     )  # fmt: skip
 
 
-@needs_tntp
 def test_siouxfalls_system_optimum_costs_less() -> None:
     """The SiouxFalls system optimum has a lower total cost than the user equilibrium."""
     ue = solve(**sioux(), gap=1e-5)
@@ -139,7 +132,6 @@ def test_siouxfalls_system_optimum_costs_less() -> None:
     assert so.objective == pytest.approx(so.total_cost, rel=1e-12)
 
 
-@needs_tntp
 def test_same_inputs_same_flows() -> None:
     """Two solves of the same inputs give bitwise-identical flows and gap histories."""
     a = solve(**sioux(), gap=1e-4)
@@ -149,7 +141,6 @@ def test_same_inputs_same_flows() -> None:
     assert a.objective == b.objective
 
 
-@needs_tntp
 def test_large_network_code_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sorted-key arc lookup and chunked origins (used on big networks) give the same flows."""
     import solvers.assignment as asg
@@ -162,7 +153,6 @@ def test_large_network_code_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None
     np.testing.assert_allclose(res.flow, ref.flow, rtol=1e-9)
 
 
-@needs_tntp
 def test_not_converged_is_a_status_and_a_warning() -> None:
     """Stopping at max_iter before the gap target gives status not_converged and a warning."""
     with pytest.warns(ConvergenceWarning, match="did not reach relative gap 1e-08 in 3"):
@@ -176,7 +166,6 @@ def test_not_converged_is_a_status_and_a_warning() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_tntp
 def test_alpha_zero_is_all_or_nothing_braess() -> None:
     """With alpha 0 on Braess every trip takes the free-flow shortest path 1-3-4-2."""
     args = braess()
@@ -377,7 +366,6 @@ def test_all_or_nothing_rejects_bad_costs(cost: list[float], message: str) -> No
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_tntp
 def test_tntp_braess_reads_glued_semicolon_row() -> None:
     """The Braess net's last row '…1;' (no space) is read; ids become 0-based."""
     net = tntp.read_net(BRAESS / "Braess_net.tntp")
@@ -391,7 +379,6 @@ def test_tntp_braess_reads_glued_semicolon_row() -> None:
     np.testing.assert_array_equal(trips.matrix(), [[0.0, 6.0], [0.0, 0.0]])
 
 
-@needs_tntp
 def test_tntp_siouxfalls_files() -> None:
     """SiouxFalls net, trips (360,600 trips), node and best-known flow files read fully."""
     net = tntp.read_net(SIOUX / "SiouxFalls_net.tntp")

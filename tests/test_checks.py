@@ -20,12 +20,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from freight.checks import check_network
+from freight.data.checks import check_network
+from freight.data.csvio import load_network, write_network
+from freight.data.network import Network
+from freight.data.schema import MODES, TABLES, Demand, Link, Place, Terminal
 from freight.errors import DataError, Problem
-from freight.graph import build_graph
-from freight.io import load_network, write_network
-from freight.network import Network
-from freight.schema import MODES, TABLES, Demand, Link, Place, Terminal
+from freight.model.graph import build_graph
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SRC = "assumption: test"

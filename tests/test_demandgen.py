@@ -1,7 +1,7 @@
 """The deterministic demand generator and the committed base network network_data/chuannan_yuxi.
 
 Targets are the fact sheet's (/work/shared/facts/region.md §7.1-§7.3), written out here on
-purpose instead of imported from freight.demandgen, so that a change of the generator's constants
+purpose instead of imported from tools.demandgen, so that a change of the generator's constants
 cannot move the goalposts.
 """
 
@@ -17,10 +17,10 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from freight import demandgen
+from freight.data.csvio import load_network
 from freight.errors import DataError
-from freight.graph import build_graph
-from freight.io import load_network
+from freight.model.graph import build_graph
+from tools import demandgen
 
 BASE = Path(__file__).resolve().parent.parent / "network_data" / "chuannan_yuxi"
 REGION = {"ZG", "LZ", "NJ", "YB", "JJ", "YC", "QJ", "WS", "DZ", "TL", "RC"}
@@ -249,7 +249,7 @@ def test_unserved_penalty_exceeds_the_cheapest_route_of_every_od() -> None:
 
 
 def test_main_rewrites_the_folder_and_reports(tmp_path: Path) -> None:
-    """`python -m freight.demandgen FOLDER` rewrites demand.csv identically and exits 0."""
+    """`python -m tools.demandgen FOLDER` rewrites demand.csv identically and exits 0."""
     folder = tmp_path / "net"
     shutil.copytree(BASE, folder)
     (folder / "demand.csv").unlink()

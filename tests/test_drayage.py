@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from cli import main
+from tests import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
-VRP = ROOT.parent / "shared" / "validation" / "vrp"
+VRP = paths.VALIDATION / "vrp"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,6 @@ def test_route_unknown_terminal_exit_2(
     assert "--terminal" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not VRP.is_dir(), reason="shared validation data not present")
 def test_vrp_cli_p16(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`freight vrp P-n16-k8.vrp` reaches the optimum 450 and writes the routes."""
     out = tmp_path / "routes.csv"

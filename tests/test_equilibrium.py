@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from freight.equilibrium import solve_equilibrium
-from freight.io import load_network
+from freight.data.csvio import load_network
+from freight.model.equilibrium import solve_equilibrium
 from solvers.check import check_flows
 
 TINY = Path(__file__).parent / "data" / "tiny"

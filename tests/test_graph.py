@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from freight.graph import ACCESS, LINK, TRANSFER, CostParams, build_graph, demand_arrays
-from freight.io import load_network
+from freight.data.csvio import load_network
+from freight.model.graph import ACCESS, LINK, TRANSFER, CostParams, build_graph, demand_arrays
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

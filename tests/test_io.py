@@ -15,10 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from freight.errors import DataError, Problem
-from freight.io import load_network, read_table, read_tables, table_text, write_network
-from freight.network import Network
-from freight.schema import (
+from freight.data.csvio import load_network, read_table, read_tables, table_text, write_network
+from freight.data.network import Network
+from freight.data.schema import (
     MODES,
     TABLE_BY_NAME,
     TABLES,
@@ -33,6 +32,7 @@ from freight.schema import (
     format_value,
     required_columns,
 )
+from freight.errors import DataError, Problem
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SRC = "assumption: test"

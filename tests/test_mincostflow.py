@@ -1,4 +1,4 @@
-"""Tests of solvers.mincostflow (OR-Tools min-cost flow) and freight.formats.dimacs.
+"""Tests of solvers.mincostflow (OR-Tools min-cost flow) and solvers.formats.dimacs.
 
 Layers: hand-drawn networks with hand-computed optima; agreement with NetworkX's network simplex
 (an independent solver) on fixed and on random (hypothesis) networks; the published NETGEN
@@ -21,13 +21,13 @@ from numpy.typing import ArrayLike
 from ortools.graph.python import min_cost_flow as ortools_mcf
 from scipy.optimize import linprog
 
-from freight.formats.dimacs import (
+from solvers.check import check_single
+from solvers.formats.dimacs import (
     DimacsFormatError,
     read_dimacs_min,
     read_dimacs_solution,
     solution_arc_flows,
 )
-from solvers.check import check_single
 from solvers.mincostflow import (
     STATUS_MAP,
     FlowResult,
@@ -42,10 +42,9 @@ from solvers.mincostflow import (
     solve,
     supply_from_networkx_demand,
 )
+from tests import paths
 
-VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation" / "mincostflow"
-if not VALIDATION.is_dir():  # the repository checked out elsewhere: the documented location
-    VALIDATION = Path("/work/shared/validation/mincostflow")
+VALIDATION = paths.VALIDATION / "mincostflow"
 INF = math.inf
 
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from cli import main
-from freight.io import load_network
-from freight.model import solve_network
-from freight.results import kpi_dict
+from freight.data.csvio import load_network
+from freight.model.linear import solve_network
+from freight.results.tables import kpi_dict
 from solvers.check import check_flows
 
 TINY = Path(__file__).parent / "data" / "tiny"

@@ -1,5 +1,5 @@
 """Tests of solvers.multicommodity (capacitated multi-commodity min-cost flow) and the reader
-freight.formats.mcflin for the Babonneau/du Merle/Vial linear MCF instances."""
+solvers.formats.mcflin for the Babonneau/du Merle/Vial linear MCF instances."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from freight.formats.mcflin import McfLinFormatError, read_mcflin, read_mcflin_instance
 from solvers.check import check_flows
+from solvers.formats.mcflin import McfLinFormatError, read_mcflin, read_mcflin_instance
 from solvers.multicommodity import (
     DEFAULT_PENALTY_FACTOR,
     InvalidInputError,
     MultiFlowResult,
     solve,
 )
+from tests import paths
 
-VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation" / "multicommodity"
+VALIDATION = paths.VALIDATION / "multicommodity"
 METHODS = ["lp", "colgen", "auto"]
 INF = np.inf
 
@@ -573,7 +574,7 @@ def test_medium_random_lp_and_colgen_agree(seed: int) -> None:
 
 @pytest.mark.parametrize("method", ["lp", "colgen"])
 def test_one_commodity_per_origin_class_gives_same_optimum(method: str) -> None:
-    """Splitting one commodity into identical-cost classes per origin (as freight.model does)
+    """Splitting one commodity into identical-cost classes per origin (as freight.model.linear does)
     leaves the optimum unchanged, and flows summed over the classes pass check_flows."""
     inst = read_mcflin_instance(VALIDATION, "grid1")
     _, cls = np.unique(inst.origin, return_inverse=True)

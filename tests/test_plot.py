@@ -20,16 +20,16 @@ import pytest
 from matplotlib.image import imread
 
 from cli import main
+from freight.data.csvio import load_network
 from freight.errors import DataError
-from freight.geo import (
+from freight.maps.geo import (
     folder_kind,
     links_geojson,
     network_for_result,
     read_csv,
     write_geojson,
 )
-from freight.io import load_network
-from freight.plot import fmt_tonnes, nice, plot_comparison, plot_folder, plot_result
+from freight.maps.plot import fmt_tonnes, nice, plot_comparison, plot_folder, plot_result
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"

@@ -23,19 +23,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from freight.appraise import closure
-from freight.graph import build_graph
-from freight.io import load_network
-from freight.model import solve_network
-from freight.network import Network
-from freight.scenario import (
+from freight.analysis.appraise import closure
+from freight.data.csvio import load_network
+from freight.data.network import Network
+from freight.data.schema import Link
+from freight.model.graph import build_graph
+from freight.model.linear import solve_network
+from freight.scenario.resolve import (
     ProjectFile,
     build_scenario_network,
     read_project_file,
     read_scenario_file,
     resolve,
 )
-from freight.schema import Link
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEN = ROOT / "scenarios"

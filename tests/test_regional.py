@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from freight.io import load_network
-from freight.model import solve_network
+from freight.data.csvio import load_network
+from freight.model.linear import solve_network
 from solvers.check import check_flows
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import freight.sweep as sw
+import freight.analysis.sweep as sw
 from cli import main
-from freight.criticality import criticality
-from freight.io import load_network, write_network
-from freight.model import solve_network
-from freight.robust import robust_ranking
-from freight.scenario import build_scenario_network, resolve
+from freight.analysis.criticality import criticality
+from freight.analysis.robust import robust_ranking
+from freight.data.csvio import load_network, write_network
+from freight.model.linear import solve_network
+from freight.scenario.resolve import build_scenario_network, resolve
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"

@@ -1,4 +1,4 @@
-"""Vehicle routing: solver (solvers.routing), CVRPLIB reader and route CSV (freight.formats.vrplib).
+"""Vehicle routing: solver (solvers.routing), CVRPLIB reader and route CSV (solvers.formats.vrplib).
 
 Layers: tiny hand-checked instances; agreement with brute force on random small instances;
 published instances with published optima (../shared/validation/vrp); every route checked by the
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from freight.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
+from solvers.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
 from solvers.routing import (
     RoutingInputError,
     RoutingProblem,
@@ -30,11 +30,12 @@ from solvers.routing import (
 sys.path.insert(0, str(Path(__file__).parent))
 from vrp_checker import check_routes, load_instance, route_length  # noqa: E402
 
-VRP = Path(__file__).resolve().parents[2] / "shared" / "validation" / "vrp"
+from tests import paths
+
+VRP = paths.VALIDATION / "vrp"
 A32 = VRP / "A-n32-k5.vrp"
 P16 = VRP / "P-n16-k8.vrp"
 C101 = VRP / "C101.100.10.vrptw"
-needs_validation = pytest.mark.skipif(not A32.exists(), reason="shared/validation not present")
 
 
 def line_matrix(xs: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -276,7 +277,6 @@ def test_checker_catches_each_violation() -> None:
 # --- determinism ---------------------------------------------------------------------------
 
 
-@needs_validation
 def test_same_limits_same_tours_and_seed_has_no_effect() -> None:
     """Same solution limit gives identical tours; seed is documented as inert in OR-Tools 9.15."""
     p = read_vrplib(A32).problem
@@ -308,7 +308,6 @@ def independent_check(path: Path, r: RoutingResult, n_vehicles: int) -> tuple[li
     return problems, sum(route_length(route, inst.distance) for route in r.routes)
 
 
-@needs_validation
 def test_a_n32_k5_reaches_optimum_784() -> None:
     """A-n32-k5 (fleet 7 allowed) reaches the published optimum 784 with 5 vehicles."""
     inst = read_vrplib(A32)
@@ -325,7 +324,6 @@ def test_a_n32_k5_reaches_optimum_784() -> None:
     assert not problems and length == 784
 
 
-@needs_validation
 def test_p_n16_k8_reaches_optimum_450() -> None:
     """P-n16-k8 (fleet 10 allowed) reaches the published optimum 450 with 8 vehicles."""
     inst = read_vrplib(P16)
@@ -335,7 +333,6 @@ def test_p_n16_k8_reaches_optimum_450() -> None:
     assert not problems and length == 450
 
 
-@needs_validation
 def test_c101_within_3_percent_of_best_known() -> None:
     """Solomon C101, 10 vehicles: feasible and within 3 % of the best known 828.94."""
     inst = read_vrplib(C101)
@@ -351,7 +348,6 @@ def test_c101_within_3_percent_of_best_known() -> None:
 # --- reader ----------------------------------------------------------------------------------
 
 
-@needs_validation
 def test_reader_cvrp_metadata_and_distances() -> None:
     """A-n32-k5: 32 nodes, capacity 100, demand 410, fleet 5 known; distances match the checker."""
     inst = read_vrplib(A32)
@@ -363,7 +359,6 @@ def test_reader_cvrp_metadata_and_distances() -> None:
     assert read_vrplib(A32, n_vehicles=5).problem.n_vehicles == 5
 
 
-@needs_validation
 def test_reader_vrptw() -> None:
     """C101: 10 vehicles, capacity 200, service 90 at customers and 0 at the depot, EXACT_2D ×1000."""
     inst = read_vrplib(C101)

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from freight.appraise import Economics, appraise, indicators
+from freight.analysis.appraise import Economics, appraise, indicators
 from freight.errors import ScenarioError
-from freight.model import solve_network
-from freight.results import kpi_dict
-from freight.scenario import build_scenario_network, resolve
+from freight.model.linear import solve_network
+from freight.results.tables import kpi_dict
+from freight.scenario.resolve import build_scenario_network, resolve
 
 SC = Path(__file__).parent / "data" / "scenarios"
 BROKEN = sorted((SC / "broken").glob("*.toml"))
@@ -125,7 +125,7 @@ def test_appraisal_by_hand() -> None:
 
 def test_indicators_by_hand() -> None:
     """NPV, BCR and FYRR of a 2-year toy project at 10 %, with the 50 %/75 % ramp-up."""
-    from freight.scenario import ProjectFile
+    from freight.scenario.resolve import ProjectFile
 
     p = ProjectFile(
         id="T", name="t", plan_section="t", source="t", capex_cny=1000.0,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from cli import main
+from tests import paths
 
-TNTP = Path(__file__).resolve().parents[2] / "shared" / "validation" / "tntp"
-pytestmark = pytest.mark.skipif(not TNTP.is_dir(), reason="shared validation data not present")
+TNTP = paths.VALIDATION / "tntp"
 
 
 def test_import_and_assign_braess(tmp_path: Path) -> None:

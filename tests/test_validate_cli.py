@@ -2,7 +2,7 @@
 
 The corpus tests/data/broken/<case>/ holds copies of tests/data/tiny with one defect each; its
 EXPECT file is one line ``FILE|ROW|COLUMN|SUBSTRING`` (ROW or COLUMN empty when the problem has
-none; see tests/data/broken/make_corpus.py).
+none; see tools/make_broken_corpus.py).
 """
 
 from __future__ import annotations

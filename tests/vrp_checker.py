@@ -1,6 +1,6 @@
 """An independent checker for vehicle routes, written apart from the solver and the reader.
 
-It shares no code with ``solvers/routing.py`` or ``freight/formats/vrplib.py``: it reads the
+It shares no code with ``solvers/routing.py`` or ``solvers/formats/vrplib.py``: it reads the
 instance files with its own few lines of parsing, computes distances with ``math.hypot`` and
 walks every route in plain Python. ``check_routes`` returns a list of violations (empty when the
 routes are valid) so a test can ``assert not problems`` and see every problem at once.

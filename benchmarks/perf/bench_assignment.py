@@ -57,8 +57,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from freight.formats import tntp  # noqa: E402
 from solvers.assignment import all_or_nothing, solve  # noqa: E402
+from solvers.formats import tntp  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "assignment.csv"
 VALIDATION = ROOT.parent / "shared" / "validation" / "tntp"

@@ -35,8 +35,8 @@ from scipy.spatial import Delaunay
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from freight.formats.mcflin import INSTANCES, read_mcflin_instance  # noqa: E402
 from solvers.check import check_flows  # noqa: E402
+from solvers.formats.mcflin import INSTANCES, read_mcflin_instance  # noqa: E402
 from solvers.multicommodity import MultiFlowResult, solve  # noqa: E402
 
 VALIDATION = ROOT.parent / "shared" / "validation" / "multicommodity"

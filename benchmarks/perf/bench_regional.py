@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from freight.appraise import appraise
-from freight.criticality import criticality
-from freight.graph import build_graph
-from freight.io import load_network
-from freight.model import solve_network
+from freight.analysis.appraise import appraise
+from freight.analysis.criticality import criticality
+from freight.data.csvio import load_network
+from freight.model.graph import build_graph
+from freight.model.linear import solve_network
 
 ROOT = Path(__file__).resolve().parents[2]
 

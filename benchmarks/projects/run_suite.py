@@ -16,7 +16,7 @@ Usage::
 Writes ``comparison.csv`` (project, check, unit, base value, with value, expected direction,
 pass), ``projects.csv`` (per project: objective, money, time, CO2 and unserved deltas, solver
 status) and ``kpi_deltas.csv`` (every KPI of every project, via
-:func:`freight.compare.compare_kpis`) atomically with a ``manifest.json``; prints a table; exits 1
+:func:`freight.analysis.compare.compare_kpis`) atomically with a ``manifest.json``; prints a table; exits 1
 when a check fails. Importable: :func:`run_suite` returns the rows, :data:`CHECKS` holds the check
 functions (tests/test_projects.py runs them).
 
@@ -41,14 +41,15 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from freight.appraise import closure
-from freight.compare import compare_kpis
-from freight.graph import LINK, VirtualGraph
-from freight.io import load_network
-from freight.model import ModelRun, solve_network
-from freight.network import Network
-from freight.results import Table, kpi_dict, run_tables, versions, write_result_folder
-from freight.scenario import (
+from freight.analysis.appraise import closure
+from freight.analysis.compare import compare_kpis
+from freight.data.csvio import load_network
+from freight.data.network import Network
+from freight.data.schema import MODES
+from freight.model.graph import LINK, VirtualGraph
+from freight.model.linear import ModelRun, solve_network
+from freight.results.tables import Table, kpi_dict, run_tables, versions, write_result_folder
+from freight.scenario.resolve import (
     ProjectFile,
     Scenario,
     build_scenario_network,
@@ -56,7 +57,6 @@ from freight.scenario import (
     read_project_file,
     resolve,
 )
-from freight.schema import MODES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FUTURE = ROOT / "scenarios" / "future_2025_central.toml"

@@ -1,0 +1,284 @@
+"""First and last mile at a terminal: daily truck tours from a run's terminal throughput.
+
+For terminal ``T`` (at place ``P``) the run is solved again from its manifest to get every OD's
+paths; a zone is a *collection* customer of ``T`` for the tonnes whose path goes from the zone by
+road into ``T``, and a *delivery* customer for the tonnes that leave ``T`` by road to the zone.
+Annual tonnes become daily tonnes over ``operating_days`` (300, assumption: six days a week less
+holidays). Full truckloads go as direct shuttles (terminal ↔ customer and back empty); what is
+left (less than a truckload per customer) is consolidated into tours by
+:func:`solvers.routing.solve` — one collection problem and one delivery problem, depot = the
+terminal, capacity = the road mode's payload, a shift limit on every tour and a service time per
+stop. Distances and times are shortest paths on the road layer of the network.
+
+Costs per vehicle-km = road ``cost_per_t_km × payload`` (the data's full-truck rate; an empty
+return is charged like a loaded one, as trucking rates include backhaul risk); CO2 per vehicle-km
+= road ``co2_g_per_t_km × payload × load factor`` with the average load factor of the trip
+(1 loaded leg, empty return: 0.5 for shuttles; tours: the mean load over the tour's km).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from freight.data.schema import MODES
+from freight.errors import DataError, Problem
+from freight.model.graph import LINK
+from freight.model.linear import ModelRun
+from freight.results.tables import Table, versions, write_result_folder
+from solvers.shortest_paths import shortest_path_tree
+
+OPERATING_DAYS = 300.0
+SHIFT_H = 10.0
+SERVICE_H = 1.0
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A zone served by the terminal: daily tonnes collected from it and delivered to it."""
+
+    zone: str
+    collect_t_day: float
+    deliver_t_day: float
+
+
+def terminal_customers(
+    run: ModelRun, terminal: str, days: float = OPERATING_DAYS
+) -> list[Customer]:
+    """Zones whose freight reaches or leaves ``terminal`` by road, with daily tonnes."""
+    g = run.graph
+    road = MODES.index("road")
+    if terminal not in g.handling_arc:
+        raise DataError([Problem("--terminal", None, "", f"unknown terminal {terminal!r}")])
+    h = g.handling_arc[terminal]
+    collect: dict[str, float] = {}
+    deliver: dict[str, float] = {}
+    for r, paths in enumerate(run.od_paths):
+        d = run.net.demand[r]
+        for p in paths:
+            arcs = list(p.arcs)
+            if h not in arcs:
+                continue
+            i = arcs.index(h)
+            before = [a for a in arcs[:i] if g.kind[a] == LINK]
+            after = [a for a in arcs[i + 1 :] if g.kind[a] == LINK]
+            if before and all(g.mode[a] == road for a in before):
+                collect[d.origin] = collect.get(d.origin, 0.0) + p.tonnes
+            if after and all(g.mode[a] == road for a in after):
+                deliver[d.destination] = deliver.get(d.destination, 0.0) + p.tonnes
+    zones = sorted(set(collect) | set(deliver))
+    return [Customer(z, collect.get(z, 0.0) / days, deliver.get(z, 0.0) / days) for z in zones]
+
+
+def road_matrices(run: ModelRun, places: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Shortest road distance (km) and time (h) between places (rows/cols in ``places`` order)."""
+    g = run.graph
+    road = (g.kind == LINK) & (g.mode == MODES.index("road"))
+    nodes = np.asarray([g.mode_node[(p, "road")] for p in places], dtype=np.int64)
+    out = []
+    for w in (g.length_km, g.time_h):
+        dist, _ = shortest_path_tree(g.n_nodes, g.tail, g.head, np.where(road, w, np.inf), nodes)
+        out.append(dist[:, nodes])
+    return out[0], out[1]
+
+
+def _tours(
+    kind: str,
+    customers: list[tuple[str, float]],
+    depot: str,
+    km: np.ndarray,
+    hours: np.ndarray,
+    index: dict[str, int],
+    payload: float,
+    time_limit_s: float,
+) -> tuple[Table, dict[str, float]]:
+    """Consolidated tours for less-than-truckload quantities (kind: collection or delivery)."""
+    from solvers.routing import make_problem, route_schedule, solve
+
+    rows: Table = []
+    stats = {"vehicles": 0.0, "km": 0.0, "hours": 0.0, "tkm": 0.0}
+    if not customers:
+        return rows, stats
+    nodes = [depot] + [c for c, _ in customers]
+    idx = [index[x] for x in nodes]
+    dist = km[np.ix_(idx, idx)]
+    tim = hours[np.ix_(idx, idx)]
+    reachable = np.isfinite(dist).all() and np.isfinite(tim).all()
+    if not reachable:
+        raise DataError(
+            [Problem("--terminal", None, "", f"a {kind} customer of {depot} has no road path")]
+        )
+    demand = np.round(np.array([0.0] + [q for _, q in customers]), 3)  # kg precision
+    n_veh = len(customers)
+    tw = np.tile([0.0, SHIFT_H], (len(nodes), 1))
+    svc = np.array([0.0] + [SERVICE_H] * len(customers))
+    prob = make_problem(
+        dist, demand, round(payload, 3), n_vehicles=n_veh, depot=0, time=tim, time_window=tw,
+        service_time=svc, scale=1000, load_scale=1000, fixed_cost=1000.0,
+    )  # fmt: skip
+    res = solve(prob, time_limit_s=time_limit_s, solution_limit=2000)
+    if not res.routes:
+        raise DataError(
+            [Problem("--terminal", None, "", f"no feasible {kind} tours ({res.solver_status})")]
+        )
+    v = 0
+    for route, rkm in zip(res.routes, res.route_distance, strict=True):
+        if len(route) <= 2:
+            continue
+        load, arrival_opt, cum = route_schedule(prob, route)
+        arrival = arrival_opt if arrival_opt is not None else np.zeros(len(route))
+        loaded_km = 0.0
+        total = float(load[-1])
+        for i in range(len(route) - 1):
+            # collection: what was picked up so far; delivery: what is still to be dropped
+            on_board = float(load[i]) if kind == "collection" else total - float(load[i])
+            loaded_km += on_board * float(dist[route[i], route[i + 1]])
+        for s, node in enumerate(route):
+            rows.append(
+                {
+                    "kind": kind,
+                    "vehicle": v,
+                    "stop": s,
+                    "place": nodes[node],
+                    "load_t": float(load[s]),
+                    "arrival_h": float(arrival[s]),
+                    "cumulative_km": float(cum[s]),
+                }
+            )
+        stats["vehicles"] += 1
+        stats["km"] += float(rkm)
+        stats["hours"] += float(arrival[-1])
+        stats["tkm"] += loaded_km
+        v += 1
+    return rows, stats
+
+
+def route_terminal(
+    result_dir: str | Path,
+    terminal: str,
+    *,
+    days: float = OPERATING_DAYS,
+    time_limit_s: float = 5.0,
+) -> tuple[dict[str, Table], dict[str, Any]]:
+    """Daily drayage tours and shuttles of one terminal of a run.
+
+    Returns
+    -------
+    tables, manifest
+        ``tours.csv`` (stops of the consolidated tours), ``shuttles.csv`` (full-truckload trips
+        per customer), ``summary.csv`` (vehicles, km, hours, cost, CO2 per day and drayage cost
+        per tonne).
+    """
+    from freight.analysis.run import prepare, solve_any
+
+    folder = Path(result_dir)
+    mf = folder / "manifest.json"
+    if not mf.is_file():
+        raise DataError(
+            [
+                Problem(
+                    str(folder), None, "", "not a result folder of 'freight run' (no manifest.json)"
+                )
+            ]
+        )
+    meta = json.loads(mf.read_text(encoding="utf-8"))
+    sc = meta.get("scenario") or {}
+    source = sc.get("file") or sc.get("data")
+    if not source or not Path(source).exists():
+        raise DataError(
+            [Problem(str(mf), None, "scenario", f"the run's input {source!r} is not found")]
+        )
+    prep = prepare(source)
+    run = solve_any(prep.net, prep.params, str(meta.get("method", "mcf")))
+    if terminal not in run.net.terminal_by_id:
+        known = ", ".join(sorted(run.net.terminal_by_id))
+        raise DataError(
+            [Problem("--terminal", None, "", f"unknown terminal {terminal!r}; known: {known}")]
+        )
+    term = run.net.terminal_by_id[terminal]
+    road = run.net.mode_by_name["road"]
+    payload = road.payload_t
+    cost_vkm = road.cost_per_t_km * payload
+    co2_vkm_full = road.co2_g_per_t_km * payload / 1e6  # t CO2 per vehicle-km at full load
+    customers = terminal_customers(run, terminal, days)
+    places = [term.place] + [c.zone for c in customers]
+    km, hours = road_matrices(run, places)
+    index = {p: i for i, p in enumerate(places)}
+
+    shuttles: Table = []
+    tour_rows: Table = []
+    summary: Table = []
+    for kind, attr in (("collection", "collect_t_day"), ("delivery", "deliver_t_day")):
+        ltl: list[tuple[str, float]] = []
+        s_veh = s_km = s_h = s_tkm = 0.0
+        tonnes = 0.0
+        for c in customers:
+            q = float(getattr(c, attr))
+            if q <= 0:
+                continue
+            tonnes += q
+            full = math.floor(q / payload)
+            rest = q - full * payload
+            d_km = float(km[0, index[c.zone]])
+            d_h = float(hours[0, index[c.zone]])
+            if full:
+                cycle_h = 2 * d_h + 2 * SERVICE_H
+                per_truck = max(1, math.floor(SHIFT_H / cycle_h)) if cycle_h <= SHIFT_H else 1
+                trucks = math.ceil(full / per_truck)
+                shuttles.append(
+                    {"kind": kind, "place": c.zone, "trips_per_day": full, "trucks": trucks,
+                     "km_one_way": d_km, "hours_per_trip": cycle_h, "tonnes_per_day": full * payload}
+                )  # fmt: skip
+                s_veh += trucks
+                s_km += full * 2 * d_km
+                s_h += full * cycle_h
+                s_tkm += full * payload * d_km
+            if rest > 1e-9:
+                ltl.append((c.zone, rest))
+        rows, st = _tours(kind, ltl, term.place, km, hours, index, payload, time_limit_s)
+        tour_rows += rows
+        veh, vkm, vh = s_veh + st["vehicles"], s_km + st["km"], s_h + st["hours"]
+        tkm = s_tkm + st["tkm"]
+        cost = vkm * cost_vkm
+        co2_kg = tkm * road.co2_g_per_t_km / 1e3
+        summary.append(
+            {
+                "terminal": terminal,
+                "place": term.place,
+                "kind": kind,
+                "customers": sum(1 for c in customers if getattr(c, attr) > 0),
+                "tonnes_per_day": tonnes,
+                "vehicles_per_day": veh,
+                "shuttle_trucks": s_veh,
+                "tour_vehicles": st["vehicles"],
+                "vehicle_km_per_day": vkm,
+                "vehicle_hours_per_day": vh,
+                "cost_cny_per_day": cost,
+                "co2_kg_per_day": co2_kg,
+                "co2_kg_per_day_full_load_bound": vkm * co2_vkm_full * 1e3,
+                "drayage_cny_per_t": cost / tonnes if tonnes > 0 else None,
+            }
+        )
+    manifest = {
+        "command": "route",
+        "result": folder.as_posix(),
+        "terminal": terminal,
+        "assumptions": {"operating_days": days, "shift_h": SHIFT_H, "service_h": SERVICE_H,
+                        "payload_t": payload, "cost_cny_per_vehicle_km": cost_vkm},
+        "versions": versions(),
+    }  # fmt: skip
+    return {"tours.csv": tour_rows, "shuttles.csv": shuttles, "summary.csv": summary}, manifest
+
+
+def route_to_folder(
+    out: str | Path, result_dir: str | Path, terminal: str, **kw: Any
+) -> dict[str, Table]:
+    """Run :func:`route_terminal` and write its folder atomically."""
+    tables, manifest = route_terminal(result_dir, terminal, **kw)
+    write_result_folder(out, tables, manifest)
+    return tables

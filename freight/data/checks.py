@@ -1,0 +1,234 @@
+"""Consistency checks of a network: every cross-reference, duplicate and impossible demand.
+
+``check_network`` returns every problem found (never stops at the first); each names the file, the
+row (file line; header = row 1) and the column, and says what was expected.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from freight.data.network import Network
+from freight.data.schema import KIND_MODES, MODES, TABLE_BY_NAME
+from freight.errors import Problem
+from solvers.shortest_paths import shortest_path_tree
+
+
+def _lines(net: Network, table: str) -> Sequence[int]:
+    lines = net.meta.get("lines", {}).get(table)
+    n = len(getattr(net, table))
+    if lines is None or len(lines) != n:
+        return range(2, n + 2)
+    return list(lines)
+
+
+def _dups(net: Network, table: str, keys: Sequence[tuple[str, ...]], column: str) -> list[Problem]:
+    file = TABLE_BY_NAME[table].file
+    lines = _lines(net, table)
+    first: dict[tuple[str, ...], int] = {}
+    out: list[Problem] = []
+    for i, k in enumerate(keys):
+        if k in first:
+            shown = "/".join(k)
+            out.append(
+                Problem(file, lines[i], column, f"duplicate {shown!r} (first at row {first[k]})")
+            )
+        else:
+            first[k] = lines[i]
+    return out
+
+
+def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
+    """Check every cross-reference of a network.
+
+    Checks: duplicate ids; links between unknown places, from a place to itself, of a mode not
+    in modes.csv or that a place of that kind cannot serve (e.g. water at an inland city);
+    background traffic above capacity; unknown commodities in ``excluded_commodities``; terminals
+    at unknown places, between equal modes, or for a mode the place has no links of; zone access
+    at a place that is not a zone; demand between unknown or non-zone places, from a place to
+    itself, for an unknown commodity, or duplicated; and (``connectivity``) demand with no
+    possible path for its commodity's allowed modes.
+    """
+    problems: list[Problem] = []
+    places = net.place_by_id
+    commodities = net.commodity_by_id
+    defined_modes = {m.mode for m in net.modes}
+
+    problems += _dups(net, "places", [(p.id,) for p in net.places], "id")
+    problems += _dups(net, "modes", [(m.mode,) for m in net.modes], "mode")
+    problems += _dups(net, "links", [(lk.id,) for lk in net.links], "id")
+    problems += _dups(net, "terminals", [(t.id,) for t in net.terminals], "id")
+    problems += _dups(net, "commodities", [(c.id,) for c in net.commodities], "id")
+    problems += _dups(
+        net,
+        "demand",
+        [(d.origin, d.destination, d.commodity) for d in net.demand],
+        "origin",
+    )
+
+    present: dict[str, set[str]] = defaultdict(set)
+    for lk, line in zip(net.links, _lines(net, "links"), strict=True):
+        f = "links.csv"
+        for col, pid in (("from", lk.from_), ("to", lk.to)):
+            if pid not in places:
+                problems.append(Problem(f, line, col, f"unknown place {pid!r} (not in places.csv)"))
+            else:
+                kind = places[pid].kind
+                if lk.mode not in KIND_MODES[kind]:
+                    can = ", ".join(sorted(KIND_MODES[kind]))
+                    problems.append(
+                        Problem(
+                            f,
+                            line,
+                            col,
+                            f"place {pid!r} is a {kind} and cannot serve {lk.mode} links "
+                            f"(a {kind} serves {can})",
+                        )
+                    )
+                present[pid].add(lk.mode)
+        if lk.from_ == lk.to:
+            problems.append(Problem(f, line, "to", f"link joins place {lk.to!r} to itself"))
+        if lk.mode not in defined_modes:
+            problems.append(Problem(f, line, "mode", f"mode {lk.mode!r} is not in modes.csv"))
+        if lk.capacity_t is not None and lk.background_t > lk.capacity_t:
+            problems.append(
+                Problem(
+                    f,
+                    line,
+                    "background_t",
+                    f"background traffic {lk.background_t:g} t exceeds capacity_t "
+                    f"{lk.capacity_t:g} t",
+                )
+            )
+        for cid in lk.excluded_commodities:
+            if cid not in commodities:
+                problems.append(
+                    Problem(f, line, "excluded_commodities", f"unknown commodity {cid!r}")
+                )
+
+    for t, line in zip(net.terminals, _lines(net, "terminals"), strict=True):
+        f = "terminals.csv"
+        if t.place not in places:
+            problems.append(Problem(f, line, "place", f"unknown place {t.place!r}"))
+            continue
+        if t.from_mode == t.to_mode:
+            problems.append(
+                Problem(
+                    f,
+                    line,
+                    "to_mode",
+                    f"a transfer needs two different modes, got {t.to_mode!r} twice",
+                )
+            )
+        if t.from_mode == "zone":
+            if not places[t.place].zone:
+                problems.append(
+                    Problem(
+                        f,
+                        line,
+                        "from_mode",
+                        f"zone access at {t.place!r}, which is not a zone (zone=false in places.csv)",
+                    )
+                )
+        elif t.from_mode not in present[t.place]:
+            problems.append(
+                Problem(
+                    f,
+                    line,
+                    "from_mode",
+                    f"place {t.place!r} has no {t.from_mode} links to transfer from",
+                )
+            )
+        if t.to_mode not in present[t.place]:
+            problems.append(
+                Problem(
+                    f, line, "to_mode", f"place {t.place!r} has no {t.to_mode} links to transfer to"
+                )
+            )
+
+    for c, line in zip(net.commodities, _lines(net, "commodities"), strict=True):
+        for m in c.allowed_modes:
+            if m not in defined_modes:
+                problems.append(
+                    Problem(
+                        "commodities.csv", line, "allowed_modes", f"mode {m!r} is not in modes.csv"
+                    )
+                )
+
+    for d, line in zip(net.demand, _lines(net, "demand"), strict=True):
+        f = "demand.csv"
+        for col, pid in (("origin", d.origin), ("destination", d.destination)):
+            if pid not in places:
+                problems.append(Problem(f, line, col, f"unknown place {pid!r} (not in places.csv)"))
+            elif not places[pid].zone:
+                problems.append(
+                    Problem(
+                        f, line, col, f"place {pid!r} is not a zone (set zone=true in places.csv)"
+                    )
+                )
+        if d.origin == d.destination:
+            problems.append(
+                Problem(f, line, "destination", "origin and destination are the same place")
+            )
+        if d.commodity not in commodities:
+            problems.append(Problem(f, line, "commodity", f"unknown commodity {d.commodity!r}"))
+
+    if connectivity and not problems:
+        problems += _unreachable(net)
+    return problems
+
+
+def _unreachable(net: Network) -> list[Problem]:
+    """Demand rows with no allowed path, and commodities whose unserved penalty is below the
+    cheapest route of one of their ODs (then leaving freight unserved would look cheaper than
+    carrying it, and unserved tonnes would be misreported)."""
+    from freight.model.graph import build_graph
+
+    g = build_graph(net)
+    out: list[Problem] = []
+    lines = _lines(net, "demand")
+    clines = _lines(net, "commodities")
+    by_comm: dict[int, list[int]] = defaultdict(list)
+    ci = g.commodity_index
+    for i, d in enumerate(net.demand):
+        by_comm[ci[d.commodity]].append(i)
+    n = g.n_nodes
+    for k, rows in sorted(by_comm.items()):
+        origins = sorted({g.src_node[net.demand[i].origin] for i in rows})
+        weight = np.where(g.allowed[k], g.generalized[k], np.inf)
+        dist, _ = shortest_path_tree(n, g.tail, g.head, weight, np.asarray(origins, dtype=np.int64))
+        row_of = {o: j for j, o in enumerate(origins)}
+        com = net.commodity_by_id[net.commodities[k].id]
+        worst: tuple[float, int] | None = None
+        for i in rows:
+            d = net.demand[i]
+            cost = dist[row_of[g.src_node[d.origin]], g.sink_node[d.destination]]
+            if not np.isfinite(cost):
+                modes = "/".join(m for m in MODES if m in com.allowed_modes)
+                out.append(
+                    Problem(
+                        "demand.csv",
+                        lines[i],
+                        "destination",
+                        f"no path from {d.origin!r} to {d.destination!r} for {d.commodity!r} "
+                        f"using {modes}",
+                    )
+                )
+            elif cost > com.unserved_penalty_cny_per_t and (worst is None or cost > worst[0]):
+                worst = (float(cost), i)
+        if worst is not None:
+            d = net.demand[worst[1]]
+            out.append(
+                Problem(
+                    "commodities.csv",
+                    clines[k],
+                    "unserved_penalty_cny_per_t",
+                    f"penalty {com.unserved_penalty_cny_per_t:g} CNY/t is below the cheapest route "
+                    f"{d.origin}->{d.destination} ({worst[0]:.2f} CNY/t); it must exceed every "
+                    "route's cost",
+                )
+            )
+    return out

@@ -1,1 +1,0 @@
-"""Readers for published problem formats (DIMACS, TNTP, CVRPLIB/Solomon, linear MCF sets)."""

@@ -1,0 +1,198 @@
+"""Solve the capacity-aware freight model of a network: the planner's (system-optimal) view.
+
+Pipeline: build the virtual graph → demand arrays → one flow class per (commodity, origin) →
+:func:`solvers.multicommodity.solve` (exact, with capacity duals and unserved demand) → class flows
+decomposed into each OD's paths. Results are kept as arrays; :mod:`freight.results.tables` turns them into
+the tables of DESIGN §6.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from freight.data.network import Network
+from freight.model.graph import CostParams, DemandArrays, VirtualGraph, build_graph, demand_arrays
+from freight.model.paths import PathFlow, decompose
+
+Method = Literal["mcf", "lp"]
+METHODS: dict[str, str] = {"mcf": "auto", "lp": "lp"}
+"""``mcf``: the fast exact multi-commodity method (shortest paths, then column generation where a
+capacity binds); ``lp``: the monolithic arc-flow LP in HiGHS (the reference)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModelRun:
+    """A solved model: the graph, the demand and every flow (tonnes per year).
+
+    Attributes
+    ----------
+    flow
+        Per commodity and arc, ``(n_commodities, n_arcs)``.
+    class_flow
+        Per flow class (commodity, origin) and arc, ``(n_classes, n_arcs)``.
+    capacity_dual
+        CNY saved per year by one more tonne per year of capacity on each arc (≥ 0).
+    unserved
+        Tonnes per year of each demand row that the network cannot carry.
+    od_paths
+        The paths of each demand row (largest first).
+    """
+
+    net: Network
+    graph: VirtualGraph
+    demand: DemandArrays
+    method: str
+    status: str
+    objective: float
+    flow: NDArray[np.float64]
+    class_flow: NDArray[np.float64]
+    demand_class: NDArray[np.int64]
+    capacity_dual: NDArray[np.float64]
+    unserved: NDArray[np.float64]
+    od_paths: tuple[tuple[PathFlow, ...], ...]
+    capacity: NDArray[np.float64]
+    timings: dict[str, float] = field(default_factory=dict)
+    solver_info: dict[str, Any] = field(default_factory=dict)
+
+
+def flow_classes(
+    d: DemandArrays,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """One class per (commodity, origin) pair.
+
+    Returns
+    -------
+    class_commodity, class_origin, demand_class
+        Commodity row and origin node of each class, and the class of each demand row. Classes
+        are numbered in order of (commodity, origin), so the numbering is deterministic.
+    """
+    keys = np.stack([d.commodity, d.origin], axis=1)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    return (
+        uniq[:, 0].astype(np.int64),
+        uniq[:, 1].astype(np.int64),
+        inverse.reshape(-1).astype(np.int64),
+    )
+
+
+def class_paths(
+    g: VirtualGraph,
+    d: DemandArrays,
+    class_origin: NDArray[np.int64],
+    demand_class: NDArray[np.int64],
+    class_flow: NDArray[np.float64],
+    served: NDArray[np.float64],
+    *,
+    tol: float = 1e-6,
+) -> tuple[tuple[PathFlow, ...], ...]:
+    """Each demand row's paths: the single-source flow of its class decomposed to its
+    destination (see :func:`freight.model.paths.decompose`); rows with nothing served get none."""
+    od_paths: list[tuple[PathFlow, ...]] = [()] * len(d.tonnes)
+    for c in range(len(class_origin)):
+        rows = np.flatnonzero(demand_class == c)
+        sinks: dict[int, float] = {}
+        for r in rows:
+            if served[r] > 0:
+                sinks[int(d.destination[r])] = sinks.get(int(d.destination[r]), 0.0) + served[r]
+        if not sinks:
+            continue
+        by_sink = decompose(g.tail, g.head, class_flow[c], int(class_origin[c]), sinks, tol=tol)
+        for r in rows:
+            od_paths[r] = tuple(by_sink.get(int(d.destination[r]), ()))
+    return tuple(od_paths)
+
+
+def solve_network(
+    net: Network,
+    params: CostParams | None = None,
+    *,
+    method: Method = "mcf",
+    graph: VirtualGraph | None = None,
+    capacity: NDArray[np.float64] | None = None,
+    paths: bool = True,
+) -> ModelRun:
+    """Solve the system-optimal multimodal assignment of a network's demand.
+
+    Parameters
+    ----------
+    net
+        A loaded network (demand included).
+    params
+        Prices of the generalized cost (carbon price, value-of-time and tariff factors).
+    method
+        ``"mcf"`` (default, fast exact) or ``"lp"`` (monolithic LP reference).
+    graph
+        A prebuilt graph of ``net`` with ``params`` (saves the build in sweeps).
+    capacity
+        Arc capacities replacing the graph's (tonnes per year; e.g. 0 on a closed element).
+    paths
+        Decompose the class flows into each OD's paths (``od_paths``); sweeps that need only
+        totals skip it.
+
+    Returns
+    -------
+    ModelRun
+        Flows, duals, unserved tonnes and each OD's paths. Demand that cannot be carried is
+        reported in ``unserved`` at its commodity's penalty, never an exception.
+    """
+    from solvers import multicommodity
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    g = graph if graph is not None else build_graph(net, params)
+    d = demand_arrays(net, g)
+    cls_comm, cls_origin, demand_class = flow_classes(d)
+    cost = g.cost_matrix()[cls_comm]
+    cap = g.capacity_t if capacity is None else np.asarray(capacity, dtype=float)
+    timings["build_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    res = multicommodity.solve(
+        g.tail,
+        g.head,
+        cap,
+        cost,
+        d.origin,
+        d.destination,
+        d.tonnes,
+        commodity=demand_class,
+        method=METHODS[method],
+        unserved_penalty=d.penalty,
+    )
+    timings["solve_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    class_flow = np.asarray(res.flow, dtype=float)
+    n_comm = len(g.commodities)
+    flow = np.zeros((n_comm, g.n_arcs))
+    np.add.at(flow, cls_comm, class_flow)
+    unserved = np.asarray(res.unserved, dtype=float)
+    served = d.tonnes - unserved
+    no_paths: tuple[tuple[PathFlow, ...], ...] = ((),) * len(d.tonnes)
+    od_paths = (
+        class_paths(g, d, cls_origin, demand_class, class_flow, served) if paths else no_paths
+    )
+    timings["extract_s"] = time.perf_counter() - t0
+
+    return ModelRun(
+        net=net,
+        graph=g,
+        demand=d,
+        method=method,
+        status=str(res.status),
+        objective=float(res.objective),
+        flow=flow,
+        class_flow=class_flow,
+        demand_class=demand_class,
+        capacity_dual=np.asarray(res.capacity_dual, dtype=float),
+        unserved=unserved,
+        od_paths=od_paths,
+        capacity=cap,
+        timings=timings,
+        solver_info={"solver_method": str(getattr(res, "method", METHODS[method]))},
+    )

@@ -1,0 +1,413 @@
+"""Result tables of a model run (DESIGN §6) and their atomic, byte-stable writing.
+
+Tables are lists of dicts with a fixed column order. Numbers are written with fixed rounding so
+that the same inputs give the same bytes; timings go to ``manifest.json`` only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from freight.data.schema import MODES
+from freight.model.graph import KINDS, LINK, TRANSFER
+from freight.model.linear import ModelRun
+
+Table = list[dict[str, Any]]
+
+
+def fmt(x: Any) -> str:
+    """Format one CSV cell deterministically (floats rounded to 4 decimals, inf as blank)."""
+    if x is None:
+        return ""
+    if isinstance(x, bool | np.bool_):
+        return "true" if x else "false"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    if isinstance(x, float | np.floating):
+        v = float(x)
+        if math.isnan(v) or math.isinf(v):
+            return ""
+        s = f"{v:.4f}".rstrip("0").rstrip(".")
+        return "0" if s in ("-0", "") else s
+    return str(x)
+
+
+def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """CSV text with a header row and LF line ends."""
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow([fmt(r.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+def link_flows(run: ModelRun) -> Table:
+    """One row per link direction: flow (total and per commodity), capacity, utilization, costs,
+    time, tonne-km, CO2 and the capacity shadow price (CNY per tonne of extra capacity)."""
+    g = run.graph
+    total = run.flow.sum(axis=0)
+    rows: Table = []
+    for a in np.flatnonzero(g.kind == LINK).tolist():
+        cap = float(run.capacity[a])
+        row: dict[str, Any] = {
+            "link": g.element[a],
+            "mode": MODES[g.mode[a]],
+            "from": g.node_place[g.tail[a]],
+            "to": g.node_place[g.head[a]],
+            "direction": "forward" if g.direction[a] > 0 else "reverse",
+            "length_km": g.length_km[a],
+            "time_h": g.time_h[a],
+            "capacity_t": cap,
+            "flow_t": total[a],
+            "utilization": (total[a] / cap) if math.isfinite(cap) and cap > 0 else None,
+            "shadow_price_cny_per_t": run.capacity_dual[a],
+            "money_cny_per_t": g.money_base[a] + g.link_rate[a],
+            "money_cost_cny": float(run.flow[:, a] @ g.money[:, a]),
+            "tonne_km": total[a] * g.length_km[a],
+            "co2_t": total[a] * g.co2_kg_per_t[a] / 1000.0,
+        }
+        for k, c in enumerate(g.commodities):
+            row[f"flow_t_{c}"] = run.flow[k, a]
+        rows.append(row)
+    return rows
+
+
+def terminal_flows(run: ModelRun) -> Table:
+    """One row per terminal (transfer or zone access facility): throughput, capacity,
+    utilization, shadow price, handling cost and the dangerous-goods tonnes handled."""
+    g = run.graph
+    net = run.net
+    dangerous = np.array([net.commodity_by_id[c].dangerous for c in g.commodities])
+    rows: Table = []
+    for t in net.terminals:
+        a = g.handling_arc[t.id]
+        thr = float(run.flow[:, a].sum())
+        cap = float(run.capacity[a])
+        rows.append(
+            {
+                "terminal": t.id,
+                "place": t.place,
+                "from_mode": t.from_mode,
+                "to_mode": t.to_mode,
+                "kind": KINDS[g.kind[a]],
+                "throughput_t": thr,
+                "capacity_t": cap,
+                "utilization": thr / cap if math.isfinite(cap) and cap > 0 else None,
+                "shadow_price_cny_per_t": run.capacity_dual[a],
+                "handling_cost_cny": thr * t.cost_per_t,
+                "dangerous_t": float(run.flow[dangerous, a].sum()) if dangerous.any() else 0.0,
+            }
+        )
+    return rows
+
+
+def _path_stats(run: ModelRun, arcs: Sequence[int], k: int) -> dict[str, Any]:
+    g = run.graph
+    idx = np.asarray(arcs, dtype=np.int64)
+    chain: list[str] = []
+    elements: list[str] = []
+    for a in idx.tolist():
+        if g.kind[a] == LINK:
+            m = MODES[g.mode[a]]
+            if not chain or chain[-1] != m:
+                chain.append(m)
+            if not elements or elements[-1] != g.element[a]:
+                elements.append(g.element[a])
+        elif g.is_handling[a]:
+            elements.append(g.element[a])
+    return {
+        "money": float(g.money[k, idx].sum()),
+        "generalized": float(g.generalized[k, idx].sum()),
+        "time": float(g.time_h[idx].sum()),
+        "km": float(g.length_km[idx].sum()),
+        "co2": float(g.co2_kg_per_t[idx].sum()),
+        "chain": ">".join(chain),
+        "path": " ".join(elements),
+        "transfers": int(np.sum((g.kind[idx] == TRANSFER) & g.is_handling[idx])),
+    }
+
+
+def od_flows(run: ModelRun) -> Table:
+    """One row per demand row: demand, served, unserved, average money and generalized cost,
+    time, distance and CO2 per tonne over its paths, the main path's mode chain and elements, and
+    every mode chain used with its tonnes."""
+    rows: Table = []
+    for r, dem in enumerate(run.net.demand):
+        k = int(run.demand.commodity[r])
+        paths = run.od_paths[r]
+        served = float(run.demand.tonnes[r] - run.unserved[r])
+        stats = [(_path_stats(run, p.arcs, k), p.tonnes) for p in paths]
+        tot = sum(t for _, t in stats)
+
+        def avg(
+            key: str, stats: list[tuple[dict[str, Any], float]] = stats, tot: float = tot
+        ) -> float | None:
+            return sum(s[key] * t for s, t in stats) / tot if tot > 0 else None
+
+        chains: dict[str, float] = {}
+        for s, t in stats:
+            chains[s["chain"]] = chains.get(s["chain"], 0.0) + t
+        main = stats[0][0] if stats else None
+        rows.append(
+            {
+                "origin": dem.origin,
+                "destination": dem.destination,
+                "commodity": dem.commodity,
+                "demand_t": dem.tonnes,
+                "served_t": served,
+                "unserved_t": float(run.unserved[r]),
+                "money_cny_per_t": avg("money"),
+                "generalized_cny_per_t": avg("generalized"),
+                "time_h": avg("time"),
+                "distance_km": avg("km"),
+                "co2_kg_per_t": avg("co2"),
+                "modes": main["chain"] if main else "",
+                "transfers": main["transfers"] if main else None,
+                "paths": len(stats),
+                "mode_chains": "; ".join(
+                    f"{c} {fmt(t)}" for c, t in sorted(chains.items(), key=lambda x: (-x[1], x[0]))
+                ),
+                "path": main["path"] if main else "",
+            }
+        )
+    return rows
+
+
+def mode_summary(run: ModelRun) -> Table:
+    """Per mode: tonnes lifted (entering the mode), tonne-km, money cost, tonne-hours and CO2,
+    with shares of tonnes and tonne-km. Transfers (handling) get their own row."""
+    g = run.graph
+    total = run.flow.sum(axis=0)
+    entering = g.meta["entering_mode"]
+    money_arc = (run.flow * g.money).sum(axis=0)
+    rows: Table = []
+    lifted_all = float(total[entering >= 0].sum())
+    tkm_all = float((total * g.length_km)[g.kind == LINK].sum())
+    for mi, m in enumerate(MODES):
+        link = (g.kind == LINK) & (g.mode == mi)
+        enter = entering == mi
+        if not link.any():
+            continue
+        lifted = float(total[enter].sum())
+        tkm = float((total * g.length_km)[link].sum())
+        rows.append(
+            {
+                "mode": m,
+                "tonnes_lifted": lifted,
+                "tonnes_share": lifted / lifted_all if lifted_all > 0 else None,
+                "tonne_km": tkm,
+                "tonne_km_share": tkm / tkm_all if tkm_all > 0 else None,
+                "money_cost_cny": float(money_arc[link | enter].sum()),
+                "tonne_hours": float((total * g.time_h)[link].sum()),
+                "co2_t": float((total * g.co2_kg_per_t)[link].sum() / 1000.0),
+            }
+        )
+    handling = (g.kind != LINK) & (entering < 0)
+    rows.append(
+        {
+            "mode": "transfer",
+            "tonnes_lifted": None,
+            "tonnes_share": None,
+            "tonne_km": 0.0,
+            "tonne_km_share": None,
+            "money_cost_cny": float(money_arc[handling].sum()),
+            "tonne_hours": float((total * g.time_h)[g.kind != LINK].sum()),
+            "co2_t": 0.0,
+        }
+    )
+    return rows
+
+
+def kpis(run: ModelRun) -> Table:
+    """Headline indicators (metric, value, unit)."""
+    g = run.graph
+    d = run.demand
+    total_demand = float(d.tonnes.sum())
+    unserved = float(run.unserved.sum())
+    money = float((run.flow * g.money).sum())
+    gen = float((run.flow * g.generalized).sum())
+    hours = float((run.flow.sum(axis=0) * g.time_h).sum())
+    co2 = float((run.flow.sum(axis=0) * g.co2_kg_per_t).sum() / 1000.0)
+    penalty = float((run.unserved * d.penalty).sum())
+    binding = int(np.sum(run.capacity_dual > 1e-9))
+    out: Table = [
+        {"metric": "demand", "value": total_demand, "unit": "t/yr"},
+        {"metric": "served", "value": total_demand - unserved, "unit": "t/yr"},
+        {"metric": "unserved", "value": unserved, "unit": "t/yr"},
+        {"metric": "generalized_cost", "value": gen, "unit": "CNY/yr"},
+        {"metric": "money_cost", "value": money, "unit": "CNY/yr"},
+        {
+            "metric": "time_cost",
+            "value": float((run.flow * (g.vot[:, None] * g.time_h[None, :])).sum()),
+            "unit": "CNY/yr",
+        },
+        {"metric": "tonne_hours", "value": hours, "unit": "t-h/yr"},
+        {"metric": "co2", "value": co2, "unit": "t/yr"},
+        {"metric": "unserved_penalty", "value": penalty, "unit": "CNY/yr"},
+        {"metric": "objective", "value": run.objective, "unit": "CNY/yr"},
+        {"metric": "binding_capacities", "value": binding, "unit": "arcs"},
+    ]
+    for row in mode_summary(run):
+        if row["mode"] == "transfer":
+            continue
+        out.append(
+            {"metric": f"tonne_km_{row['mode']}", "value": row["tonne_km"], "unit": "t-km/yr"}
+        )
+        out.append(
+            {"metric": f"tonnes_{row['mode']}", "value": row["tonnes_lifted"], "unit": "t/yr"}
+        )
+        out.append(
+            {
+                "metric": f"share_tonnes_{row['mode']}",
+                "value": row["tonnes_share"],
+                "unit": "fraction",
+            }
+        )
+    return out
+
+
+def kpi_dict(run: ModelRun) -> dict[str, float]:
+    """KPIs as a mapping metric -> value."""
+    return {
+        r["metric"]: float(r["value"]) if r["value"] is not None else math.nan for r in kpis(run)
+    }
+
+
+def run_tables(run: ModelRun) -> dict[str, Table]:
+    """Every table of a run's result folder, keyed by file name."""
+    return {
+        "link_flows.csv": link_flows(run),
+        "od_flows.csv": od_flows(run),
+        "mode_summary.csv": mode_summary(run),
+        "terminals.csv": terminal_flows(run),
+        "kpis.csv": kpis(run),
+    }
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_hashes(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+    """SHA-256 of every input file (folders: every file inside, sorted)."""
+    out: dict[str, str] = {}
+    for p in paths:
+        path = Path(p)
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            out[f.as_posix()] = file_sha256(f)
+    return out
+
+
+def versions() -> dict[str, str]:
+    """Versions of freight, Python and the numerical libraries."""
+    out = {"python": platform.python_version()}
+    for pkg in ("freight", "numpy", "scipy", "ortools", "highspy", "networkx", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def write_file_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write one file atomically: a temporary file in the target's folder, then a rename.
+
+    Text is written as UTF-8 with the line ends given. The file gets the usual permissions
+    (``mkstemp`` alone would make it private).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_result_folder(
+    out: str | os.PathLike[str],
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    manifest: Mapping[str, Any],
+    *,
+    extra_files: Mapping[str, str | bytes] | None = None,
+) -> Path:
+    """Write a result folder atomically: a temporary sibling folder, then a rename.
+
+    An interrupted run leaves either the previous folder or the new one, never a half-written
+    one. The manifest lists the files written with their SHA-256.
+    """
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; a result folder is an ordinary folder
+    try:
+        files: dict[str, str] = {}
+        for name, rows in tables.items():
+            text = csv_text(rows)
+            (tmp / name).write_text(text, encoding="utf-8", newline="")
+            files[name] = hashlib.sha256(text.encode()).hexdigest()
+        for name, content in (extra_files or {}).items():
+            data = content.encode() if isinstance(content, str) else content
+            (tmp / name).write_bytes(data)
+            files[name] = hashlib.sha256(data).hexdigest()
+        full = dict(manifest)
+        full["files"] = files
+        (tmp / "manifest.json").write_text(
+            json.dumps(full, indent=2, sort_keys=True, default=_json_default) + "\n",
+            encoding="utf-8",
+        )
+        old: Path | None = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            if old.exists():
+                shutil.rmtree(old)
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, Path):
+        return x.as_posix()
+    return str(x)

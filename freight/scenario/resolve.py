@@ -1,0 +1,678 @@
+"""Scenarios and projects (DESIGN §4): TOML files resolved onto a base network.
+
+A *scenario* names a base data folder (``data``) or ``extends`` another scenario, a year, demand
+growth, prices, a list of projects and disruptions, and solver options. A *project*
+(``scenarios/projects/ID.toml``) is a named set of edits to the network tables with its costs and
+dates.
+
+Resolution is explicit and deterministic: the base data, then each ``extends`` ancestor's settings
+(oldest first; a child's value replaces its parent's), then this file's; then the projects in the
+order listed, then the disruptions, then demand growth. Every applied edit is logged as
+``table id.column: old -> new`` and kept with the results. Two projects that set the same column of
+the same element to different values, that add the same id, or where one removes what another
+edits, contradict each other: an error names both. A project whose ``requires`` is missing, or
+whose ``excludes`` is present, is an error.
+
+Disruptions act on annual capacity: closing an element for a share ``s`` of the year multiplies
+the capacity left for modelled freight by ``1 - s`` (by ``1 - s × (1 - factor)`` for a derating to
+``factor``); a closure for the whole year leaves it no capacity (it stays in the graph, so the
+terminals at its ends stay valid; zero capacity is the same optimization as removing it). Waiting time added by a disruption (``extra_wait_h``) is added to the
+link's time, weighted by the share of the year.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from freight.data.csvio import load_network
+from freight.data.network import Network
+from freight.data.schema import TABLE_BY_NAME, Commodity, Demand, Link, Place, Row, Terminal
+from freight.errors import Problem, ScenarioError
+from freight.model.graph import CostParams
+
+if TYPE_CHECKING:
+    from freight.analysis.run import Prepared
+
+log = logging.getLogger(__name__)
+
+PROJECTS_DIR = "projects"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DemandGrowth(_Strict):
+    """Demand growth from the data's base year to the scenario year."""
+
+    growth: float | None = Field(None, ge=-0.5, le=1.0, description="overall growth per year")
+    by_commodity: dict[str, float] = Field(
+        default_factory=dict, description="growth per year for named commodities (replaces growth)"
+    )
+    factor: float | None = Field(None, gt=0, description="a final multiplier on every demand row")
+
+
+class Parameters(_Strict):
+    """Prices of the generalized cost."""
+
+    carbon_price: float | None = Field(None, ge=0, description="CNY per tonne CO2")
+    vot_factor: float | None = Field(None, gt=0, description="multiplies every value of time")
+    vot_factors: dict[str, float] = Field(default_factory=dict)
+    tariff_factors: dict[str, float] = Field(default_factory=dict)
+    discount_rate: float | None = Field(None, gt=0, lt=1, description="social discount rate")
+
+
+class Disruption(_Strict):
+    """Close or derate a link or terminal for a share of the year."""
+
+    element: str = Field(description="link or terminal id")
+    action: Literal["close", "derate"] = "close"
+    factor: float = Field(0.0, ge=0, le=1, description="capacity kept while derated")
+    share_of_year: float = Field(1.0, gt=0, le=1)
+    extra_wait_h: float = Field(0.0, ge=0, description="extra time per traversal while disrupted")
+    note: str = ""
+
+
+class SolverOptions(_Strict):
+    """Solver settings of a scenario."""
+
+    method: Literal["mcf", "lp"] | None = None
+
+
+class ScenarioFile(_Strict):
+    """The TOML of a scenario."""
+
+    id: str
+    title: str = ""
+    description: str = ""
+    data: str | None = None
+    extends: str | None = None
+    year: int | None = Field(None, ge=1990, le=2100)
+    demand: DemandGrowth = Field(default_factory=DemandGrowth)
+    parameters: Parameters = Field(default_factory=Parameters)
+    projects: list[str] | None = None
+    add_projects: list[str] = Field(default_factory=list)
+    remove_projects: list[str] = Field(default_factory=list)
+    disruptions: list[Disruption] | None = None
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+
+    @model_validator(mode="after")
+    def _base(self) -> ScenarioFile:
+        if self.data is None and self.extends is None:
+            raise ValueError("a scenario needs 'data' (a network folder) or 'extends' (a scenario)")
+        if self.data is not None and self.extends is not None:
+            raise ValueError("give either 'data' or 'extends', not both")
+        return self
+
+
+class ModifyEdit(_Strict):
+    """Set columns of an existing row."""
+
+    id: str
+    set: dict[str, Any]
+
+
+class ProjectFile(_Strict):
+    """The TOML of a project: edits plus costs and dates."""
+
+    id: str
+    name: str
+    name_zh: str = ""
+    mode: str = ""
+    plan_section: str = Field(description="where the plan names it, e.g. '(十一)'")
+    description: str = ""
+    source: str
+    capex_cny: float = Field(ge=0, description="investment, CNY (price year in price_year)")
+    price_year: int = 2023
+    opex_cny_per_year: float = Field(0.0, ge=0)
+    construction_start: int
+    opening_year: int
+    lifetime_years: int = Field(30, gt=0)
+    requires: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=list)
+    add_places: list[dict[str, Any]] = Field(default_factory=list)
+    add_links: list[dict[str, Any]] = Field(default_factory=list)
+    add_terminals: list[dict[str, Any]] = Field(default_factory=list)
+    modify_places: list[ModifyEdit] = Field(default_factory=list)
+    modify_links: list[ModifyEdit] = Field(default_factory=list)
+    modify_terminals: list[ModifyEdit] = Field(default_factory=list)
+    remove_links: list[str] = Field(default_factory=list)
+    remove_terminals: list[str] = Field(default_factory=list)
+    expected_effect: str = ""
+
+    @model_validator(mode="after")
+    def _years(self) -> ProjectFile:
+        if self.opening_year < self.construction_start:
+            raise ValueError("opening_year is before construction_start")
+        return self
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A resolved scenario: the settings after ``extends`` and the files it came from."""
+
+    id: str
+    title: str
+    path: Path
+    data: Path
+    year: int | None
+    growth: float
+    growth_by_commodity: dict[str, float]
+    demand_factor: float
+    params: CostParams
+    discount_rate: float
+    projects: tuple[str, ...]
+    disruptions: tuple[Disruption, ...]
+    method: str
+    chain: tuple[Path, ...]
+
+
+@dataclass
+class EditLog:
+    """Every applied edit, ``table id.column: old -> new``."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        log.info(line)
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), None, "", "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(str(path), None, "", f"malformed TOML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(str(path), None, "", "not valid UTF-8")]) from None
+
+
+def _validation_problems(path: Path, exc: ValidationError) -> list[Problem]:
+    out = []
+    for e in exc.errors():
+        key = ".".join(str(x) for x in e["loc"]) or "(file)"
+        msg = "unknown key (not allowed here)" if e["type"] == "extra_forbidden" else e["msg"]
+        if e["type"] == "missing":
+            msg = "required key is missing"
+        out.append(Problem(str(path), None, key, msg))
+    return out
+
+
+def read_scenario_file(path: Path) -> ScenarioFile:
+    """Parse and validate one scenario TOML (no ``extends`` resolution)."""
+    raw = _toml(path)
+    try:
+        return ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_validation_problems(path, exc)) from None
+
+
+def read_project_file(path: Path) -> ProjectFile:
+    """Parse and validate one project TOML."""
+    raw = _toml(path)
+    try:
+        return ProjectFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_validation_problems(path, exc)) from None
+
+
+def resolve(path: str | Path) -> Scenario:
+    """Resolve a scenario file and its ``extends`` chain into one :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        On an unreadable or invalid file, a cycle in ``extends``, or a missing base.
+    """
+    path = Path(path).resolve()
+    chain: list[tuple[Path, ScenarioFile]] = []
+    seen: list[Path] = []
+    p: Path | None = path
+    while p is not None:
+        if p in seen:
+            cycle = " -> ".join(x.name for x in [*seen, p])
+            raise ScenarioError(
+                [Problem(str(seen[-1]), None, "extends", f"cycle in extends: {cycle}")]
+            )
+        seen.append(p)
+        sf = read_scenario_file(p)
+        chain.append((p, sf))
+        p = (p.parent / sf.extends).resolve() if sf.extends else None
+    chain.reverse()  # oldest ancestor first
+
+    base_path, base = chain[0]
+    assert base.data is not None
+    data = (base_path.parent / base.data).resolve()
+    if not data.is_dir():
+        raise ScenarioError(
+            [
+                Problem(
+                    str(base_path),
+                    None,
+                    "data",
+                    f"not a folder: {data} (expected a network folder)",
+                )
+            ]
+        )
+    year: int | None = None
+    growth = 0.0
+    by_comm: dict[str, float] = {}
+    factor = 1.0
+    carbon, vot, rate = 0.0, 1.0, 0.08
+    vot_factors: dict[str, float] = {}
+    tariff: dict[str, float] = {}
+    projects: list[str] = []
+    disruptions: list[Disruption] = []
+    method = "mcf"
+    for p, sf in chain:
+        year = sf.year if sf.year is not None else year
+        d = sf.demand
+        growth = d.growth if d.growth is not None else growth
+        by_comm = {**by_comm, **d.by_commodity}
+        factor = d.factor if d.factor is not None else factor
+        pr = sf.parameters
+        carbon = pr.carbon_price if pr.carbon_price is not None else carbon
+        vot = pr.vot_factor if pr.vot_factor is not None else vot
+        rate = pr.discount_rate if pr.discount_rate is not None else rate
+        vot_factors = {**vot_factors, **pr.vot_factors}
+        tariff = {**tariff, **pr.tariff_factors}
+        if sf.projects is not None:
+            projects = list(sf.projects)
+        for pid in sf.add_projects:
+            if pid in projects:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            str(p),
+                            None,
+                            "add_projects",
+                            f"project {pid!r} is already in the scenario",
+                        )
+                    ]
+                )
+            projects.append(pid)
+        for pid in sf.remove_projects:
+            if pid not in projects:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            str(p),
+                            None,
+                            "remove_projects",
+                            f"project {pid!r} is not in the scenario",
+                        )
+                    ]
+                )
+            projects.remove(pid)
+        if sf.disruptions is not None:
+            disruptions = list(sf.disruptions)
+        method = sf.solver.method or method
+    dups = sorted({x for x in projects if projects.count(x) > 1})
+    if dups:
+        raise ScenarioError(
+            [Problem(str(path), None, "projects", f"listed twice: {', '.join(dups)}")]
+        )
+    top = chain[-1][1]
+    return Scenario(
+        id=top.id,
+        title=top.title,
+        path=path,
+        data=data,
+        year=year,
+        growth=growth,
+        growth_by_commodity=by_comm,
+        demand_factor=factor,
+        params=CostParams(
+            carbon_price=carbon, vot_factor=vot, vot_factors=vot_factors, tariff_factors=tariff
+        ),
+        discount_rate=rate,
+        projects=tuple(projects),
+        disruptions=tuple(disruptions),
+        method=method,
+        chain=tuple(p for p, _ in chain),
+    )
+
+
+def projects_dir(sc: Scenario | Path) -> Path:
+    """Where a scenario's project files live: the first ``projects/`` folder found beside a file
+    of its ``extends`` chain (newest first), or one level above it."""
+    files = [sc] if isinstance(sc, Path) else list(reversed(sc.chain))
+    for f in files:
+        for d in (f.parent / PROJECTS_DIR, f.parent.parent / PROJECTS_DIR):
+            if d.is_dir():
+                return d
+    return files[0].parent / PROJECTS_DIR
+
+
+def load_projects(ids: list[str] | tuple[str, ...], folder: Path, where: str) -> list[ProjectFile]:
+    """Read the project files of ``ids`` from ``folder``."""
+    out: list[ProjectFile] = []
+    problems: list[Problem] = []
+    for pid in ids:
+        f = folder / f"{pid}.toml"
+        if not f.is_file():
+            problems.append(Problem(where, None, "projects", f"unknown project {pid!r} (no {f})"))
+            continue
+        pf = read_project_file(f)
+        if pf.id != pid:
+            problems.append(
+                Problem(str(f), None, "id", f"id {pf.id!r} differs from the file name {pid!r}")
+            )
+        out.append(pf)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _rid(row: Row) -> str:
+    return str(getattr(row, "id"))  # noqa: B009 - Row subclasses with an id column
+
+
+def apply_projects(
+    net: Network, projects: list[ProjectFile], folder: Path, elog: EditLog
+) -> Network:
+    """Apply projects' edits to a network, checking dependencies and contradictions."""
+    ids = {p.id for p in projects}
+    problems: list[Problem] = []
+    for p in projects:
+        src = str(folder / f"{p.id}.toml")
+        for r in p.requires:
+            if r not in ids:
+                problems.append(
+                    Problem(
+                        src,
+                        None,
+                        "requires",
+                        f"project {p.id!r} requires {r!r}, which is not in the scenario",
+                    )
+                )
+        for x in p.excludes:
+            if x in ids:
+                problems.append(
+                    Problem(
+                        src, None, "excludes", f"project {p.id!r} cannot be combined with {x!r}"
+                    )
+                )
+    # contradictions: the same (table, id, column) set to different values, the same id added
+    # twice, or an element removed by one project and edited by another
+    touched: dict[tuple[str, str, str], tuple[str, Any]] = {}
+    added: dict[tuple[str, str], str] = {}
+    removed: dict[tuple[str, str], str] = {}
+    for p in projects:
+        for table in ("places", "links", "terminals"):
+            for row in getattr(p, f"add_{table}"):
+                key = (table, str(row.get("id", "")))
+                if key in added:
+                    problems.append(
+                        Problem(
+                            str(folder / f"{p.id}.toml"),
+                            None,
+                            f"add_{table}",
+                            f"{table} {key[1]!r} is also added by {added[key]!r}",
+                        )
+                    )
+                added[key] = p.id
+            for m in getattr(p, f"modify_{table}", []):
+                for col, val in m.set.items():
+                    k3 = (table, m.id, col)
+                    if k3 in touched and touched[k3][1] != val:
+                        problems.append(
+                            Problem(
+                                str(folder / f"{p.id}.toml"),
+                                None,
+                                f"modify_{table}",
+                                f"{table} {m.id!r}.{col} = {val!r} contradicts {touched[k3][0]!r} ({touched[k3][1]!r})",
+                            )
+                        )
+                    touched[k3] = (p.id, val)
+            for rid in getattr(p, f"remove_{table}", []):
+                removed[(table, rid)] = p.id
+    for (table, rid), pid in removed.items():
+        for (t2, i2, _), (p2, _) in touched.items():
+            if (t2, i2) == (table, rid) and p2 != pid:
+                problems.append(
+                    Problem(
+                        str(folder / f"{pid}.toml"),
+                        None,
+                        f"remove_{table}",
+                        f"removes {table} {rid!r}, which {p2!r} modifies",
+                    )
+                )
+    if problems:
+        raise ScenarioError(problems)
+
+    tables: dict[str, list[Row]] = {
+        t: list(getattr(net, t)) for t in ("places", "links", "terminals")
+    }
+    for p in projects:
+        src = str(folder / f"{p.id}.toml")
+        for table in ("places", "links", "terminals"):
+            model = TABLE_BY_NAME[table].model
+            rows = tables[table]
+            index = {_rid(r): i for i, r in enumerate(rows)}
+            for rid in getattr(p, f"remove_{table}", []):
+                if rid not in index:
+                    problems.append(
+                        Problem(src, None, f"remove_{table}", f"unknown {table[:-1]} id {rid!r}")
+                    )
+                    continue
+                rows[index[rid]] = None  # type: ignore[call-overload]
+                elog.add(f"{p.id}: remove {table} {rid}")
+            for m in getattr(p, f"modify_{table}", []):
+                if m.id not in index or rows[index[m.id]] is None:
+                    problems.append(
+                        Problem(src, None, f"modify_{table}", f"unknown {table[:-1]} id {m.id!r}")
+                    )
+                    continue
+                old = rows[index[m.id]]
+                data = old.model_dump(by_alias=True)
+                data.update(old.model_extra or {})
+                for col, val in m.set.items():
+                    if col not in data and col not in model.model_fields:
+                        problems.append(
+                            Problem(src, None, f"modify_{table}.{m.id}", f"unknown column {col!r}")
+                        )
+                        continue
+                    elog.add(f"{p.id}: {table} {m.id}.{col}: {data.get(col)!r} -> {val!r}")
+                    data[col] = tuple(val) if isinstance(val, list) else val
+                try:
+                    rows[index[m.id]] = model.model_validate(data)
+                except ValidationError as exc:
+                    problems += [
+                        Problem(
+                            src,
+                            None,
+                            f"modify_{table}.{m.id}.{'.'.join(map(str, e['loc']))}",
+                            e["msg"],
+                        )
+                        for e in exc.errors()
+                    ]
+            for i, row in enumerate(getattr(p, f"add_{table}")):
+                data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in row.items()}
+                data.setdefault("source", p.source)
+                try:
+                    new = model.model_validate(data)
+                except ValidationError as exc:
+                    problems += [
+                        Problem(
+                            src, None, f"add_{table}[{i}].{'.'.join(map(str, e['loc']))}", e["msg"]
+                        )
+                        for e in exc.errors()
+                    ]
+                    continue
+                rows.append(new)
+                elog.add(f"{p.id}: add {table} {data.get('id')}")
+            tables[table] = [r for r in rows if r is not None]
+    if problems:
+        raise ScenarioError(problems)
+    return net.with_tables(
+        places=tuple(tables["places"]),
+        links=tuple(tables["links"]),
+        terminals=tuple(tables["terminals"]),
+        meta={**net.meta, "lines": {}},
+    )
+
+
+def apply_disruptions(
+    net: Network, disruptions: tuple[Disruption, ...], where: str, elog: EditLog
+) -> Network:
+    """Apply disruptions to link and terminal capacities (annual average; see module doc)."""
+    links = {lk.id: i for i, lk in enumerate(net.links)}
+    terms = {t.id: i for i, t in enumerate(net.terminals)}
+    new_links: list[Link] = list(net.links)
+    new_terms: list[Terminal] = list(net.terminals)
+    problems: list[Problem] = []
+    for i, d in enumerate(disruptions):
+        keep = max(0.0, 1.0 - d.share_of_year * (1.0 - (d.factor if d.action == "derate" else 0.0)))
+        if d.element in links:
+            lk = new_links[links[d.element]]
+            cap_model = lk.capacity_t if lk.capacity_t is not None else math.inf
+            upd: dict[str, Any] = {}
+            if keep <= 0:
+                upd["capacity_t"] = lk.background_t  # nothing left for the modelled freight
+            elif math.isfinite(cap_model):
+                upd["capacity_t"] = lk.background_t + (cap_model - lk.background_t) * keep
+            else:
+                log.warning("disruption of %s: unbounded capacity stays unbounded", d.element)
+            if d.extra_wait_h:
+                upd["wait_h"] = lk.wait_h + d.extra_wait_h * d.share_of_year
+            for k, v in upd.items():
+                elog.add(f"disruption: links {d.element}.{k}: {getattr(lk, k)!r} -> {v!r}")
+            new_links[links[d.element]] = lk.model_copy(update=upd)
+        elif d.element in terms:
+            t = new_terms[terms[d.element]]
+            if t.capacity_t is not None or keep <= 0:
+                cap = 0.0 if t.capacity_t is None else t.capacity_t * keep
+                elog.add(
+                    f"disruption: terminals {d.element}.capacity_t: {t.capacity_t!r} -> {cap!r}"
+                )
+                new_terms[terms[d.element]] = t.model_copy(update={"capacity_t": cap})
+        else:
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    f"disruptions[{i}].element",
+                    f"unknown link or terminal {d.element!r}",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+    return net.with_tables(links=tuple(new_links), terminals=tuple(new_terms))
+
+
+def grow_demand(net: Network, sc: Scenario, elog: EditLog) -> Network:
+    """Scale demand from each row's base year to the scenario year."""
+    unknown = sorted(set(sc.growth_by_commodity) - set(net.commodity_by_id))
+    if unknown:
+        raise ScenarioError(
+            [
+                Problem(str(sc.path), None, "demand.by_commodity", f"unknown commodity {u!r}")
+                for u in unknown
+            ]
+        )
+    if sc.year is None and sc.demand_factor == 1.0:
+        return net
+    rows: list[Demand] = []
+    for d in net.demand:
+        g = sc.growth_by_commodity.get(d.commodity, sc.growth)
+        years = (sc.year - d.base_year) if sc.year is not None else 0
+        f = (1.0 + g) ** years * sc.demand_factor
+        rows.append(
+            d.model_copy(update={"tonnes": d.tonnes * f, "base_year": sc.year or d.base_year})
+        )
+    elog.add(
+        f"demand: year {sc.year}, growth {sc.growth:g}/yr, by commodity {sc.growth_by_commodity}, factor {sc.demand_factor:g}"
+    )
+    return net.with_tables(demand=tuple(rows))
+
+
+def build_scenario_network(
+    sc: Scenario,
+    *,
+    projects: tuple[str, ...] | None = None,
+    base: Network | None = None,
+    check: bool = True,
+) -> tuple[Network, EditLog]:
+    """The network of a scenario: base data, projects, disruptions, demand growth.
+
+    Parameters
+    ----------
+    projects
+        Override the scenario's project list (used by the appraisal's with/without runs).
+    base
+        The already-loaded base network (saves re-reading it in sweeps).
+    """
+    from freight.data.checks import check_network
+
+    elog = EditLog()
+    net = base if base is not None else load_network(sc.data)
+    plist = sc.projects if projects is None else projects
+    folder = projects_dir(sc)
+    if plist:
+        net = apply_projects(net, load_projects(list(plist), folder, str(sc.path)), folder, elog)
+    if sc.disruptions:
+        net = apply_disruptions(net, sc.disruptions, str(sc.path), elog)
+    net = grow_demand(net, sc, elog)
+    if check:
+        found = check_network(net)
+        if found:
+            raise ScenarioError(found, context=f"{sc.path} (after applying projects {list(plist)})")
+    return net, elog
+
+
+def prepare_scenario(path: Path) -> Prepared:
+    """Resolve a scenario file into a :class:`freight.analysis.run.Prepared` network."""
+    from freight.analysis.run import Prepared
+
+    sc = resolve(path)
+    net, elog = build_scenario_network(sc)
+    folder = projects_dir(sc)
+    inputs = (sc.data, *sc.chain, *(folder / f"{p}.toml" for p in sc.projects))
+    return Prepared(
+        net,
+        sc.params,
+        inputs,
+        {
+            "id": sc.id,
+            "title": sc.title,
+            "file": sc.path.as_posix(),
+            "year": sc.year,
+            "projects": list(sc.projects),
+            "disruptions": [d.model_dump() for d in sc.disruptions],
+            "applied_edits": elog.lines,
+        },
+    )
+
+
+# re-exported for type checkers of callers
+__all__ = [
+    "Commodity",
+    "Demand",
+    "Disruption",
+    "EditLog",
+    "Link",
+    "Place",
+    "ProjectFile",
+    "Scenario",
+    "ScenarioFile",
+    "Terminal",
+    "apply_disruptions",
+    "apply_projects",
+    "build_scenario_network",
+    "grow_demand",
+    "prepare_scenario",
+    "read_project_file",
+    "read_scenario_file",
+    "resolve",
+]
