@@ -7,8 +7,30 @@ everything in one round instead of one error per run.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+MAX_SHOWN = 50
+"""How many problems an error message lists; the rest are counted (a file of 600,000 duplicate
+rows gives one screen of problems and "... and 599,950 more", not 65 MB of text)."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint naming the valid choice nearest to ``word`` (difflib), or ``""`` if none is close.
+
+    Examples
+    --------
+    >>> did_you_mean("speed", ["speed_kmh", "length_km"])
+    '; did you mean `speed_kmh`?'
+    """
+    options = list(choices)
+    low = word.lower()
+    # a key that starts a valid one (speed -> speed_kmh) beats a merely similar one (opened)
+    prefixed = [c for c in options if c.lower().startswith(low) or low.startswith(c.lower())]
+    ranked = prefixed or options
+    close = difflib.get_close_matches(word, ranked, n=1, cutoff=0.0 if prefixed else 0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 @dataclass(frozen=True)
@@ -55,13 +77,20 @@ class FreightError(Exception):
 class DataError(FreightError):
     """Invalid input data: one or more :class:`Problem` s, all reported together."""
 
-    def __init__(self, problems: Iterable[Problem], context: str = "") -> None:
+    def __init__(
+        self, problems: Iterable[Problem], context: str = "", *, max_shown: int = MAX_SHOWN
+    ) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.context = context
         head = f"{context}: " if context else ""
         n = len(self.problems)
-        lines = [f"{head}{n} problem{'s' if n != 1 else ''} found"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines = [f"{head}{n:,} problem{'s' if n != 1 else ''} found"]
+        if n > max_shown:
+            lines[0] += f" (the first {max_shown} are listed)"
+        lines += [f"  - {p}" for p in self.problems[:max_shown]]
+        if n > max_shown:
+            rest = n - max_shown
+            lines.append(f"  ... and {rest:,} more problem{'s' if rest != 1 else ''}")
         super().__init__("\n".join(lines))
 
 

@@ -13,9 +13,45 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic.fields import FieldInfo
+
+# --- bounds of every number (docs/scenarios.md, "Bounds", gives the reasoning) -----------------
+# Each bound is one to three orders of magnitude beyond the most extreme real value, and small
+# enough that no product the model forms (tonnes x CNY per tonne over a route) overflows or loses
+# the precision of float64 or of the int64-scaled min-cost-flow solver.
+MAX_TONNES: float = 1e9
+"""Largest demand of one OD row and commodity, t/yr (all of China moves about 5e10 t/yr)."""
+MAX_CAPACITY_T: float = 1e10
+"""Largest capacity or background traffic of a link or terminal, t/yr."""
+MAX_LENGTH_KM: float = 2e4
+"""Longest link, km (half the Earth's circumference)."""
+MIN_SPEED_KMH: float = 1.0
+"""Slowest speed, km/h (an upstream barge makes about 5 km/h)."""
+MAX_SPEED_KMH: float = 1000.0
+"""Fastest speed, km/h (a freighter aircraft cruises at about 850 km/h)."""
+MAX_COST_PER_T_KM: float = 100.0
+"""Largest money rate, CNY per tonne-km (air freight costs about 2 CNY/t-km)."""
+MAX_COST_PER_T: float = 1e5
+"""Largest fixed charge or handling cost, CNY per tonne."""
+MAX_HOURS: float = 8760.0
+"""Longest wait or handling time of one traversal, hours (a year)."""
+MAX_CO2_G_PER_T_KM: float = 1e4
+"""Largest emission factor, g CO2 per tonne-km (air freight emits about 800)."""
+MAX_VOT: float = 1e4
+"""Largest value of freight time, CNY per tonne-hour."""
+MAX_PENALTY: float = 1e7
+"""Largest price of an unserved tonne, CNY per tonne."""
+MAX_FACTOR: float = 100.0
+"""Largest multiplier of a cost (commodity cost factor, tariff and value-of-time factors)."""
+MIN_YEAR: int = 1990
+"""Earliest year of demand, scenarios and prices."""
+MAX_YEAR: int = 2100
+"""Latest year of demand, scenarios, projects and prices."""
 
 MODES: tuple[str, ...] = ("road", "rail", "water", "air")
 """The physical modes, in the order mode nodes are numbered."""
@@ -92,25 +128,40 @@ class ModeRow(Row):
     """Default rates, speeds and emission factors of one mode."""
 
     mode: Mode = _col("road, rail, water or air")
-    cost_per_t_km: float = _col("money cost per tonne-km", "CNY/t-km", ge=0)
+    cost_per_t_km: float = _col("money cost per tonne-km", "CNY/t-km", ge=0, le=MAX_COST_PER_T_KM)
     fixed_cost_per_t: float = _col(
-        "charged each time freight enters the mode (loading, base tariff)", "CNY/t", ge=0
+        "charged each time freight enters the mode (loading, base tariff)",
+        "CNY/t",
+        ge=0,
+        le=MAX_COST_PER_T,
     )
-    speed_kmh: float = _col("effective speed incl. stops (downstream for water)", "km/h", gt=0)
+    speed_kmh: float = _col(
+        "effective speed incl. stops (downstream for water)",
+        "km/h",
+        ge=MIN_SPEED_KMH,
+        le=MAX_SPEED_KMH,
+    )
     reverse_speed_kmh: float | None = _col(
         "speed against the link direction (upstream for water); blank = speed_kmh",
         "km/h",
         default=None,
-        gt=0,
+        ge=MIN_SPEED_KMH,
+        le=MAX_SPEED_KMH,
     )
-    co2_g_per_t_km: float = _col("well-to-wheel CO2", "g/t-km", ge=0)
+    co2_g_per_t_km: float = _col("well-to-wheel CO2", "g/t-km", ge=0, le=MAX_CO2_G_PER_T_KM)
     reverse_co2_g_per_t_km: float | None = _col(
-        "CO2 against the link direction; blank = co2_g_per_t_km", "g/t-km", default=None, ge=0
+        "CO2 against the link direction; blank = co2_g_per_t_km",
+        "g/t-km",
+        default=None,
+        ge=0,
+        le=MAX_CO2_G_PER_T_KM,
     )
-    payload_t: float = _col("tonnes per vehicle (truck, train, barge, plane)", "t", gt=0)
-    pcu: float = _col("passenger-car units per vehicle", "pcu", default=1.0, gt=0)
-    bpr_alpha: float = _col("volume-delay alpha (BPR)", "", default=0.15, ge=0)
-    bpr_beta: float = _col("volume-delay beta (BPR)", "", default=4.0, ge=0)
+    payload_t: float = _col(
+        "tonnes per vehicle (truck, train, barge, plane)", "t", ge=0.001, le=1e6
+    )
+    pcu: float = _col("passenger-car units per vehicle", "pcu", default=1.0, ge=0.01, le=100)
+    bpr_alpha: float = _col("volume-delay alpha (BPR)", "", default=0.15, ge=0, le=100)
+    bpr_beta: float = _col("volume-delay beta (BPR)", "", default=4.0, ge=0, le=10)
     source: str = _col("citation or 'assumption: reasoning'")
 
 
@@ -124,25 +175,49 @@ class Link(Row):
     to: str = _col("place id (downstream end for water)", min_length=1)
     mode: Mode = _col("road, rail, water or air")
     line: str = _col("line or road name", default="")
-    length_km: float = _col("length along the line", "km", gt=0)
+    length_km: float = _col("length along the line", "km", gt=0, le=MAX_LENGTH_KM)
     capacity_t: float | None = _col(
-        "capacity per direction; blank = unbounded", "t/yr", default=None, ge=0
+        "capacity per direction; blank = unbounded",
+        "t/yr",
+        default=None,
+        ge=0,
+        le=MAX_CAPACITY_T,
     )
     background_t: float = _col(
-        "traffic not modelled that uses the same capacity", "t/yr", default=0.0, ge=0
+        "traffic not modelled that uses the same capacity",
+        "t/yr",
+        default=0.0,
+        ge=0,
+        le=MAX_CAPACITY_T,
     )
-    speed_kmh: float | None = _col("blank = mode default", "km/h", default=None, gt=0)
+    speed_kmh: float | None = _col(
+        "blank = mode default", "km/h", default=None, ge=MIN_SPEED_KMH, le=MAX_SPEED_KMH
+    )
     reverse_speed_kmh: float | None = _col(
-        "speed against the link direction; blank = mode default", "km/h", default=None, gt=0
+        "speed against the link direction; blank = mode default",
+        "km/h",
+        default=None,
+        ge=MIN_SPEED_KMH,
+        le=MAX_SPEED_KMH,
     )
-    cost_per_t_km: float | None = _col("blank = mode default", "CNY/t-km", default=None, ge=0)
-    fixed_cost_per_t: float = _col("extra charge per traversal", "CNY/t", default=0.0, ge=0)
-    wait_h: float = _col("extra time per traversal (e.g. lock queue)", "h", default=0.0, ge=0)
-    co2_g_per_t_km: float | None = _col("blank = mode default", "g/t-km", default=None, ge=0)
+    cost_per_t_km: float | None = _col(
+        "blank = mode default", "CNY/t-km", default=None, ge=0, le=MAX_COST_PER_T_KM
+    )
+    fixed_cost_per_t: float = _col(
+        "extra charge per traversal", "CNY/t", default=0.0, ge=0, le=MAX_COST_PER_T
+    )
+    wait_h: float = _col(
+        "extra time per traversal (e.g. lock queue)", "h", default=0.0, ge=0, le=MAX_HOURS
+    )
+    co2_g_per_t_km: float | None = _col(
+        "blank = mode default", "g/t-km", default=None, ge=0, le=MAX_CO2_G_PER_T_KM
+    )
     excluded_commodities: tuple[str, ...] = _col(
         "commodity ids that may not use this link", default=()
     )
-    opened: int | None = _col("year the link opened (informative)", "year", default=None)
+    opened: int | None = _col(
+        "year the link opened (informative)", "year", default=None, ge=1800, le=MAX_YEAR
+    )
     source: str = _col("citation or 'assumption: reasoning'")
 
     model_config = ConfigDict(
@@ -159,10 +234,14 @@ class Terminal(Row):
         "one side: a mode, or 'zone' for loading/unloading at the place's zone"
     )
     to_mode: Mode = _col("the other side")
-    cost_per_t: float = _col("handling cost per tonne moved", "CNY/t", ge=0)
-    time_h: float = _col("handling and dwell time", "h", ge=0)
+    cost_per_t: float = _col("handling cost per tonne moved", "CNY/t", ge=0, le=MAX_COST_PER_T)
+    time_h: float = _col("handling and dwell time", "h", ge=0, le=MAX_HOURS)
     capacity_t: float | None = _col(
-        "throughput shared by both directions; blank = unbounded", "t/yr", default=None, ge=0
+        "throughput shared by both directions; blank = unbounded",
+        "t/yr",
+        default=None,
+        ge=0,
+        le=MAX_CAPACITY_T,
     )
     dg_yard: bool = _col("dangerous goods may change mode here", default=False)
     source: str = _col("citation or 'assumption: reasoning'")
@@ -173,16 +252,18 @@ class Commodity(Row):
 
     id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
     name: str = _col("name", min_length=1)
-    value_cny_per_t: float = _col("cargo value", "CNY/t", ge=0)
-    value_of_time_cny_per_t_h: float = _col("value of freight time", "CNY/t-h", ge=0)
+    value_cny_per_t: float = _col("cargo value", "CNY/t", ge=0, le=1e9)
+    value_of_time_cny_per_t_h: float = _col("value of freight time", "CNY/t-h", ge=0, le=MAX_VOT)
     allowed_modes: tuple[Mode, ...] = _col("modes the commodity may use", min_length=1)
-    t_per_teu: float | None = _col("tonnes per TEU; blank for bulk", "t/TEU", default=None, gt=0)
+    t_per_teu: float | None = _col(
+        "tonnes per TEU; blank for bulk", "t/TEU", default=None, gt=0, le=100
+    )
     dangerous: bool = _col("dangerous goods: change mode only at a dg_yard", default=False)
     cost_factor: float = _col(
-        "multiplies link money cost (hazmat surcharge)", "", default=1.0, gt=0
+        "multiplies link money cost (hazmat surcharge)", "", default=1.0, ge=0.01, le=MAX_FACTOR
     )
     unserved_penalty_cny_per_t: float = _col(
-        "price of a tonne that cannot be carried", "CNY/t", gt=0
+        "price of a tonne that cannot be carried", "CNY/t", gt=0, le=MAX_PENALTY
     )
     source: str = _col("citation or 'assumption: reasoning'")
 
@@ -193,8 +274,8 @@ class Demand(Row):
     origin: str = _col("zone place id", min_length=1)
     destination: str = _col("zone place id", min_length=1)
     commodity: str = _col("commodity id", min_length=1)
-    tonnes: float = _col("tonnes per year", "t/yr", ge=0)
-    base_year: int = _col("year the tonnes refer to", "year")
+    tonnes: float = _col("tonnes per year", "t/yr", ge=0, le=MAX_TONNES)
+    base_year: int = _col("year the tonnes refer to", "year", ge=MIN_YEAR, le=MAX_YEAR)
     source: str = _col("citation or method")
 
 
@@ -239,8 +320,23 @@ def field_name(model: type[Row], column: str) -> str:
     return column
 
 
+def bounds_text(info: FieldInfo) -> str:
+    """The numeric bounds of a field as text, e.g. ``">= 0, <= 1e+10"`` (``""`` when unbounded)."""
+    parts: list[str] = []
+    for m in info.metadata:
+        for cls, op, attr in ((Gt, ">", "gt"), (Ge, ">=", "ge"), (Lt, "<", "lt"), (Le, "<=", "le")):
+            if isinstance(m, cls):
+                parts.append(f"{op} {getattr(m, attr):g}")
+    return ", ".join(parts)
+
+
+def type_text(annotation: Any) -> str:
+    """A field's type for documentation (``float | None``, ``tuple[str, ...]``)."""
+    return str(annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
+
+
 def column_docs() -> list[dict[str, str]]:
-    """The schema as rows (table, column, type, unit, default, description) for docs."""
+    """The schema as rows (table, column, type, unit, bounds, default, description) for docs."""
     out: list[dict[str, str]] = []
     for t in TABLES:
         for name, f in t.model.model_fields.items():
@@ -250,13 +346,36 @@ def column_docs() -> list[dict[str, str]]:
                 {
                     "table": t.file,
                     "column": f.alias or name,
-                    "type": str(f.annotation).replace("typing.", ""),
+                    "type": type_text(f.annotation),
                     "unit": str(extra.get("unit", "")),
+                    "bounds": bounds_text(f),
                     "default": "(required)" if f.is_required() else default,
                     "description": f.description or "",
                 }
             )
     return out
+
+
+@cache
+def strict_model(model: type[Row]) -> type[Row]:
+    """``model`` with unknown columns forbidden (for rows written in TOML, where an unknown key is
+    a typo, not an analyst's extra column)."""
+    config = ConfigDict(**{**model.model_config, "extra": "forbid"})
+    return type(f"Strict{model.__name__}", (model,), {"model_config": config})
+
+
+@cache
+def column_adapter(model: type[Row], column: str) -> TypeAdapter[Any]:
+    """A validator of one column's value alone: its type and bounds, infinities and NaN refused.
+
+    Raises
+    ------
+    KeyError
+        If ``column`` is not a column of ``model``.
+    """
+    info = model.model_fields[field_name(model, column)]
+    tp: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(tp, config=ConfigDict(allow_inf_nan=False, str_strip_whitespace=True))
 
 
 def format_value(value: Any) -> str:

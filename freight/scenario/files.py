@@ -1,78 +1,183 @@
 """The scenario and project files: their TOML keys, declared once as strict pydantic models.
 
-Every table is ``extra="forbid"`` and frozen: an unknown key is an error naming the file and key.
+Every table is ``extra="forbid"`` and frozen: an unknown key is an error naming the file and key,
+with the nearest valid key ("did you mean `speed_kmh`?"). Every number is finite and bounded
+(docs/scenarios.md, "Bounds", gives each bound and its reasoning). The rows of a project's
+``[[add_links]]``, ``[[add_terminals]]`` and ``[[add_places]]`` are validated by the row models
+of the CSV tables (:mod:`freight.data.schema`), with unknown columns forbidden, and the ``set``
+table of a ``[[modify_*]]`` edit may name only that table's columns, each value checked against
+its column's type and bounds. Mode keys (``tariff_factors``) are checked here; commodity keys
+(``vot_factors``, ``[demand.by_commodity]``) when the scenario is resolved onto its network
+(:func:`freight.scenario.resolve.check_scenario_ids`).
+
 :func:`read_scenario_file` and :func:`read_project_file` parse one file (no ``extends``
 resolution; that is :mod:`freight.scenario.resolve`).
 """
 
 from __future__ import annotations
 
+import errno
+import re
 import tomllib
+import typing
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 
-from freight.errors import Problem, ScenarioError
+from freight.data.schema import (
+    MAX_FACTOR,
+    MAX_HOURS,
+    MAX_YEAR,
+    MIN_YEAR,
+    MODES,
+    TABLE_BY_NAME,
+    Mode,
+    Row,
+    bounds_text,
+    column_adapter,
+    columns,
+    field_name,
+    strict_model,
+)
+from freight.errors import Problem, ScenarioError, did_you_mean
+
+EDIT_TABLES: tuple[str, ...] = ("places", "links", "terminals")
+"""The tables a project may edit."""
+
+MAX_GROWTH = 1.0
+"""Largest demand growth rate per year (100 %/yr); the smallest is ``MIN_GROWTH``."""
+MIN_GROWTH = -0.5
+"""Smallest demand growth rate per year (-50 %/yr)."""
+MAX_CARBON_PRICE = 1e4
+"""Largest carbon price, CNY per tonne CO2 (the EU price is about 600; the highest published
+social costs of carbon are about 3,000)."""
+MAX_CAPEX_CNY = 1e13
+"""Largest project investment, CNY (10 万亿; the Three Gorges Dam cost about 2e11)."""
+MAX_OPEX_CNY = 1e12
+"""Largest yearly operating cost of a project, CNY per year."""
+MAX_LIFETIME_YEARS = 200
+"""Longest appraisal lifetime of an asset, years."""
+
+
+def _f(default: Any, description: str, unit: str = "", **kw: Any) -> Any:
+    return Field(default, description=description, json_schema_extra={"unit": unit}, **kw)
+
+
+Factor = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
+"""A multiplier of a cost: finite, 0 to ``MAX_FACTOR``."""
+Growth = Annotated[float, Field(ge=MIN_GROWTH, le=MAX_GROWTH)]
+"""A growth rate per year: finite, ``MIN_GROWTH`` to ``MAX_GROWTH``."""
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+"""A calendar year, ``MIN_YEAR`` to ``MAX_YEAR``."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DemandGrowth(_Strict):
-    """Demand growth from the data's base year to the scenario year."""
+    """Demand growth from the data's base year to the scenario year (``[demand]``)."""
 
-    growth: float | None = Field(None, ge=-0.5, le=1.0, description="overall growth per year")
-    by_commodity: dict[str, float] = Field(
-        default_factory=dict, description="growth per year for named commodities (replaces growth)"
+    growth: float | None = _f(
+        None,
+        "overall growth per year, compound from each demand row's base year; "
+        "blank = inherited (0 at the root)",
+        "1/yr",
+        ge=MIN_GROWTH,
+        le=MAX_GROWTH,
     )
-    factor: float | None = Field(None, gt=0, description="a final multiplier on every demand row")
+    by_commodity: dict[str, Growth] = _f(
+        {},
+        "growth per year for named commodities (replaces growth); keys are commodity ids of the "
+        "network, each with the bounds of growth",
+        "1/yr",
+    )
+    factor: float | None = _f(
+        None,
+        "a final multiplier on every demand row; blank = inherited (1 at the root)",
+        "",
+        gt=0,
+        le=MAX_FACTOR,
+    )
 
 
 class Parameters(_Strict):
-    """Prices of the generalized cost."""
+    """Prices of the generalized cost (``[parameters]``)."""
 
-    carbon_price: float | None = Field(None, ge=0, description="CNY per tonne CO2")
-    vot_factor: float | None = Field(None, gt=0, description="multiplies every value of time")
-    vot_factors: dict[str, float] = Field(default_factory=dict)
-    tariff_factors: dict[str, float] = Field(default_factory=dict)
-    discount_rate: float | None = Field(None, gt=0, lt=1, description="social discount rate")
+    carbon_price: float | None = _f(
+        None, "price of CO2; blank = inherited (0 at the root)", "CNY/t CO2", ge=0,
+        le=MAX_CARBON_PRICE,
+    )  # fmt: skip
+    vot_factor: float | None = _f(
+        None, "multiplies every value of time; blank = inherited (1 at the root)", "",
+        gt=0, le=MAX_FACTOR,
+    )  # fmt: skip
+    vot_factors: dict[str, Factor] = _f(
+        {},
+        "multiplies the value of time of named commodities (keys: commodity ids of the network)",
+        "",
+    )
+    tariff_factors: dict[Mode, Factor] = _f(
+        {}, "multiplies the money cost of a mode (keys: road, rail, water, air)", ""
+    )
+    discount_rate: float | None = _f(
+        None,
+        "social discount rate of the appraisal; blank = inherited (0.08 at the root)",
+        "1/yr",
+        gt=0,
+        le=0.5,
+    )
 
 
 class Disruption(_Strict):
-    """Close or derate a link or terminal for a share of the year."""
+    """Close or derate a link or terminal for a share of the year (``[[disruptions]]``)."""
 
-    element: str = Field(description="link or terminal id")
-    action: Literal["close", "derate"] = "close"
-    factor: float = Field(0.0, ge=0, le=1, description="capacity kept while derated")
-    share_of_year: float = Field(1.0, gt=0, le=1)
-    extra_wait_h: float = Field(0.0, ge=0, description="extra time per traversal while disrupted")
-    note: str = ""
+    element: str = _f(..., "link or terminal id", min_length=1)
+    action: Literal["close", "derate"] = _f("close", "close, or derate to factor")
+    factor: float = _f(0.0, "capacity kept while derated (share)", "", ge=0, le=1)
+    share_of_year: float = _f(1.0, "share of the year the disruption lasts", "", gt=0, le=1)
+    extra_wait_h: float = _f(
+        0.0, "extra time per traversal while disrupted", "h", ge=0, le=MAX_HOURS
+    )
+    note: str = _f("", "free text")
 
 
 class SolverOptions(_Strict):
-    """Solver settings of a scenario."""
+    """Solver settings of a scenario (``[solver]``)."""
 
-    method: Literal["mcf", "lp"] | None = None
+    method: Literal["mcf", "lp"] | None = _f(
+        None, "mcf (fast exact) or lp (HiGHS reference); blank = inherited (mcf at the root)"
+    )
 
 
 class ScenarioFile(_Strict):
     """The TOML of a scenario."""
 
-    id: str
-    title: str = ""
-    description: str = ""
-    data: str | None = None
-    extends: str | None = None
-    year: int | None = Field(None, ge=1990, le=2100)
-    demand: DemandGrowth = Field(default_factory=DemandGrowth)
-    parameters: Parameters = Field(default_factory=Parameters)
-    projects: list[str] | None = None
-    add_projects: list[str] = Field(default_factory=list)
-    remove_projects: list[str] = Field(default_factory=list)
-    disruptions: list[Disruption] | None = None
-    solver: SolverOptions = Field(default_factory=SolverOptions)
+    id: str = _f(..., "scenario id (the file name by convention)", min_length=1)
+    title: str = _f("", "one-line title")
+    description: str = _f("", "what the scenario assumes and why")
+    data: str | None = _f(None, "network data folder, relative to this file (give data or extends)")
+    extends: str | None = _f(
+        None, "parent scenario file, relative to this file (give data or extends)"
+    )
+    year: int | None = _f(
+        None, "scenario year; demand grows from each row's base year to it", "year",
+        ge=MIN_YEAR, le=MAX_YEAR,
+    )  # fmt: skip
+    demand: DemandGrowth = _f(DemandGrowth(), "demand growth ([demand] table)")
+    parameters: Parameters = _f(Parameters(), "prices ([parameters] table)")
+    projects: list[str] | None = _f(
+        None, "project ids (files projects/ID.toml); replaces the parent's list"
+    )
+    add_projects: list[str] = _f([], "project ids added to the parent's list")
+    remove_projects: list[str] = _f([], "project ids removed from the parent's list")
+    disruptions: list[Disruption] | None = _f(
+        None, "disruptions ([[disruptions]] rows); replaces the parent's list"
+    )
+    solver: SolverOptions = _f(SolverOptions(), "solver settings ([solver] table)")
 
     @model_validator(mode="after")
     def _base(self) -> ScenarioFile:
@@ -84,39 +189,49 @@ class ScenarioFile(_Strict):
 
 
 class ModifyEdit(_Strict):
-    """Set columns of an existing row."""
+    """Set columns of an existing row (``[[modify_links]]`` etc.)."""
 
-    id: str
-    set: dict[str, Any]
+    id: str = _f(..., "id of the row to change", min_length=1)
+    set: dict[str, Any] = _f(
+        ..., "columns of that table and their new values (type and bounds of the column)",
+        min_length=1,
+    )  # fmt: skip
 
 
 class ProjectFile(_Strict):
     """The TOML of a project: edits plus costs and dates."""
 
-    id: str
-    name: str
-    name_zh: str = ""
-    mode: str = ""
-    plan_section: str = Field(description="where the plan names it, e.g. '(十一)'")
-    description: str = ""
-    source: str
-    capex_cny: float = Field(ge=0, description="investment, CNY (price year in price_year)")
-    price_year: int = 2023
-    opex_cny_per_year: float = Field(0.0, ge=0)
-    construction_start: int
-    opening_year: int
-    lifetime_years: int = Field(30, gt=0)
-    requires: list[str] = Field(default_factory=list)
-    excludes: list[str] = Field(default_factory=list)
-    add_places: list[dict[str, Any]] = Field(default_factory=list)
-    add_links: list[dict[str, Any]] = Field(default_factory=list)
-    add_terminals: list[dict[str, Any]] = Field(default_factory=list)
-    modify_places: list[ModifyEdit] = Field(default_factory=list)
-    modify_links: list[ModifyEdit] = Field(default_factory=list)
-    modify_terminals: list[ModifyEdit] = Field(default_factory=list)
-    remove_links: list[str] = Field(default_factory=list)
-    remove_terminals: list[str] = Field(default_factory=list)
-    expected_effect: str = ""
+    id: str = _f(..., "project id (must equal the file name)", min_length=1)
+    name: str = _f(..., "English name", min_length=1)
+    name_zh: str = _f("", "Chinese name")
+    mode: str = _f("", "asset class, e.g. rail, road, water_terminal (informative)")
+    plan_section: str = _f(..., "where the plan names it, e.g. '(十一)'")
+    description: str = _f("", "what is built")
+    source: str = _f(..., "citations and assumptions; the default source of added rows")
+    capex_cny: float = _f(..., "investment (prices of price_year)", "CNY", ge=0, le=MAX_CAPEX_CNY)
+    price_year: int = _f(2023, "price year of capex and opex", "year", ge=MIN_YEAR, le=MAX_YEAR)
+    opex_cny_per_year: float = _f(0.0, "operating cost", "CNY/yr", ge=0, le=MAX_OPEX_CNY)
+    construction_start: int = _f(..., "first year of construction", "year", ge=MIN_YEAR,
+                                 le=MAX_YEAR)  # fmt: skip
+    opening_year: int = _f(..., "first year of operation", "year", ge=MIN_YEAR, le=MAX_YEAR)
+    lifetime_years: int = _f(30, "appraisal lifetime", "years", ge=1, le=MAX_LIFETIME_YEARS)
+    requires: list[str] = _f([], "project ids that must be in the same scenario")
+    excludes: list[str] = _f([], "project ids that may not be in the same scenario")
+    add_places: list[dict[str, Any]] = _f(
+        [], "new rows of places.csv (columns, types and bounds of places.csv)"
+    )
+    add_links: list[dict[str, Any]] = _f(
+        [], "new rows of links.csv (columns, types and bounds of links.csv)"
+    )
+    add_terminals: list[dict[str, Any]] = _f(
+        [], "new rows of terminals.csv (columns, types and bounds of terminals.csv)"
+    )
+    modify_places: list[ModifyEdit] = _f([], "changes to rows of places.csv")
+    modify_links: list[ModifyEdit] = _f([], "changes to rows of links.csv")
+    modify_terminals: list[ModifyEdit] = _f([], "changes to rows of terminals.csv")
+    remove_links: list[str] = _f([], "ids of links.csv rows to remove")
+    remove_terminals: list[str] = _f([], "ids of terminals.csv rows to remove")
+    expected_effect: str = _f("", "what the project should change (checked by the direction suite)")
 
     @model_validator(mode="after")
     def _years(self) -> ProjectFile:
@@ -125,42 +240,294 @@ class ProjectFile(_Strict):
         return self
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(str(path), None, "", "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(str(path), None, "", f"malformed TOML: {exc}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), None, "", "not valid UTF-8")]) from None
+# ----------------------------------------------------------------------------- messages
 
 
-def _validation_problems(path: Path, exc: ValidationError) -> list[Problem]:
-    out = []
-    for e in exc.errors():
-        key = ".".join(str(x) for x in e["loc"]) or "(file)"
-        msg = "unknown key (not allowed here)" if e["type"] == "extra_forbidden" else e["msg"]
-        if e["type"] == "missing":
-            msg = "required key is missing"
-        out.append(Problem(str(path), None, key, msg))
+def key_text(loc: Sequence[int | str]) -> str:
+    """A pydantic location as a TOML key: ``("add_links", 0, "speed")`` -> ``add_links[0].speed``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "[key]":
+            out += f".{part}" if out else str(part)
     return out
 
 
+def _inner_model(tp: Any) -> type[BaseModel] | None:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for arg in typing.get_args(tp):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _nested_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Dotted paths of every key of the tables under ``model``."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        sub = _inner_model(info.annotation)
+        if sub is not None:
+            out += _nested_keys(sub, f"{prefix}{name}.")
+    return out if prefix == "" else [f"{prefix}{k}" for k in model.model_fields] + out
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model of the table that holds the last key of ``loc``."""
+    cur: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if cur is None or part not in cur.model_fields:
+            return None
+        cur = _inner_model(cur.model_fields[part].annotation)
+    return cur
+
+
+_RANGE_ERRORS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+)
+
+
+def _message(model: type[BaseModel], err: Any) -> str:
+    """One validation error as a sentence with the allowed range or the nearest valid key."""
+    loc, kind, ctx = err["loc"], err["type"], err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        where = _model_at(model, loc)
+        keys = list(where.model_fields) if where is not None else []
+        hint = did_you_mean(str(loc[-1]), keys)
+        if not hint:  # a key of another table, e.g. carbon_price outside [parameters]
+            nested = {path.rsplit(".", 1)[-1]: path for path in _nested_keys(model)}
+            near = did_you_mean(str(loc[-1]), nested)
+            hint = near and f"; did you mean `{nested[near.split('`')[1]]}`?"
+        return f"unknown key (not allowed here){hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        given = err.get("input")
+        what = "unknown mode" if loc and loc[-1] == "[key]" else "unknown value"
+        return (
+            f"{what} {given!r} (expected {ctx.get('expected')}){did_you_mean(str(given), choices)}"
+        )
+    msg = str(err["msg"])
+    if kind in _RANGE_ERRORS:
+        msg += f" (got {err.get('input')!r}{_range_of(model, loc)})"
+    return msg
+
+
+def _range_of(model: type[BaseModel], loc: Sequence[int | str]) -> str:
+    """``"; allowed: >= 0, <= 1e+13"`` for a bounded field of ``model`` at ``loc``."""
+    cur: type[BaseModel] | None = model
+    info: FieldInfo | None = None
+    for part in loc:
+        if isinstance(part, int) or part == "[key]":
+            continue
+        if cur is None or part not in cur.model_fields:
+            break  # a key of a dict (a commodity id): the dict's value bounds apply
+        info = cur.model_fields[part]
+        cur = _inner_model(info.annotation)
+    if info is None:
+        return ""
+    text = bounds_text(info) or _annotated_bounds(info.annotation)
+    return f"; allowed: {text}" if text else ""
+
+
+def _annotated_bounds(tp: Any) -> str:
+    for arg in typing.get_args(tp):
+        for meta in getattr(arg, "__metadata__", ()):
+            if isinstance(meta, FieldInfo):
+                return bounds_text(meta)
+        found = _annotated_bounds(arg)
+        if found:
+            return found
+    return ""
+
+
+def _validation_problems(
+    file: str, model: type[BaseModel], exc: ValidationError, prefix: str = ""
+) -> list[Problem]:
+    out = []
+    for e in exc.errors():
+        key = key_text(e["loc"]) or "(file)"
+        if prefix:
+            key = f"{prefix}.{key}" if e["loc"] else prefix
+        out.append(Problem(file, None, key, _message(model, e)))
+    return out
+
+
+# ----------------------------------------------------------------------------- edit rows
+
+
+def added_row(
+    table: str, row: dict[str, Any], default_source: str, file: str, key: str
+) -> tuple[Row | None, list[Problem]]:
+    """Validate one ``[[add_<table>]]`` row against the table's row model, unknown keys refused.
+
+    Parameters
+    ----------
+    table
+        ``places``, ``links`` or ``terminals``.
+    row
+        The row as read from TOML (lists become tuples).
+    default_source
+        The project's ``source``, used when the row has none.
+    file, key
+        Where the row was written (project file, ``add_links[0]``), named in every problem.
+
+    Returns
+    -------
+    row, problems
+        The validated row (of the table's own model, so it equals a row read from CSV), or
+        ``None`` and the problems found.
+    """
+    model = TABLE_BY_NAME[table].model
+    data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in row.items()}
+    data.setdefault("source", default_source)
+    problems: list[Problem] = []
+    allowed = columns(model)
+    for k in data:
+        if k not in allowed:
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    f"{key}.{k}",
+                    f"unknown column of {table}.csv{did_you_mean(k, allowed)}",
+                )
+            )
+    try:
+        strict_model(model).model_validate({k: v for k, v in data.items() if k in allowed})
+    except ValidationError as exc:
+        problems += _validation_problems(file, model, exc, key)
+    if problems:
+        return None, problems
+    return model.model_validate(data), []
+
+
+def set_problems(table: str, edit: ModifyEdit, file: str, key: str) -> list[Problem]:
+    """Problems of a ``[[modify_<table>]]`` edit's ``set``: only that table's columns (never its
+    id), each value with that column's type and bounds."""
+    model = TABLE_BY_NAME[table].model
+    allowed = [c for c in columns(model) if c != "id"]
+    out: list[Problem] = []
+    for col, val in edit.set.items():
+        where = f"{key}.set.{col}"
+        if col == "id":
+            out.append(
+                Problem(
+                    file, None, where, "the id cannot be changed (remove the row, add a new one)"
+                )
+            )
+            continue
+        if col not in allowed:
+            msg = f"unknown column of {table}.csv{did_you_mean(col, allowed)}"
+            out.append(Problem(file, None, where, msg))
+            continue
+        try:
+            column_adapter(model, col).validate_python(val)
+        except ValidationError as exc:
+            b = bounds_text(model.model_fields[field_name(model, col)])
+            for e in exc.errors():
+                msg = str(e["msg"])
+                if e["type"] in _RANGE_ERRORS:
+                    msg += f" (got {val!r}; allowed: {b})" if b else f" (got {val!r})"
+                out.append(Problem(file, None, where, msg))
+    return out
+
+
+def edit_problems(pf: ProjectFile, file: str) -> list[Problem]:
+    """Every problem of a project's edits (added rows and ``set`` tables), each naming the
+    project file and the key, e.g. ``add_links[0].speed``."""
+    out: list[Problem] = []
+    for table in EDIT_TABLES:
+        for i, row in enumerate(getattr(pf, f"add_{table}")):
+            out += added_row(table, row, pf.source, file, f"add_{table}[{i}]")[1]
+        for i, m in enumerate(getattr(pf, f"modify_{table}")):
+            out += set_problems(table, m, file, f"modify_{table}[{i}]")
+    return out
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; every failure (missing, a folder, a FIFO, a symlink loop, unreadable,
+    malformed, not UTF-8) is a :class:`ScenarioError` naming the path."""
+
+    def fail(msg: str) -> ScenarioError:
+        return ScenarioError([Problem(str(path), None, "", msg)])
+
+    try:
+        if path.exists() and not path.is_file():
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            raise fail(f"{kind}, not a TOML file")
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise fail("file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise fail(f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise fail("not valid UTF-8") from None
+    except RuntimeError as exc:  # Path.resolve / exists on a symlink loop (Python < 3.13)
+        raise fail(f"cannot read: {exc}") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise fail("symlink loop") from None
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+
+
 def read_scenario_file(path: Path) -> ScenarioFile:
-    """Parse and validate one scenario TOML (no ``extends`` resolution)."""
+    """Parse and validate one scenario TOML (no ``extends`` resolution).
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of the file, each naming the file and key.
+    """
     raw = _toml(path)
     try:
         return ScenarioFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_validation_problems(path, exc)) from None
+        raise ScenarioError(_validation_problems(str(path), ScenarioFile, exc)) from None
 
 
 def read_project_file(path: Path) -> ProjectFile:
-    """Parse and validate one project TOML."""
+    """Parse and validate one project TOML, its added rows and ``set`` tables included.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of the file, each naming the file and key.
+    """
     raw = _toml(path)
     try:
-        return ProjectFile.model_validate(raw)
+        pf = ProjectFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_validation_problems(path, exc)) from None
+        raise ScenarioError(_validation_problems(str(path), ProjectFile, exc)) from None
+    problems = edit_problems(pf, str(path))
+    if problems:
+        raise ScenarioError(problems)
+    return pf
+
+
+__all__ = [
+    "EDIT_TABLES",
+    "MODES",
+    "DemandGrowth",
+    "Disruption",
+    "ModifyEdit",
+    "Parameters",
+    "ProjectFile",
+    "ScenarioFile",
+    "SolverOptions",
+    "added_row",
+    "edit_problems",
+    "key_text",
+    "read_project_file",
+    "read_scenario_file",
+    "set_problems",
+]
