@@ -18,6 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from freight.errors import FreightError
+from freight.model.linear import LinearMethod, ModelRun
+from freight.model.methods import Method
 from solvers.formats import InstanceFormatError
 
 app = typer.Typer(
@@ -88,13 +90,13 @@ def validate(
     console.print(t)
 
 
-def _print_run_summary(run: object, out: Path) -> None:
+def _print_run_summary(run: ModelRun, out: Path) -> None:
     from freight.results.tables import kpi_dict, link_flows, mode_summary
 
     t = Table(title="By mode")
     for col in ("mode", "tonnes lifted", "share", "tonne-km", "money CNY", "tonne-hours", "CO2 t"):
         t.add_column(col, justify="left" if col == "mode" else "right")
-    for r in mode_summary(run):  # type: ignore[arg-type]
+    for r in mode_summary(run):
         share = r["tonnes_share"]
         t.add_row(
             r["mode"],
@@ -106,7 +108,7 @@ def _print_run_summary(run: object, out: Path) -> None:
             _fmt_t(r["co2_t"]),
         )
     console.print(t)
-    links = [r for r in link_flows(run) if r["utilization"] is not None]  # type: ignore[arg-type]
+    links = [r for r in link_flows(run) if r["utilization"] is not None]
     links.sort(key=lambda r: (-r["utilization"], -r["shadow_price_cny_per_t"], r["link"]))
     t = Table(title="Most utilized links")
     for col in ("link", "mode", "from", "to", "flow t", "capacity t", "util.", "shadow CNY/t"):
@@ -120,7 +122,7 @@ def _print_run_summary(run: object, out: Path) -> None:
             f"{100 * r['utilization']:.0f}%", f"{r['shadow_price_cny_per_t']:.2f}",
         )  # fmt: skip
     console.print(t)
-    k = kpi_dict(run)  # type: ignore[arg-type]
+    k = kpi_dict(run)
     console.print(
         f"demand {_fmt_t(k['demand'])} t/yr; served {_fmt_t(k['served'])}; "
         f"[bold]unserved {_fmt_t(k['unserved'])}[/bold]; generalized cost "
@@ -134,12 +136,14 @@ def run(
     path: Annotated[Path, typer.Argument(help="network folder or scenario .toml")],
     out: Annotated[Path, typer.Option("--out", "-o", help="result folder (written atomically)")],
     method: Annotated[
-        str,
+        Method | None,
         typer.Option(
             help="mcf: fast exact multi-commodity flow; lp: monolithic LP; "
-            "ue/so: user equilibrium / system optimum with congestion"
+            "ue/so: user equilibrium / system optimum with congestion "
+            "(default: the scenario's [solver] method, else mcf)",
+            show_default=False,
         ),
-    ] = "mcf",
+    ] = None,
 ) -> None:
     """Solve the capacity-aware freight model and write link, OD, mode, terminal and KPI CSVs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -178,7 +182,9 @@ def compare(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="comparison folder (written atomically)")
     ],
-    method: Annotated[str, typer.Option(help="solver method when a side must be solved")] = "mcf",
+    method: Annotated[
+        Method, typer.Option(help="solver method when a side must be solved")
+    ] = "mcf",
 ) -> None:
     """Compare two runs: KPI deltas, mode shares, and changes per link, terminal and OD."""
     from freight.analysis.compare import compare_to_folder
@@ -224,7 +230,7 @@ def appraise(
     carbon_price: Annotated[
         float | None, typer.Option(help="CNY per t CO2 (default: the scenario's, else 100)")
     ] = None,
-    method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
+    method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
 ) -> None:
     """Appraise every project of a plan: put-one-in and take-one-out, NPV, BCR, IRR, ranking."""
     from freight.analysis.appraise import appraise_to_folder
@@ -287,7 +293,7 @@ def criticality(
     ] = 0.0,
     jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT")] = None,
-    method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
+    method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
 ) -> None:
     """Close (or derate) every link, terminal and lock in turn; rank by extra cost."""
     from freight.analysis.criticality import criticality_to_folder
@@ -297,7 +303,7 @@ def criticality(
     with _progress_bar() as bar:
         task = bar.add_task("re-solving without each element", total=None)
         rows = criticality_to_folder(
-            out, source, only=only, factor=derate, jobs=jobs, scheduler=scheduler, method=method,  # type: ignore[arg-type]
+            out, source, only=only, factor=derate, jobs=jobs, scheduler=scheduler, method=method,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     t = Table(title="Most critical elements")
@@ -356,7 +362,7 @@ def sweep(
         bool, typer.Option("--appraise", help="appraise the plan in every future: robust ranking")
     ] = False,
     top: Annotated[int, typer.Option(help="k of P(top k) in the robust ranking")] = 3,
-    method: Annotated[str, typer.Option(help="mcf or lp")] = "mcf",
+    method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
 ) -> None:
     """Solve many scenarios (files, a grid or Latin hypercube samples) into one tidy CSV."""
     from freight.analysis import sweep as sw
@@ -496,7 +502,10 @@ def route(
     from freight.analysis.drayage import route_to_folder
 
     folder = out or result_dir / f"route_{terminal}"
-    tables = route_to_folder(folder, result_dir, terminal, time_limit_s=time_limit)
+    tables, note = route_to_folder(folder, result_dir, terminal, time_limit_s=time_limit)
+    if note:
+        console.print(f"{note}; empty tables written to {folder}/")
+        return
     t = Table(title=f"Drayage at {terminal} (per operating day)")
     for col in (
         "kind",
@@ -506,7 +515,7 @@ def route(
         "veh-km",
         "veh-h",
         "cost CNY",
-        "CO2 t",
+        "CO2 kg",
         "CNY/t",
     ):
         t.add_column(col, justify="left" if col == "kind" else "right")

@@ -116,7 +116,7 @@ def test_geojson_of_comparison(compare_dir: Path, tmp_path: Path) -> None:
     w = feats["W_PQ"]["properties"]
     assert (w["flow_t_base_total"], w["flow_t_scenario_total"]) == (60.0, 110.0)
     assert w["flow_t_delta_forward"] == 50.0 and w["flow_t_delta_total"] == 50.0
-    assert w["capacity_t_scenario_forward"] == 180.0 and w["status"] == "both"
+    assert w["capacity_t_scenario_forward"] == 200.0 and w["status"] == "both"
     assert feats["R_AB"]["properties"]["flow_t_delta_total"] == -50.0
     assert feats["R_QB"]["properties"]["flow_t_delta_total"] == 50.0
 

@@ -37,9 +37,12 @@ from scipy.optimize import brentq
 
 from freight.analysis.parallel import Failed, map_tasks
 from freight.data.network import Network
-from freight.errors import FreightError, Problem, ScenarioError
-from freight.model.linear import solve_network
+from freight.errors import DataError, FreightError, Problem, ScenarioError
+from freight.model.linear import LinearMethod, solve_network
+from freight.model.methods import LINEAR_METHODS, Method
 from freight.results.tables import Table, input_hashes, kpi_dict, versions, write_result_folder
+from freight.scenario.case import load_network_case
+from freight.scenario.files import read_scenario_file
 from freight.scenario.resolve import (
     ProjectFile,
     Scenario,
@@ -70,21 +73,34 @@ class SolveTask:
 
     scenario: str
     projects: tuple[str, ...]
-    method: str = "mcf"
+    method: LinearMethod = "mcf"
 
 
 @functools.lru_cache(maxsize=8)
 def _base_network(path: str) -> Network:
-    from freight.data.csvio import load_network
+    """The base data folder of the scenarios, read once per worker process."""
+    return load_network_case(Path(path)).net
 
-    return load_network(path)
+
+def explicit_carbon_price(sc: Scenario) -> float | None:
+    """The carbon price a scenario file (or one it extends) sets, ``None`` where none does.
+
+    A scenario's resolved prices default the carbon price to 0 (emissions not priced in the
+    route choice); the appraisal values CO2 at :attr:`Economics.carbon_price` unless a scenario
+    states a price — and an explicit 0 is a stated price.
+    """
+    for f in reversed(sc.chain):  # the scenario itself first, then its ancestors
+        price = read_scenario_file(f).parameters.carbon_price
+        if price is not None:
+            return price
+    return None
 
 
 def solve_task(task: SolveTask) -> dict[str, Any]:
     """Solve one scenario variant and return its KPIs (runs in worker processes)."""
     sc = resolve(task.scenario)
     net, _ = build_scenario_network(sc, projects=task.projects, base=_base_network(str(sc.data)))
-    run = solve_network(net, sc.params, method=task.method, paths=False)  # type: ignore[arg-type]
+    run = solve_network(net, sc.params, method=task.method, paths=False)
     return {"status": run.status, **kpi_dict(run)}
 
 
@@ -195,7 +211,7 @@ def appraise(
     *,
     jobs: int = 1,
     scheduler: Any = None,
-    method: str = "mcf",
+    method: Method = "mcf",
     carbon_price: float | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, Table], dict[str, Any]]:
@@ -207,6 +223,19 @@ def appraise(
         ``appraisal.csv`` (one row per future × project × test), ``interactions.csv`` (per
         future), ``runs.csv`` (the KPIs of every solved variant).
     """
+    if method not in LINEAR_METHODS:
+        raise DataError(
+            [
+                Problem(
+                    "--method",
+                    None,
+                    "",
+                    f"the appraisal solves the linear model: use one of {', '.join(LINEAR_METHODS)}, "
+                    f"not {method!r}",
+                )
+            ]
+        )
+    linear: LinearMethod = "lp" if method == "lp" else "mcf"
     resolved: list[tuple[Scenario, dict[str, ProjectFile]]] = []
     for s in scenarios:
         sc = resolve(s)
@@ -232,7 +261,7 @@ def appraise(
         if key not in index:
             order = tuple(p for p in sc.projects if p in projects)
             index[key] = len(tasks)
-            tasks.append(SolveTask(str(sc.path), order, method))
+            tasks.append(SolveTask(str(sc.path), order, linear))
         return index[key]
 
     plan_rows: list[tuple[Scenario, str, str, int, int]] = []
@@ -260,11 +289,10 @@ def appraise(
     rows: Table = []
     inter: Table = []
     for sc, pf in resolved:
+        stated = carbon_price if carbon_price is not None else explicit_carbon_price(sc)
         eco = Economics(
             discount_rate=sc.discount_rate,
-            carbon_price=carbon_price
-            if carbon_price is not None
-            else (sc.params.carbon_price or Economics.carbon_price),
+            carbon_price=stated if stated is not None else Economics.carbon_price,
         )
         singles = 0.0
         plan_benefit = 0.0

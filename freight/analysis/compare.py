@@ -59,10 +59,11 @@ def tables_for(path: str | Path, *, method: str = "mcf") -> tuple[dict[str, Tabl
             "result_folder": p.as_posix(),
             "scenario": meta.get("scenario"),
         }
-    from freight.analysis.run import prepare, solve_any
+    from freight.model.methods import as_method, solve
+    from freight.scenario.case import load_source
 
-    prep = prepare(p)
-    run = solve_any(prep.net, prep.params, method)
+    prep = load_source(p)
+    run = solve(prep.net, prep.params, as_method(method))
     # through the CSV text, so that a solved side compares exactly like a result folder
     tables = {
         name: list(csv.DictReader(io.StringIO(csv_text(rows))))

@@ -26,11 +26,13 @@ from typing import Any, Literal
 import numpy as np
 
 from freight.analysis.parallel import Failed, map_tasks
-from freight.analysis.run import Prepared, prepare
 from freight.data.schema import MODES
+from freight.model.capacity import derated_capacity
 from freight.model.graph import LINK
-from freight.model.linear import ModelRun, solve_network
+from freight.model.linear import ModelRun
+from freight.model.methods import LINEAR_METHODS, Method, solve
 from freight.results.tables import Table, input_hashes, kpi_dict, versions, write_result_folder
+from freight.scenario.case import Case, load_source
 
 Only = Literal["rail", "road", "water", "air", "terminals"]
 
@@ -76,12 +78,12 @@ class CritTask:
     element: str
     arcs: tuple[int, ...]
     factor: float
-    method: str
+    method: Method
 
 
 @functools.lru_cache(maxsize=4)
-def _prepared(source: str) -> Prepared:
-    return prepare(source)
+def _prepared(source: str) -> Case:
+    return load_source(source)
 
 
 @functools.lru_cache(maxsize=4)
@@ -102,14 +104,10 @@ def evaluate(task: CritTask) -> dict[str, Any]:
     g = _graph(task.source)
     cap = g.capacity_t.copy()
     idx = np.asarray(task.arcs, dtype=np.int64)
-    sub = cap[idx]
-    finite = np.isfinite(sub)
-    # an unbounded element closes to 0; derating an unbounded element leaves it unbounded
-    sub[finite] *= task.factor
-    if task.factor == 0:
-        sub[~finite] = 0.0
-    cap[idx] = sub
-    run = solve_network(p.net, p.params, method=task.method, graph=g, capacity=cap, paths=False)  # type: ignore[arg-type]
+    # the one capacity rule: keep `factor` of what is left for modelled freight (an unbounded
+    # element closes when factor = 0 and stays unbounded when derated)
+    cap[idx] = derated_capacity(cap[idx], g.background_t[idx], task.factor)
+    run = solve(p.net, p.params, task.method, graph=g, capacity=cap, paths=False)
     k = kpi_dict(run)
     return {
         "status": run.status,
@@ -127,7 +125,7 @@ def criticality(
     factor: float = 0.0,
     jobs: int = 1,
     scheduler: Any = None,
-    method: str = "mcf",
+    method: Method = "mcf",
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Table, dict[str, Any]]:
     """Rank every element of a network or scenario by the cost of losing it.
@@ -146,10 +144,23 @@ def criticality(
     rows, manifest
         One row per element, ranked by extra generalized cost (CNY per year).
     """
+    if method not in LINEAR_METHODS:
+        from freight.errors import DataError, Problem
+
+        raise DataError(
+            [
+                Problem(
+                    "--method",
+                    None,
+                    "",
+                    f"criticality re-solves the linear model: use one of {', '.join(LINEAR_METHODS)}, not {method!r}",
+                )
+            ]
+        )
     src = str(Path(source).resolve())
     prep = _prepared(src)
     g = _graph(src)
-    base = solve_network(prep.net, prep.params, method=method, graph=g)  # type: ignore[arg-type]
+    base = solve(prep.net, prep.params, method, graph=g)
     base_k = kpi_dict(base)
     base_modes = _mode_tonnes(base_k)
     base_co2 = base_k["co2"]

@@ -1,8 +1,10 @@
 """First and last mile at a terminal: daily truck tours from a run's terminal throughput.
 
-For terminal ``T`` (at place ``P``) the run is solved again from its manifest to get every OD's
-paths; a zone is a *collection* customer of ``T`` for the tonnes whose path goes from the zone by
-road into ``T``, and a *delivery* customer for the tonnes that leave ``T`` by road to the zone.
+For terminal ``T`` (at place ``P``) the run's own path table (``od_paths.csv``: every OD's paths
+with their tonnes and elements) is read — nothing is solved again; a zone is a *collection*
+customer of ``T`` for the tonnes whose path goes from the zone by road into ``T``, and a
+*delivery* customer for the tonnes that leave ``T`` by road to the zone. A terminal with no road
+side (a rail–water transfer) has no drayage: its tables are empty and the summary says why.
 Annual tonnes become daily tonnes over ``operating_days`` (300, assumption: six days a week less
 holidays). Full truckloads go as direct shuttles (terminal ↔ customer and back empty); what is
 left (less than a truckload per customer) is consolidated into tours by
@@ -18,19 +20,20 @@ return is charged like a loaded one, as trucking rates include backhaul risk); C
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from freight.data.network import Network
 from freight.data.schema import MODES
 from freight.errors import DataError, Problem
-from freight.model.graph import LINK
-from freight.model.linear import ModelRun
+from freight.model.graph import LINK, VirtualGraph
 from freight.results.tables import Table, versions, write_result_folder
+from freight.scenario.case import load_result_case
 from solvers.shortest_paths import shortest_path_tree
 
 OPERATING_DAYS = 300.0
@@ -47,37 +50,48 @@ class Customer:
     deliver_t_day: float
 
 
+@dataclass(frozen=True)
+class PathRow:
+    """One path of a run's ``od_paths.csv``: its OD, tonnes per year and elements in order."""
+
+    origin: str
+    destination: str
+    tonnes: float
+    elements: tuple[str, ...]
+
+
 def terminal_customers(
-    run: ModelRun, terminal: str, days: float = OPERATING_DAYS
+    net: Network, paths: Iterable[PathRow], terminal: str, days: float = OPERATING_DAYS
 ) -> list[Customer]:
-    """Zones whose freight reaches or leaves ``terminal`` by road, with daily tonnes."""
-    g = run.graph
-    road = MODES.index("road")
-    if terminal not in g.handling_arc:
-        raise DataError([Problem("--terminal", None, "", f"unknown terminal {terminal!r}")])
-    h = g.handling_arc[terminal]
+    """Zones whose freight reaches or leaves ``terminal`` by road, with daily tonnes.
+
+    A path's tonnes count for its origin when every link before the terminal is a road link,
+    and for its destination when every link after it is.
+    """
+    if terminal not in net.terminal_by_id:
+        known = ", ".join(sorted(net.terminal_by_id))
+        raise DataError(
+            [Problem("--terminal", None, "", f"unknown terminal {terminal!r}; known: {known}")]
+        )
+    links = net.link_by_id
     collect: dict[str, float] = {}
     deliver: dict[str, float] = {}
-    for r, paths in enumerate(run.od_paths):
-        d = run.net.demand[r]
-        for p in paths:
-            arcs = list(p.arcs)
-            if h not in arcs:
-                continue
-            i = arcs.index(h)
-            before = [a for a in arcs[:i] if g.kind[a] == LINK]
-            after = [a for a in arcs[i + 1 :] if g.kind[a] == LINK]
-            if before and all(g.mode[a] == road for a in before):
-                collect[d.origin] = collect.get(d.origin, 0.0) + p.tonnes
-            if after and all(g.mode[a] == road for a in after):
-                deliver[d.destination] = deliver.get(d.destination, 0.0) + p.tonnes
+    for p in paths:
+        if terminal not in p.elements:
+            continue
+        i = p.elements.index(terminal)
+        before = [links[e].mode for e in p.elements[:i] if e in links]
+        after = [links[e].mode for e in p.elements[i + 1 :] if e in links]
+        if before and all(m == "road" for m in before):
+            collect[p.origin] = collect.get(p.origin, 0.0) + p.tonnes
+        if after and all(m == "road" for m in after):
+            deliver[p.destination] = deliver.get(p.destination, 0.0) + p.tonnes
     zones = sorted(set(collect) | set(deliver))
     return [Customer(z, collect.get(z, 0.0) / days, deliver.get(z, 0.0) / days) for z in zones]
 
 
-def road_matrices(run: ModelRun, places: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def road_matrices(g: VirtualGraph, places: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Shortest road distance (km) and time (h) between places (rows/cols in ``places`` order)."""
-    g = run.graph
     road = (g.kind == LINK) & (g.mode == MODES.index("road"))
     nodes = np.asarray([g.mode_node[(p, "road")] for p in places], dtype=np.int64)
     out = []
@@ -174,40 +188,29 @@ def route_terminal(
         per customer), ``summary.csv`` (vehicles, km, hours, cost, CO2 per day and drayage cost
         per tonne).
     """
-    from freight.analysis.run import prepare, solve_any
+    from freight.model.graph import build_graph
 
-    folder = Path(result_dir)
-    mf = folder / "manifest.json"
-    if not mf.is_file():
-        raise DataError(
-            [
-                Problem(
-                    str(folder), None, "", "not a result folder of 'freight run' (no manifest.json)"
-                )
-            ]
-        )
-    meta = json.loads(mf.read_text(encoding="utf-8"))
-    sc = meta.get("scenario") or {}
-    source = sc.get("file") or sc.get("data")
-    if not source or not Path(source).exists():
-        raise DataError(
-            [Problem(str(mf), None, "scenario", f"the run's input {source!r} is not found")]
-        )
-    prep = prepare(source)
-    run = solve_any(prep.net, prep.params, str(meta.get("method", "mcf")))
-    if terminal not in run.net.terminal_by_id:
-        known = ", ".join(sorted(run.net.terminal_by_id))
-        raise DataError(
-            [Problem("--terminal", None, "", f"unknown terminal {terminal!r}; known: {known}")]
-        )
-    term = run.net.terminal_by_id[terminal]
-    road = run.net.mode_by_name["road"]
+    case = load_result_case(result_dir)
+    folder = case.path
+    if case.manifest.get("command") != "run":
+        raise DataError([Problem(str(folder), None, "", "not a result folder of 'freight run'")])
+    net = case.net
+    paths = read_path_rows(folder)
+    customers = terminal_customers(net, paths, terminal, days)
+    term = net.terminal_by_id[terminal]
+    road = net.mode_by_name["road"]
     payload = road.payload_t
     cost_vkm = road.cost_per_t_km * payload
     co2_vkm_full = road.co2_g_per_t_km * payload / 1e6  # t CO2 per vehicle-km at full load
-    customers = terminal_customers(run, terminal, days)
     places = [term.place] + [c.zone for c in customers]
-    km, hours = road_matrices(run, places)
+    km, hours = (
+        road_matrices(build_graph(net, case.params), places)
+        if customers
+        else (
+            np.zeros((1, 1)),
+            np.zeros((1, 1)),
+        )
+    )
     index = {p: i for i, p in enumerate(places)}
 
     shuttles: Table = []
@@ -264,8 +267,10 @@ def route_terminal(
                 "drayage_cny_per_t": cost / tonnes if tonnes > 0 else None,
             }
         )
+    note = _no_drayage_reason(net, terminal) if not customers else ""
     manifest = {
         "command": "route",
+        "note": note,
         "result": folder.as_posix(),
         "terminal": terminal,
         "assumptions": {"operating_days": days, "shift_h": SHIFT_H, "service_h": SERVICE_H,
@@ -275,10 +280,50 @@ def route_terminal(
     return {"tours.csv": tour_rows, "shuttles.csv": shuttles, "summary.csv": summary}, manifest
 
 
+def _no_drayage_reason(net: Network, terminal: str) -> str:
+    """One line saying why a terminal has no drayage customers in a run."""
+    t = net.terminal_by_id[terminal]
+    if "road" not in (t.from_mode, t.to_mode):
+        return (
+            f"{terminal} transfers {t.from_mode} to {t.to_mode}: it has no road side, so no "
+            "drayage to route"
+        )
+    return f"no freight of this run reaches or leaves {terminal} by road"
+
+
+def read_path_rows(folder: Path) -> list[PathRow]:
+    """The paths of a run's result folder (``od_paths.csv``).
+
+    Raises
+    ------
+    DataError
+        If the folder has no ``od_paths.csv`` (written by ``freight run`` since the path table
+        was added: re-run the case).
+    """
+    import csv
+
+    f = folder / "od_paths.csv"
+    if not f.is_file():
+        raise DataError(
+            [Problem(str(f), None, "", "missing: re-run 'freight run' to write the path table")]
+        )
+    with f.open(encoding="utf-8", newline="") as fh:
+        return [
+            PathRow(r["origin"], r["destination"], float(r["tonnes_t"]), tuple(r["path"].split()))
+            for r in csv.DictReader(fh)
+        ]
+
+
 def route_to_folder(
     out: str | Path, result_dir: str | Path, terminal: str, **kw: Any
-) -> dict[str, Table]:
-    """Run :func:`route_terminal` and write its folder atomically."""
+) -> tuple[dict[str, Table], str]:
+    """Run :func:`route_terminal` and write its folder atomically.
+
+    Returns
+    -------
+    tables, note
+        The tables written, and the one-line reason when the terminal has no drayage ("" else).
+    """
     tables, manifest = route_terminal(result_dir, terminal, **kw)
     write_result_folder(out, tables, manifest)
-    return tables
+    return tables, str(manifest["note"])

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ def file_cases(files: Sequence[str | Path], method: str = "mcf") -> list[Case]:
 
 
 def grid_cases(
-    parent: str | Path, grid: dict[str, Sequence[float]], method: str = "mcf"
+    parent: str | Path, grid: Mapping[str, Sequence[float]], method: str = "mcf"
 ) -> list[Case]:
     """Every combination of the grid's values on top of ``parent``."""
     for k in grid:
@@ -145,13 +145,13 @@ def case_file(case: Case, folder: Path) -> Path:
 
 def run_case(args: tuple[Case, str]) -> dict[str, Any]:
     """Solve one case and return its tidy row of KPIs (runs in worker processes)."""
-    from freight.analysis.run import prepare
-    from freight.model.linear import solve_network
+    from freight.model.methods import as_method, solve
     from freight.results.tables import kpi_dict
+    from freight.scenario.case import load_source
 
     case, scen_file = args
-    prep = prepare(scen_file)
-    run = solve_network(prep.net, prep.params, method=case.method, paths=False)  # type: ignore[arg-type]
+    prep = load_source(scen_file)
+    run = solve(prep.net, prep.params, as_method(case.method), paths=False)
     return {"status": run.status, **kpi_dict(run)}
 
 

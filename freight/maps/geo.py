@@ -114,74 +114,6 @@ def folder_kind(result_dir: str | os.PathLike[str]) -> FolderKind:
     )
 
 
-def load_network_or_scenario(path: str | os.PathLike[str]) -> Network:
-    """The network of a network folder, or of a scenario TOML file (with its projects applied).
-
-    Consistency checks are skipped: the network only supplies coordinates and link attributes.
-
-    Raises
-    ------
-    DataError
-        If the path is neither, or its data cannot be read.
-    """
-    p = Path(path)
-    if p.is_dir():
-        from freight.data.csvio import load_network
-
-        return load_network(p, check=False)
-    if p.is_file() and p.suffix == ".toml":
-        from freight.scenario.resolve import build_scenario_network, resolve
-
-        net, _ = build_scenario_network(resolve(p), check=False)
-        return net
-    raise DataError(
-        [Problem(str(p), None, "", "not found: expected a network folder or a scenario .toml file")]
-    )
-
-
-def _network_of_entry(entry: Any, where: str) -> Network:
-    """The network of a manifest ``scenario`` entry (``{"data": folder}`` or ``{"file": toml}``)."""
-    if isinstance(entry, Mapping):
-        target = entry.get("file") or entry.get("data")
-        if isinstance(target, str) and target:
-            if not Path(target).exists():
-                raise DataError(
-                    [
-                        Problem(
-                            where,
-                            None,
-                            "scenario",
-                            f"the network or scenario {target!r} it was computed on is not found "
-                            "(relative paths are read from the current folder); "
-                            "pass the network folder with --data",
-                        )
-                    ]
-                )
-            return load_network_or_scenario(target)
-    raise DataError(
-        [
-            Problem(
-                where,
-                None,
-                "scenario",
-                "does not say which network it was computed on; pass the network folder with "
-                "--data",
-            )
-        ]
-    )
-
-
-def merge_networks(a: Network, b: Network) -> Network:
-    """``a`` with the places and links of ``b`` that ``a`` lacks (by id) added.
-
-    Used for comparisons: the scenario side may add links and places (projects) or remove links
-    (disruptions), so the map needs the union of both sides.
-    """
-    places = list(a.places) + [p for p in b.places if p.id not in a.place_by_id]
-    links = list(a.links) + [lk for lk in b.links if lk.id not in a.link_by_id]
-    return a.with_tables(places=tuple(places), links=tuple(links))
-
-
 def network_for_result(
     result_dir: str | os.PathLike[str], *, data: str | os.PathLike[str] | None = None
 ) -> Network:
@@ -207,20 +139,10 @@ def network_for_result(
     DataError
         If the manifest does not name a network, or the network cannot be found or read.
     """
-    if data is not None:
-        return load_network_or_scenario(data)
-    d = Path(result_dir)
-    kind = folder_kind(d)
-    meta = read_manifest(d)
-    where = str(d / "manifest.json")
-    if kind == "run":
-        return _network_of_entry(meta.get("scenario"), where)
-    sides = [meta.get(s) for s in ("scenario", "base")]
-    nets = [
-        _network_of_entry(s.get("scenario") if isinstance(s, Mapping) else None, where)
-        for s in sides
-    ]
-    return merge_networks(nets[0], nets[1])
+    from freight.scenario.case import load_result_case
+
+    folder_kind(result_dir)  # a clear error for a folder that is neither
+    return load_result_case(result_dir, data=data).net
 
 
 # --------------------------------------------------------------------------- values

@@ -19,7 +19,7 @@ Mapping onto :func:`solvers.assignment.solve`:
   the data checks guarantee an allowed path for every OD.
 
 Results are reported like the linear model's: link, OD, mode, terminal tables and KPIs at the
-equilibrium times. Capacity shadow prices do not exist here and are reported as 0; for ``so`` the
+equilibrium times. Capacity shadow prices do not exist here and are written blank; for ``so`` the
 congestion toll ``X · t'(X)`` is the analogue (kept in ``solver_info``).
 """
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from freight.data.network import Network
 from freight.data.schema import MODES
 from freight.model.graph import LINK, CostParams, build_graph, demand_arrays
 from freight.model.linear import ModelRun, class_paths, flow_classes
+from freight.model.methods import as_status
 
 FORBIDDEN_H = 1e12
 MIN_VOT = 1e-6
@@ -43,7 +45,7 @@ def solve_equilibrium(
     net: Network,
     params: CostParams | None = None,
     *,
-    objective: str = "ue",
+    objective: Literal["ue", "so"] = "ue",
     gap: float = 1e-4,
     max_iter: int = 500,
     algorithm: str | None = None,
@@ -72,7 +74,7 @@ def solve_equilibrium(
         if m in modes and sel.any():
             alpha[sel] = modes[m].bpr_alpha
             beta[sel] = modes[m].bpr_beta
-    cap = g.capacity_t.copy()
+    cap = g.capacity_free_t.copy()
     closed = cap <= 0  # no capacity left: closed to the modelled freight
     cap[closed] = np.inf
     vot = np.maximum(g.vot, MIN_VOT)
@@ -129,15 +131,16 @@ def solve_equilibrium(
         graph=geq,
         demand=d,
         method=objective,
-        status=str(res.status),
+        status=as_status(str(res.status)),
         objective=total_cost,
         flow=flow,
         class_flow=class_flow,
         demand_class=demand_class,
-        capacity_dual=np.zeros(g.n_arcs),
+        capacity_dual=np.full(g.n_arcs, np.nan),  # no dual in an equilibrium: written blank
         unserved=unserved,
         od_paths=od_paths,
         capacity=g.capacity_t,
+        capacity_free=g.capacity_free_t,
         timings=timings,
         solver_info={
             "algorithm": res.algorithm,

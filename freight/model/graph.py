@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from freight.data.network import Network
 from freight.data.schema import MODES
+from freight.model.capacity import free_capacity
 
 KINDS: tuple[str, ...] = ("link", "transfer", "access")
 LINK, TRANSFER, ACCESS = 0, 1, 2
@@ -69,7 +70,9 @@ class CostParams:
 @dataclass(frozen=True, eq=False)
 class VirtualGraph:
     """Arrays of the virtual multimodal graph. Arc arrays have shape ``(n_arcs,)``; per-commodity
-    arrays ``(n_commodities, n_arcs)``. Capacities are tonnes per year (``inf`` = unbounded)."""
+    arrays ``(n_commodities, n_arcs)``. Capacities are tonnes per year (``inf`` = unbounded):
+    ``capacity_t`` as the data states it, ``background_t`` the traffic not modelled (links only),
+    and :attr:`capacity_free_t` what is left for modelled freight (:mod:`freight.model.capacity`)."""
 
     node_label: tuple[str, ...]
     node_place: tuple[str, ...]
@@ -83,6 +86,7 @@ class VirtualGraph:
     length_km: NDArray[np.float64]
     time_h: NDArray[np.float64]
     capacity_t: NDArray[np.float64]
+    background_t: NDArray[np.float64]
     co2_kg_per_t: NDArray[np.float64]
     money_base: NDArray[np.float64]
     link_rate: NDArray[np.float64]
@@ -107,6 +111,12 @@ class VirtualGraph:
     def n_arcs(self) -> int:
         """Number of arcs."""
         return len(self.tail)
+
+    @cached_property
+    def capacity_free_t(self) -> NDArray[np.float64]:
+        """Capacity left for modelled freight per arc (t/yr): the one rule of
+        :func:`freight.model.capacity.free_capacity`."""
+        return free_capacity(self.capacity_t, self.background_t)
 
     @cached_property
     def commodity_index(self) -> dict[str, int]:
@@ -148,6 +158,7 @@ class _Builder:
                 "length_km",
                 "time_h",
                 "capacity_t",
+                "background_t",
                 "co2",
                 "money",
                 "rate",
@@ -178,6 +189,7 @@ class _Builder:
         length_km: float = 0.0,
         time_h: float = 0.0,
         capacity_t: float = math.inf,
+        background_t: float = 0.0,
         co2: float = 0.0,
         money: float = 0.0,
         rate: float = 0.0,
@@ -195,6 +207,7 @@ class _Builder:
         c["length_km"].append(length_km)
         c["time_h"].append(time_h)
         c["capacity_t"].append(capacity_t)
+        c["background_t"].append(background_t)
         c["co2"].append(co2)
         c["money"].append(money)
         c["rate"].append(rate)
@@ -249,7 +262,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         rate = (lk.cost_per_t_km if lk.cost_per_t_km is not None else md.cost_per_t_km) * tf.get(
             lk.mode, 1.0
         )
-        cap = math.inf if lk.capacity_t is None else max(lk.capacity_t - lk.background_t, 0.0)
+        cap = math.inf if lk.capacity_t is None else lk.capacity_t
         fwd_speed = lk.speed_kmh or md.speed_kmh
         rev_speed = lk.reverse_speed_kmh or (
             lk.speed_kmh if lk.speed_kmh is not None else (md.reverse_speed_kmh or md.speed_kmh)
@@ -278,6 +291,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
                 length_km=lk.length_km,
                 time_h=lk.length_km / speed + lk.wait_h,
                 capacity_t=cap,
+                background_t=lk.background_t,
                 co2=co2 * lk.length_km / 1000.0,
                 money=lk.fixed_cost_per_t * tf.get(lk.mode, 1.0),
                 rate=rate * lk.length_km,
@@ -384,6 +398,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         length_km=np.asarray(c["length_km"], dtype=float),
         time_h=time_h,
         capacity_t=np.asarray(c["capacity_t"], dtype=float),
+        background_t=np.asarray(c["background_t"], dtype=float),
         co2_kg_per_t=co2_a,
         money_base=money_base,
         link_rate=rate_a,

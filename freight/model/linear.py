@@ -16,13 +16,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from freight.data.network import Network
+from freight.model.capacity import free_capacity
 from freight.model.graph import CostParams, DemandArrays, VirtualGraph, build_graph, demand_arrays
 from freight.model.paths import PathFlow, decompose
 
-Method = Literal["mcf", "lp"]
-METHODS: dict[str, str] = {"mcf": "auto", "lp": "lp"}
-"""``mcf``: the fast exact multi-commodity method (shortest paths, then column generation where a
-capacity binds); ``lp``: the monolithic arc-flow LP in HiGHS (the reference)."""
+from freight.model.methods import Method, Status, as_status
+
+LinearMethod = Literal["mcf", "lp"]
+SOLVER_METHOD: dict[LinearMethod, Literal["auto", "lp"]] = {"mcf": "auto", "lp": "lp"}
+"""The :func:`solvers.multicommodity.solve` method behind each linear method (see
+:data:`freight.model.methods.Method`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +39,12 @@ class ModelRun:
     class_flow
         Per flow class (commodity, origin) and arc, ``(n_classes, n_arcs)``.
     capacity_dual
-        CNY saved per year by one more tonne per year of capacity on each arc (≥ 0).
+        CNY saved per year by one more tonne per year of capacity on each arc (≥ 0); NaN where
+        the method has no dual (the equilibrium view), written blank.
+    capacity
+        Arc capacities as stated (t/yr, ``inf`` = unbounded; after any closure of this run).
+    capacity_free
+        What was left of ``capacity`` for modelled freight (the solver's capacity, t/yr).
     unserved
         Tonnes per year of each demand row that the network cannot carry.
     od_paths
@@ -46,8 +54,8 @@ class ModelRun:
     net: Network
     graph: VirtualGraph
     demand: DemandArrays
-    method: str
-    status: str
+    method: Method
+    status: Status
     objective: float
     flow: NDArray[np.float64]
     class_flow: NDArray[np.float64]
@@ -56,6 +64,7 @@ class ModelRun:
     unserved: NDArray[np.float64]
     od_paths: tuple[tuple[PathFlow, ...], ...]
     capacity: NDArray[np.float64]
+    capacity_free: NDArray[np.float64]
     timings: dict[str, float] = field(default_factory=dict)
     solver_info: dict[str, Any] = field(default_factory=dict)
 
@@ -111,7 +120,7 @@ def solve_network(
     net: Network,
     params: CostParams | None = None,
     *,
-    method: Method = "mcf",
+    method: LinearMethod = "mcf",
     graph: VirtualGraph | None = None,
     capacity: NDArray[np.float64] | None = None,
     paths: bool = True,
@@ -129,7 +138,9 @@ def solve_network(
     graph
         A prebuilt graph of ``net`` with ``params`` (saves the build in sweeps).
     capacity
-        Arc capacities replacing the graph's (tonnes per year; e.g. 0 on a closed element).
+        Arc capacities as stated, replacing the graph's (tonnes per year; e.g. a closed element
+        derated by :func:`freight.model.capacity.derated_capacity`). The solver gets what is left
+        for modelled freight (:func:`freight.model.capacity.free_capacity`).
     paths
         Decompose the class flows into each OD's paths (``od_paths``); sweeps that need only
         totals skip it.
@@ -149,19 +160,20 @@ def solve_network(
     cls_comm, cls_origin, demand_class = flow_classes(d)
     cost = g.cost_matrix()[cls_comm]
     cap = g.capacity_t if capacity is None else np.asarray(capacity, dtype=float)
+    cap_free = g.capacity_free_t if capacity is None else free_capacity(cap, g.background_t)
     timings["build_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     res = multicommodity.solve(
         g.tail,
         g.head,
-        cap,
+        cap_free,
         cost,
         d.origin,
         d.destination,
         d.tonnes,
         commodity=demand_class,
-        method=METHODS[method],
+        method=SOLVER_METHOD[method],
         unserved_penalty=d.penalty,
     )
     timings["solve_s"] = time.perf_counter() - t0
@@ -184,7 +196,7 @@ def solve_network(
         graph=g,
         demand=d,
         method=method,
-        status=str(res.status),
+        status=as_status(str(res.status)),
         objective=float(res.objective),
         flow=flow,
         class_flow=class_flow,
@@ -193,6 +205,7 @@ def solve_network(
         unserved=unserved,
         od_paths=od_paths,
         capacity=cap,
+        capacity_free=cap_free,
         timings=timings,
-        solver_info={"solver_method": str(getattr(res, "method", METHODS[method]))},
+        solver_info={"solver_method": str(getattr(res, "method", SOLVER_METHOD[method]))},
     )

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from freight.data.schema import MODES
+from freight.model.capacity import utilization
 from freight.model.graph import KINDS, LINK, TRANSFER
 from freight.model.linear import ModelRun
 
@@ -58,10 +59,13 @@ def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = 
 
 
 def link_flows(run: ModelRun) -> Table:
-    """One row per link direction: flow (total and per commodity), capacity, utilization, costs,
-    time, tonne-km, CO2 and the capacity shadow price (CNY per tonne of extra capacity)."""
+    """One row per link direction: flow (total and per commodity), capacity as the data states
+    it, background traffic, the capacity left for modelled freight, utilization counting
+    background (:mod:`freight.model.capacity`), costs, time, tonne-km, CO2 and the capacity shadow
+    price (CNY per tonne of extra capacity; blank where the method has no dual)."""
     g = run.graph
     total = run.flow.sum(axis=0)
+    util = utilization(total, g.background_t, run.capacity)
     rows: Table = []
     for a in np.flatnonzero(g.kind == LINK).tolist():
         cap = float(run.capacity[a])
@@ -74,8 +78,10 @@ def link_flows(run: ModelRun) -> Table:
             "length_km": g.length_km[a],
             "time_h": g.time_h[a],
             "capacity_t": cap,
+            "background_t": g.background_t[a],
+            "capacity_free_t": run.capacity_free[a],
             "flow_t": total[a],
-            "utilization": (total[a] / cap) if math.isfinite(cap) and cap > 0 else None,
+            "utilization": util[a],
             "shadow_price_cny_per_t": run.capacity_dual[a],
             "money_cny_per_t": g.money_base[a] + g.link_rate[a],
             "money_cost_cny": float(run.flow[:, a] @ g.money[:, a]),
@@ -189,6 +195,29 @@ def od_flows(run: ModelRun) -> Table:
     return rows
 
 
+def od_paths(run: ModelRun) -> Table:
+    """One row per path of each demand row (largest first): its tonnes, mode chain, generalized
+    cost and elements (links and terminals in order). ``freight route`` reads it."""
+    rows: Table = []
+    for r, dem in enumerate(run.net.demand):
+        k = int(run.demand.commodity[r])
+        for i, p in enumerate(run.od_paths[r], 1):
+            st = _path_stats(run, p.arcs, k)
+            rows.append(
+                {
+                    "origin": dem.origin,
+                    "destination": dem.destination,
+                    "commodity": dem.commodity,
+                    "path_no": i,
+                    "tonnes_t": p.tonnes,
+                    "modes": st["chain"],
+                    "generalized_cny_per_t": st["generalized"],
+                    "path": st["path"],
+                }
+            )
+    return rows
+
+
 def mode_summary(run: ModelRun) -> Table:
     """Per mode: tonnes lifted (entering the mode), tonne-km, money cost, tonne-hours and CO2,
     with shares of tonnes and tonne-km. Transfers (handling) get their own row."""
@@ -296,6 +325,7 @@ def run_tables(run: ModelRun) -> dict[str, Table]:
         "od_flows.csv": od_flows(run),
         "mode_summary.csv": mode_summary(run),
         "terminals.csv": terminal_flows(run),
+        "od_paths.csv": od_paths(run),
         "kpis.csv": kpis(run),
     }
 

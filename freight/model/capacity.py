@@ -1,0 +1,87 @@
+"""The one capacity rule: what a capacity means, what is left for modelled freight, and how a
+closure or derating changes it.
+
+``capacity_t`` always means what ``links.csv`` and ``terminals.csv`` say: the element's annual
+capacity per direction in tonnes (``inf`` = unbounded). ``background_t`` is the traffic the model
+does not assign (cars and other trucks on a road, other trains on a line) expressed in tonnes of
+capacity; it is zero on terminals. Everything below follows from these two numbers:
+
+* capacity left for modelled freight: ``free = max(capacity - background, 0)``;
+* utilization: ``(flow + background) / capacity`` (blank where the capacity is unbounded or zero);
+* closing an element for a share ``s`` of the year, or derating it to ``factor`` for that share,
+  keeps ``keep = 1 - s × (1 - factor)`` of the capacity left for modelled freight: the new capacity
+  is ``background + (capacity - background) × keep``, and a closure for the whole year leaves
+  exactly ``background`` (nothing for modelled freight). Background traffic is not diverted by a
+  disruption (a stated simplification: the model does not assign it).
+
+Disruptions (:mod:`freight.scenario.resolve`), criticality (:mod:`freight.analysis.criticality`),
+the graph, the solvers' inputs and the result tables all go through these functions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def keep_share(share_of_year: float, factor: float = 0.0) -> float:
+    """Share of the capacity for modelled freight kept by a disruption (0 = closed all year).
+
+    Parameters
+    ----------
+    share_of_year
+        Share of the year the element is disrupted, in (0, 1].
+    factor
+        Capacity kept while disrupted (0 for a closure, in [0, 1] for a derating).
+    """
+    return max(0.0, 1.0 - share_of_year * (1.0 - factor))
+
+
+def free_capacity(capacity: ArrayLike, background: ArrayLike) -> NDArray[np.float64]:
+    """Capacity left for modelled freight, ``max(capacity - background, 0)`` (t/yr; inf stays inf)."""
+    cap = np.asarray(capacity, dtype=float)
+    bg = np.asarray(background, dtype=float)
+    out: NDArray[np.float64] = np.maximum(cap - bg, 0.0)
+    return out
+
+
+def free_capacity_1(capacity: float | None, background: float) -> float:
+    """:func:`free_capacity` of one element whose capacity may be ``None`` (unbounded)."""
+    return math.inf if capacity is None else max(capacity - background, 0.0)
+
+
+def derated_capacity_1(capacity: float | None, background: float, keep: float) -> float | None:
+    """An element's capacity after keeping ``keep`` of what is left for modelled freight.
+
+    ``None`` (unbounded) stays unbounded unless the element is closed all year (``keep <= 0``),
+    when it becomes ``background``.
+    """
+    if keep <= 0:
+        return background
+    if capacity is None or not math.isfinite(capacity):
+        return capacity
+    return background + (capacity - background) * keep
+
+
+def derated_capacity(
+    capacity: ArrayLike, background: ArrayLike, keep: float | ArrayLike
+) -> NDArray[np.float64]:
+    """Array form of :func:`derated_capacity_1` (``inf`` = unbounded)."""
+    cap = np.asarray(capacity, dtype=float)
+    bg = np.broadcast_to(np.asarray(background, dtype=float), cap.shape)
+    k = np.broadcast_to(np.asarray(keep, dtype=float), cap.shape)
+    with np.errstate(invalid="ignore"):
+        out = np.where(np.isfinite(cap), bg + (cap - bg) * k, cap)
+    return np.where(k <= 0, bg, out)
+
+
+def utilization(flow: ArrayLike, background: ArrayLike, capacity: ArrayLike) -> NDArray[np.float64]:
+    """``(flow + background) / capacity``; NaN (written blank) where the capacity is inf or 0."""
+    f = np.asarray(flow, dtype=float)
+    bg = np.asarray(background, dtype=float)
+    cap = np.asarray(capacity, dtype=float)
+    ok = np.isfinite(cap) & (cap > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, (f + bg) / np.where(ok, cap, 1.0), np.nan)

@@ -1,0 +1,83 @@
+"""The solution methods of the freight model, and the status a solve ends in.
+
+One ``Literal`` each, used everywhere a method or status is passed (the CLI's choices, scenario
+files, result manifests). :func:`solve` dispatches a method to its model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from freight.data.network import Network
+    from freight.model.graph import CostParams, VirtualGraph
+    from freight.model.linear import ModelRun
+
+Method = Literal["mcf", "lp", "ue", "so"]
+"""``mcf``: the planner's system-optimal view, fast exact multi-commodity flow (shortest paths,
+then column generation where a capacity binds); ``lp``: the same optimum from the monolithic
+arc-flow LP in HiGHS (the reference); ``ue`` / ``so``: user-equilibrium / system-optimal static
+assignment with BPR link times (:mod:`freight.model.equilibrium`)."""
+
+METHODS: tuple[Method, ...] = get_args(Method)
+
+LINEAR_METHODS: tuple[Method, ...] = ("mcf", "lp")
+"""Methods of the linear model (capacity duals exist)."""
+
+EQUILIBRIUM_METHODS: tuple[Method, ...] = ("ue", "so")
+"""Methods of the equilibrium view (no capacity duals: shadow prices are blank)."""
+
+Status = Literal["optimal", "converged", "not_converged", "time_limit", "infeasible", "error"]
+"""How a solve ended. ``optimal``: proven optimal (linear model) or zero gap; ``converged``: the
+equilibrium reached its gap; ``not_converged``: stopped at the iteration limit; the others as
+named."""
+
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+
+def as_method(value: str, where: str = "--method") -> Method:
+    """``value`` as a :data:`Method`, or a :class:`~freight.errors.DataError` naming ``where``."""
+    for m in METHODS:
+        if value == m:
+            return m
+    from freight.errors import DataError, Problem
+
+    expected = ", ".join(METHODS)
+    raise DataError(
+        [Problem(where, None, "", f"unknown method {value!r}; expected one of {expected}")]
+    )
+
+
+def as_status(value: str) -> Status:
+    """A solver's status string as a :data:`Status` (unknown strings are a bug: ValueError)."""
+    for s in STATUSES:
+        if value == s:
+            return s
+    raise ValueError(f"solver returned an unknown status {value!r}")
+
+
+def solve(
+    net: Network,
+    params: CostParams,
+    method: Method,
+    *,
+    graph: VirtualGraph | None = None,
+    capacity: NDArray[np.float64] | None = None,
+    paths: bool = True,
+) -> ModelRun:
+    """Solve ``net`` with ``method``: the linear model or the equilibrium view.
+
+    ``graph`` (a prebuilt graph of ``net`` with ``params``), ``capacity`` (arc capacities as
+    stated, replacing the graph's, t/yr) and ``paths`` (decompose into OD paths) apply to the
+    linear methods; the equilibrium view always builds its own graph and decomposes.
+    """
+    if method == "ue" or method == "so":
+        from freight.model.equilibrium import solve_equilibrium
+
+        return solve_equilibrium(net, params, objective=method)
+    from freight.model.linear import solve_network
+
+    return solve_network(net, params, method=method, graph=graph, capacity=capacity, paths=paths)
