@@ -36,9 +36,11 @@ guard against runaway.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,15 +48,21 @@ from numpy.typing import ArrayLike, NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 __all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "FALLBACK_FIRST_SOLUTIONS",
     "FIRST_SOLUTION_STRATEGIES",
     "METAHEURISTICS",
     "RoutingInputError",
     "RoutingProblem",
     "RoutingResult",
     "make_problem",
+    "problem_class",
     "route_schedule",
     "solve",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Accepted ``first_solution`` names (lower case) → OR-Tools ``FirstSolutionStrategy`` values.
 FIRST_SOLUTION_STRATEGIES: dict[str, int] = {
@@ -411,7 +419,19 @@ class RoutingResult:
     runtime_s
         Wall-clock time of the solve (s), model building included.
     solver_status
-        The OR-Tools status name, e.g. ``"ROUTING_SUCCESS"``, or a reason found before solving.
+        The engine's status name, e.g. ``"ROUTING_SUCCESS"`` (OR-Tools) or ``"PYVRP_FEASIBLE"``,
+        or a reason found before solving.
+    engine
+        The engine that produced the routes: ``"ortools"`` or ``"pyvrp"`` (``""`` when the
+        problem was rejected before solving).
+    first_solution
+        How the OR-Tools search got its first solution: a strategy name (e.g.
+        ``"parallel_cheapest_insertion"``), ``"time_window_insertion"`` (our construction,
+        :mod:`solvers.routing_construct`) or ``"relaxed_visits"`` (every visit made optional at a
+        penalty above any tour cost); ``""`` for PyVRP or when none was found.
+    attempts
+        Every first-solution attempt in order with its outcome, e.g.
+        ``("savings: ROUTING_FAIL", "parallel_cheapest_insertion: ok")``.
     """
 
     status: str
@@ -423,11 +443,16 @@ class RoutingResult:
     dropped: tuple[int, ...]
     runtime_s: float
     solver_status: str
+    engine: str = ""
+    first_solution: str = ""
+    attempts: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """Return a short human-readable account of the result (several lines)."""
         lines = [
             f"status: {self.status} ({self.solver_status})",
+            f"engine: {self.engine or '-'}"
+            + (f", first solution by {self.first_solution}" if self.first_solution else ""),
             f"objective: {self.objective:.6g}",
             f"distance: {self.distance:.6g}",
             f"vehicles used: {self.vehicles_used} of {len(self.routes)}",
@@ -538,9 +563,48 @@ def _parameters(
     return params
 
 
+#: Engines accepted by :func:`solve`.
+ENGINES = ("auto", "ortools", "pyvrp")
+
+#: The engine ``engine="auto"`` uses for each problem class (see :func:`problem_class`), chosen
+#: from the side-by-side benchmark in ``benchmarks/vrp`` (module docstring).
+DEFAULT_ENGINE: dict[str, str] = {
+    "cvrp": "pyvrp",
+    "vrptw": "pyvrp",
+    "pickup_delivery": "ortools",
+}
+
+#: First-solution strategies tried, in this order, after the requested one finds nothing.
+FALLBACK_FIRST_SOLUTIONS: tuple[str, ...] = (
+    "parallel_cheapest_insertion",
+    "local_cheapest_insertion",
+    "savings",
+    "path_cheapest_arc",
+    "global_cheapest_arc",
+)
+
+
+def problem_class(p: RoutingProblem) -> str:
+    """Classify a problem for the engine choice.
+
+    Returns
+    -------
+    str
+        ``"pickup_delivery"`` (pairs, or negative demands), ``"vrptw"`` (time windows) or
+        ``"cvrp"`` (everything else: capacities, several depots, heterogeneous fleets, optional
+        visits).
+    """
+    if p.pickup_delivery.size or (p.demand[p.customers] < 0).any():
+        return "pickup_delivery"
+    if p.time_window is not None:
+        return "vrptw"
+    return "cvrp"
+
+
 def solve(
     data: RoutingProblem,
     *,
+    engine: str = "auto",
     time_limit_s: float = 10.0,
     seed: int = 0,
     solution_limit: int | None = None,
@@ -548,32 +612,35 @@ def solve(
     first_solution: str = "parallel_cheapest_insertion",
     metaheuristic: str = "guided_local_search",
 ) -> RoutingResult:
-    """Solve a vehicle routing problem with the OR-Tools routing library.
+    """Solve a vehicle routing problem with PyVRP or OR-Tools.
 
     Parameters
     ----------
     data
         The problem (see :func:`make_problem`).
+    engine
+        ``"auto"`` (the engine of :data:`DEFAULT_ENGINE` for the problem's class; if PyVRP finds
+        no feasible solution, OR-Tools gets the time left), ``"pyvrp"`` or ``"ortools"``.
     time_limit_s
-        Wall-clock limit of the search (s). Guided local search never stops by itself, so the
-        limit (or ``solution_limit``) ends it; the best tour found is returned.
+        Wall-clock limit of the search (s). Neither metaheuristic stops by itself, so the limit
+        (or ``solution_limit``, or ``target_objective``) ends it; the best tour is returned.
     seed
-        Accepted for interface compatibility; OR-Tools 9.15 routing has no random seed and its
-        search is deterministic (see the module docstring). Use ``solution_limit`` for
-        reproducible tours.
+        Seed of PyVRP's random number generator. OR-Tools 9.15 routing has no seed and is
+        deterministic (module docstring).
     solution_limit
-        Stop after this many accepted solutions: a work limit that makes the result the same
-        on every machine (``None``: only the time limit).
+        A machine-independent work limit that makes the result reproducible: for OR-Tools the
+        number of accepted solutions, for PyVRP the number of search iterations (``None``: only
+        the time limit).
     target_objective
-        Stop as soon as a solution costs at most this much (cost units), e.g. a known optimum
-        or a good-enough cost. Checked once per accepted solution (one Python call per
-        solution, none per arc). ``None``: search until a limit.
+        Stop as soon as a solution costs at most this much (cost units), e.g. a known optimum.
+        ``None``: search until a limit.
     first_solution
-        OR-Tools first-solution strategy, lower case (see :data:`FIRST_SOLUTION_STRATEGIES`).
-        The default, ``"parallel_cheapest_insertion"``, finds a first solution for time-window
-        and tight-fleet problems where ``"path_cheapest_arc"`` and ``"savings"`` can fail
-        (Solomon C101 with 10 vehicles; P-n16-k8 with 8); ``"path_cheapest_arc"`` reaches the
-        A-n32-k5 optimum in the most consistent number of solutions (see tests).
+        OR-Tools first-solution strategy tried first, lower case (see
+        :data:`FIRST_SOLUTION_STRATEGIES`); when it finds nothing the others of
+        :data:`FALLBACK_FIRST_SOLUTIONS`, then our time-window insertion
+        (:mod:`solvers.routing_construct`), then a search with every visit optional at a
+        penalty above any tour cost are tried in turn. The result's ``first_solution`` and
+        ``attempts`` say which worked.
     metaheuristic
         OR-Tools local-search metaheuristic, lower case (``"guided_local_search"``,
         ``"simulated_annealing"``, ``"tabu_search"``, ``"greedy_descent"``, ``"automatic"``).
@@ -586,17 +653,155 @@ def solve(
     Raises
     ------
     RoutingInputError
-        For an unknown strategy name or a non-positive limit (the problem itself is validated
-        by :func:`make_problem`).
+        For an unknown engine or strategy name, a non-positive limit, or ``engine="pyvrp"`` on
+        a problem PyVRP does not cover (pickup-and-delivery pairs, negative demands).
     """
     t0 = time.perf_counter()
-    params = _parameters(time_limit_s, solution_limit, first_solution, metaheuristic)
+    _parameters(time_limit_s, solution_limit, first_solution, metaheuristic)
+    if engine not in ENGINES:
+        raise RoutingInputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     _validate(data)
+    chosen = DEFAULT_ENGINE[problem_class(data)] if engine == "auto" else engine
+    if chosen == "pyvrp":
+        from solvers.routing_pyvrp import covers
+
+        gap = covers(data)
+        if gap is not None:
+            if engine == "pyvrp":
+                raise RoutingInputError(f"engine 'pyvrp' does not cover {gap}; use 'ortools'")
+            chosen = "ortools"
     reason = _quick_infeasibility(data)
     if reason is not None:
         return _no_solution("infeasible", reason, t0)
-    del seed  # no effect in OR-Tools 9.15 routing; see the module docstring
-    p = data
+    if chosen == "pyvrp":
+        from solvers.routing_pyvrp import solve_pyvrp
+
+        res = solve_pyvrp(
+            data,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            iteration_limit=solution_limit,
+            target_objective=target_objective,
+            make_result=_result_maker(data, "pyvrp"),
+        )
+        left = time_limit_s - (time.perf_counter() - t0)
+        if res.routes or engine == "pyvrp" or left < 0.05:
+            return res
+        logger.info("PyVRP found no feasible solution; OR-Tools gets the %.1f s left", left)
+        time_limit_s = left
+    return _solve_ortools(
+        data,
+        t0=t0,
+        time_limit_s=time_limit_s,
+        solution_limit=solution_limit,
+        target_objective=target_objective,
+        first_solution=first_solution,
+        metaheuristic=metaheuristic,
+    )
+
+
+def _route_cost(p: RoutingProblem, routes: tuple[tuple[int, ...], ...]) -> tuple[float, ...]:
+    """Distance of each route (km), from the unscaled matrix."""
+    return tuple(float(p.distance[list(r[:-1]), list(r[1:])].sum()) for r in routes)
+
+
+def _result_maker(
+    p: RoutingProblem, engine: str
+) -> Callable[[str, tuple[tuple[int, ...], ...] | None, str, float], RoutingResult]:
+    """A ``make_result(status, routes, solver_status, t0)`` closure for one engine."""
+
+    def make(
+        status: str,
+        routes: tuple[tuple[int, ...], ...] | None,
+        solver_status: str,
+        t0: float,
+    ) -> RoutingResult:
+        if routes is None:
+            return replace(_no_solution(status, solver_status, t0), engine=engine)
+        return _result(p, status, routes, solver_status, t0, engine, "", ())
+
+    return make
+
+
+def _result(
+    p: RoutingProblem,
+    status: str,
+    routes: tuple[tuple[int, ...], ...],
+    solver_status: str,
+    t0: float,
+    engine: str,
+    first: str,
+    attempts: tuple[str, ...],
+) -> RoutingResult:
+    """Build a result with distances and objective recomputed in original units."""
+    visited = {i for r in routes for i in r}
+    dropped = tuple(int(i) for i in p.customers if int(i) not in visited)
+    route_distance = _route_cost(p, routes)
+    used_v = [v for v, r in enumerate(routes) if len(r) > 2]
+    objective = sum(float(p.fixed_cost[v]) for v in used_v)
+    objective += sum(float(p.distance_cost[v]) * route_distance[v] for v in range(len(routes)))
+    if p.penalty is not None:
+        objective += float(sum(p.penalty[list(dropped)]))
+    return RoutingResult(
+        status=status,
+        objective=objective,
+        routes=routes,
+        route_distance=route_distance,
+        distance=float(sum(route_distance)),
+        vehicles_used=len(used_v),
+        dropped=dropped,
+        runtime_s=time.perf_counter() - t0,
+        solver_status=solver_status,
+        engine=engine,
+        first_solution=first,
+        attempts=attempts,
+    )
+
+
+@dataclass
+class _OrModel:
+    """The scaled integer arrays of the OR-Tools model (shared by every attempt)."""
+
+    cost: dict[float, IntArray]
+    demand: IntArray
+    capacity: IntArray
+    transit: IntArray | None
+    window: IntArray | None
+    horizon: int
+
+
+def _integer_model(p: RoutingProblem) -> _OrModel:
+    """Scale the problem to the integers OR-Tools works in (see the module docstring)."""
+    n = p.n_nodes
+    cost = {float(c): _scaled(p.distance * c, p.scale) for c in np.unique(p.distance_cost)}
+    demand = np.round(p.demand * p.load_scale).astype(np.int64)
+    demand[p.depots] = 0
+    capacity = np.round(p.vehicle_capacity * p.load_scale).astype(np.int64)
+    tt = p.travel_time
+    transit: IntArray | None = None
+    window: IntArray | None = None
+    horizon = 0
+    if tt is not None:
+        service = np.zeros(n) if p.service_time is None else p.service_time
+        transit = _scaled(tt, p.scale, up=True) + _scaled(service, p.scale, up=True)[:, None]
+        if p.time_window is not None:
+            window = np.column_stack(
+                [
+                    _scaled(p.time_window[:, 0], p.scale, up=True),
+                    np.floor(p.time_window[:, 1] * p.scale + 1e-9).astype(np.int64),
+                ]
+            )
+            horizon = int(max(window[:, 1].max(), 0))
+        else:
+            horizon = int(transit.max(axis=1).sum())
+    return _OrModel(cost, demand, capacity, transit, window, horizon)
+
+
+def _build_routing(p: RoutingProblem, im: _OrModel, relax_penalty: int | None) -> tuple[Any, Any]:
+    """Build the OR-Tools ``RoutingIndexManager`` and ``RoutingModel``.
+
+    ``relax_penalty`` makes every mandatory visit optional at that (scaled) penalty.
+    """
     n, m = p.n_nodes, p.n_vehicles
     manager = pywrapcp.RoutingIndexManager(n, m, p.starts.tolist(), p.ends.tolist())
     routing = pywrapcp.RoutingModel(manager)
@@ -606,37 +811,21 @@ def solve(
     for v in range(m):
         c = float(p.distance_cost[v])
         if c not in evaluators:
-            evaluators[c] = routing.RegisterTransitMatrix(_scaled(p.distance * c, p.scale).tolist())
+            evaluators[c] = routing.RegisterTransitMatrix(im.cost[c].tolist())
         routing.SetArcCostEvaluatorOfVehicle(evaluators[c], v)
         routing.SetFixedCostOfVehicle(int(round(p.fixed_cost[v] * p.scale)), v)
 
     # Load: demand is a unary vector; depots carry nothing.
-    demand = np.round(p.demand * p.load_scale).astype(np.int64)
-    demand[p.depots] = 0
-    capacity = np.round(p.vehicle_capacity * p.load_scale).astype(np.int64)
-    if demand.any():
-        load_cb = routing.RegisterUnaryTransitVector(demand.tolist())
-        routing.AddDimensionWithVehicleCapacity(load_cb, 0, capacity.tolist(), True, "load")
+    if im.demand.any():
+        load_cb = routing.RegisterUnaryTransitVector(im.demand.tolist())
+        routing.AddDimensionWithVehicleCapacity(load_cb, 0, im.capacity.tolist(), True, "load")
 
     # Time: travel + service at the origin folded into one matrix; waiting is slack.
-    tt = p.travel_time
-    if tt is not None:
-        service = np.zeros(n) if p.service_time is None else p.service_time
-        transit = _scaled(tt, p.scale, up=True) + _scaled(service, p.scale, up=True)[:, None]
-        if p.time_window is not None:
-            tw = np.column_stack(
-                [
-                    _scaled(p.time_window[:, 0], p.scale, up=True),
-                    np.floor(p.time_window[:, 1] * p.scale + 1e-9).astype(np.int64),
-                ]
-            )
-            horizon = int(max(tw[:, 1].max(), 0))
-        else:
-            tw = None
-            horizon = int(transit.max(axis=1).sum())
-        time_cb = routing.RegisterTransitMatrix(transit.tolist())
-        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    if im.transit is not None:
+        time_cb = routing.RegisterTransitMatrix(im.transit.tolist())
+        routing.AddDimension(time_cb, im.horizon, im.horizon, False, "time")
         time_dim = routing.GetDimensionOrDie("time")
+        tw = im.window
         if tw is not None:
             for node in p.customers.tolist():
                 time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(
@@ -660,14 +849,80 @@ def solve(
             solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
             solver.Add(order.CumulVar(pi) <= order.CumulVar(di))
 
-    # Optional visits.
-    if p.penalty is not None:
-        for node in p.customers.tolist():
-            if math.isfinite(p.penalty[node]):
-                pen = int(round(p.penalty[node] * p.scale))
-                routing.AddDisjunction([manager.NodeToIndex(node)], pen)
+    # Optional visits (and, when relaxing, every mandatory one at the relaxation penalty).
+    for node in p.customers.tolist():
+        finite = p.penalty is not None and math.isfinite(p.penalty[node])
+        if finite:
+            assert p.penalty is not None
+            pen = int(round(p.penalty[node] * p.scale))
+        elif relax_penalty is not None:
+            pen = relax_penalty
+        else:
+            continue
+        routing.AddDisjunction([manager.NodeToIndex(node)], pen)
+    return manager, routing
 
-    if target_objective is not None:
+
+def _relax_penalty(p: RoutingProblem, im: _OrModel) -> int | None:
+    """A per-visit penalty above the cost of any set of tours, or ``None`` if it overflows."""
+    bound = sum(int(c.max(axis=1).sum()) for c in im.cost.values())
+    bound += int(round(float(p.fixed_cost.sum()) * p.scale))
+    pen = 2 * bound + 1
+    if pen * (p.n_nodes + 1) >= _MAX_INT:
+        return None
+    return pen
+
+
+def _read_routes(
+    p: RoutingProblem, manager: Any, routing: Any, solution: Any
+) -> tuple[tuple[int, ...], ...]:
+    routes: list[tuple[int, ...]] = []
+    for v in range(p.n_vehicles):
+        idx = routing.Start(v)
+        nodes = []
+        while not routing.IsEnd(idx):
+            nodes.append(manager.IndexToNode(idx))
+            idx = solution.Value(routing.NextVar(idx))
+        nodes.append(manager.IndexToNode(idx))
+        routes.append(tuple(int(i) for i in nodes))
+    return tuple(routes)
+
+
+def _solve_ortools(
+    p: RoutingProblem,
+    *,
+    t0: float,
+    time_limit_s: float,
+    solution_limit: int | None,
+    target_objective: float | None,
+    first_solution: str,
+    metaheuristic: str,
+) -> RoutingResult:
+    """The OR-Tools engine with its chain of first-solution attempts (see :func:`solve`).
+
+    Each first-solution strategy is probed alone (stop at its first solution, at most a twentieth
+    of the time limit, so a strategy that cannot finish does not use up the budget); the first
+    routes found, by a strategy or by our construction, seed the local search, which gets all
+    the time left. The last resort searches with every visit optional at a penalty above any
+    tour cost (always has a first solution) and succeeds if it ends with every visit served.
+    """
+    im = _integer_model(p)
+    deadline = t0 + time_limit_s
+    probe_cap = max(0.2, 0.05 * time_limit_s)
+    requested = first_solution.lower()
+    plan: list[tuple[str, str]] = [("strategy", requested)]
+    plan.append(("construction", "time_window_insertion"))
+    plan += [("strategy", s) for s in FALLBACK_FIRST_SOLUTIONS if s != requested]
+    plan.append(("relaxed", "relaxed_visits"))
+    attempts: list[str] = []
+    first_status = ""
+    mandatory = p.customers
+    if p.penalty is not None:
+        mandatory = mandatory[~np.isfinite(p.penalty[mandatory])]
+
+    def add_target(routing: Any) -> None:
+        if target_objective is None:
+            return
         target = int(round(target_objective * p.scale))
 
         def stop_at_target() -> None:
@@ -676,36 +931,108 @@ def solve(
 
         routing.AddAtSolutionCallback(stop_at_target)
 
-    solution = routing.SolveWithParameters(params)
-    code = int(routing.status())
-    status_name = _STATUS_NAME.get(code, str(code))
-    if solution is None:
+    for kind, name in plan:
+        left = deadline - time.perf_counter()
+        if left <= 0.01:
+            attempts.append(f"{name}: no time left")
+            break
+        strategy = name if kind == "strategy" else requested
+        start: list[list[int]] | None = None
+        if kind == "relaxed":
+            relax = _relax_penalty(p, im)
+            if relax is None or not mandatory.size:
+                attempts.append(f"{name}: not applicable")
+                continue
+            manager, routing = _build_routing(p, im, relax)
+            add_target(routing)
+            params = _parameters(left, solution_limit, strategy, metaheuristic)
+            solution = routing.SolveWithParameters(params)
+        else:
+            if kind == "construction":
+                start = _construction(p, im)
+                if start is None:
+                    attempts.append(f"{name}: a customer fits no vehicle")
+                    continue
+            else:
+                manager, routing = _build_routing(p, im, None)
+                probe = _parameters(min(left, probe_cap), 1, strategy, metaheuristic)
+                found = routing.SolveWithParameters(probe)
+                code = int(routing.status())
+                first_status = first_status or _STATUS_NAME.get(code, str(code))
+                if found is None:
+                    attempts.append(f"{name}: {_STATUS_NAME.get(code, str(code))}")
+                    if _STATUS_NAME.get(code) == "ROUTING_INFEASIBLE":
+                        break
+                    continue
+                start = [list(r[1:-1]) for r in _read_routes(p, manager, routing, found)]
+            left = deadline - time.perf_counter()
+            if left <= 0.01:
+                attempts.append(f"{name}: no time left")
+                break
+            manager, routing = _build_routing(p, im, None)
+            add_target(routing)
+            params = _parameters(left, solution_limit, strategy, metaheuristic)
+            routing.CloseModelWithParameters(params)
+            initial = routing.ReadAssignmentFromRoutes(start, True)
+            if initial is None:
+                attempts.append(f"{name}: routes rejected by the model")
+                continue
+            solution = routing.SolveFromAssignmentWithParameters(initial, params)
+        code = int(routing.status())
+        status_name = _STATUS_NAME.get(code, str(code))
+        first_status = first_status or status_name
+        if solution is None:
+            attempts.append(f"{name}: {status_name}")
+            continue
+        routes = _read_routes(p, manager, routing, solution)
+        served = {i for r in routes for i in r}
+        missing = [int(c) for c in mandatory if int(c) not in served]
+        if missing:
+            attempts.append(f"{name}: {len(missing)} mandatory visits left out")
+            break
+        attempts.append(f"{name}: ok")
         status = _STATUS.get(code, "not_solved")
-        return _no_solution("not_solved" if status == "feasible" else status, status_name, t0)
+        return _result(
+            p,
+            status if status in ("optimal", "feasible") else "feasible",
+            routes,
+            status_name,
+            t0,
+            "ortools",
+            name,
+            tuple(attempts),
+        )
+    status = "infeasible"
+    if first_status in ("", "ROUTING_FAIL_TIMEOUT"):
+        status = "timeout"
+    res = _no_solution(status, first_status or "no time left", t0)
+    return replace(res, engine="ortools", attempts=tuple(attempts))
 
-    routes: list[tuple[int, ...]] = []
-    for v in range(m):
-        idx = routing.Start(v)
-        nodes = []
-        while not routing.IsEnd(idx):
-            nodes.append(manager.IndexToNode(idx))
-            idx = solution.Value(routing.NextVar(idx))
-        nodes.append(manager.IndexToNode(idx))
-        routes.append(tuple(int(i) for i in nodes))
-    visited = {i for r in routes for i in r}
-    dropped = tuple(int(i) for i in data.customers if int(i) not in visited)
-    route_distance = tuple(float(data.distance[list(r[:-1]), list(r[1:])].sum()) for r in routes)
-    status = _STATUS.get(code, "not_solved")
-    return RoutingResult(
-        status=status if status in ("optimal", "feasible") else "feasible",
-        objective=solution.ObjectiveValue() / p.scale,
-        routes=tuple(routes),
-        route_distance=route_distance,
-        distance=float(sum(route_distance)),
-        vehicles_used=sum(1 for r in routes if len(r) > 2),
-        dropped=dropped,
-        runtime_s=time.perf_counter() - t0,
-        solver_status=status_name,
+
+def _construction(p: RoutingProblem, im: _OrModel) -> list[list[int]] | None:
+    """Routes from :func:`solvers.routing_construct.insertion_routes`, or ``None``."""
+    from solvers.routing_construct import insertion_routes
+
+    if p.pickup_delivery.size or (im.demand < 0).any():
+        return None
+    n = p.n_nodes
+    transit = np.zeros((n, n), dtype=np.int64) if im.transit is None else im.transit
+    window = im.window
+    if window is None:
+        window = np.column_stack([np.zeros(n, dtype=np.int64), np.full(n, _MAX_INT // 4)])
+    mandatory = p.customers
+    if p.penalty is not None:
+        mandatory = mandatory[~np.isfinite(p.penalty[mandatory])]
+    return insertion_routes(
+        [im.cost[float(c)] for c in p.distance_cost],
+        transit,
+        window,
+        im.demand,
+        im.capacity,
+        p.starts,
+        p.ends,
+        np.round(p.fixed_cost * p.scale).astype(np.int64),
+        mandatory,
     )
 
 

@@ -90,6 +90,7 @@ def check_routes(
     pickup_delivery: Sequence[tuple[int, int]] = (),
     optional: Sequence[int] = (),
     claimed_distance: float | None = None,
+    max_vehicles: int | None = None,
     tol: float = 1e-6,
 ) -> list[str]:
     """List every violation of the routes against the instance; empty when valid.
@@ -99,7 +100,8 @@ def check_routes(
     customer) within ``[0, capacity]`` after every stop; service starting inside each time
     window when leaving the start depot at its opening and waiting at early arrivals, and the
     return before the end depot closes; each pickup before its delivery on the same route; and
-    the total distance recomputed here equal to ``claimed_distance``.
+    the total distance recomputed here equal to ``claimed_distance``; and at most
+    ``max_vehicles`` routes serving customers.
     """
     problems: list[str] = []
     n = len(distance)
@@ -158,6 +160,9 @@ def check_routes(
                 )
         elif (pick in where) != (drop in where):
             problems.append(f"pair {pick}->{drop}: only one of the two is served")
+    used = sum(1 for route in routes if len(route) > 2)
+    if max_vehicles is not None and used > max_vehicles:
+        problems.append(f"{used} vehicles used, the fleet is {max_vehicles}")
     if claimed_distance is not None and abs(total - claimed_distance) > tol * max(1.0, total):
         problems.append(f"claimed distance {claimed_distance:.9g}, recomputed {total:.9g}")
     return problems

@@ -94,8 +94,13 @@ class VrpInstance:
     name, kind, comment
         ``NAME``, ``TYPE`` and ``COMMENT`` headers (empty string when absent).
     known_fleet
-        Fleet size stated by the file: the ``VEHICLES`` header, else ``No of trucks: k`` in the
-        comment, else ``-kN`` in the name; ``None`` when the file says nothing.
+        Fleet size stated by the file: the ``VEHICLES`` header, else the ``-kN`` of a CVRPLIB
+        name (the fleet of its best-known solution), else ``No of trucks: k`` in the comment;
+        ``None`` when the file says nothing.
+    fleet_source
+        Where the problem's fleet size came from: ``"VEHICLES"``, ``"name"`` (``-kN``),
+        ``"comment"``, ``"argument"`` (``n_vehicles`` given) or ``"one per customer"`` (the file
+        states no fleet: no limit in effect).
     known_optimum
         ``Optimal value: X`` (or ``Best value: X``) from the comment, in file distance units.
     node_ids
@@ -113,6 +118,7 @@ class VrpInstance:
     kind: str
     comment: str
     known_fleet: int | None
+    fleet_source: str
     known_optimum: float | None
     node_ids: tuple[int, ...]
     coordinates: NDArray[np.float64] | None
@@ -120,12 +126,15 @@ class VrpInstance:
     scale: int
 
 
-def _fleet_from_text(name: str, comment: str) -> int | None:
+def _fleet_from_text(name: str, comment: str) -> tuple[int, str] | None:
+    """The fleet stated by a CVRPLIB name (``-kN``), else by its comment (``No of trucks``)."""
+    m = re.search(r"-k(\d+)\b", name)
+    if m:
+        return int(m.group(1)), "name"
     m = re.search(r"No\s+of\s+trucks\s*:\s*(\d+)", comment, re.IGNORECASE)
     if m:
-        return int(m.group(1))
-    m = re.search(r"-k(\d+)\b", name)
-    return int(m.group(1)) if m else None
+        return int(m.group(1)), "comment"
+    return None
 
 
 def _optimum_from_comment(comment: str) -> float | None:
@@ -185,10 +194,10 @@ def read_vrplib(
     path
         The ``.vrp`` / ``.vrptw`` file.
     n_vehicles
-        Fleet size. Default: the ``VEHICLES`` header when present (a hard limit stated by the
-        file); otherwise the bin-packing bound ``ceil(total demand / capacity)`` plus 2, so the
-        fleet is never fixed to the optimum's size (a CVRPLIB ``kN`` is not a limit). Unused
-        vehicles cost nothing.
+        Fleet size (overrides the file). Default: the file's fleet, in this order: the
+        ``VEHICLES`` header; the ``-kN`` of a CVRPLIB name (``P-n22-k8``: 8 vehicles, the fleet
+        of the published optimum); ``No of trucks: k`` in the comment. A file that states none
+        gets one vehicle per customer (no limit in effect). Unused vehicles cost nothing.
     scale
         Integer units per distance unit for the solver. Default 1 for ``EUC_2D``/``CEIL_2D`` and
         integral explicit matrices, 1000 for ``EXACT_2D`` and fractional matrices.
@@ -402,12 +411,16 @@ def read_vrplib(
     if scale is None:
         integral = bool(np.all(dist == np.round(dist)))
         scale = 1 if integral else 1000
-    known_fleet = int(vehicles) if vehicles is not None else _fleet_from_text(name, comment)
-    if n_vehicles is None:
-        if vehicles is not None:
-            n_vehicles = int(vehicles)
-        else:
-            n_vehicles = max(1, math.ceil(demand.sum() / capacity - 1e-9)) + 2 if capacity else 1
+    stated = (
+        (int(vehicles), "VEHICLES") if vehicles is not None else _fleet_from_text(name, comment)
+    )
+    known_fleet = None if stated is None else stated[0]
+    if n_vehicles is not None:
+        fleet_source = "argument"
+    elif stated is not None:
+        n_vehicles, fleet_source = stated
+    else:
+        n_vehicles, fleet_source = max(1, n - 1), "one per customer"
     if n_vehicles < 1:
         raise VrplibError(p, None, f"n_vehicles must be >= 1, got {n_vehicles}")
 
@@ -427,6 +440,7 @@ def read_vrplib(
         kind=kind,
         comment=comment,
         known_fleet=known_fleet,
+        fleet_source=fleet_source,
         known_optimum=_optimum_from_comment(comment),
         node_ids=tuple(range(1, n + 1)),
         coordinates=coords,
