@@ -1,6 +1,7 @@
 """The deterministic demand generator and the committed base network network_data/chuannan_yuxi.
 
-Targets are the fact sheet's (/work/shared/facts/region.md §7.1-§7.3), written out here on
+Targets are the regional freight figures of network_data/chuannan_yuxi/SOURCES.md (generation,
+intra-region share, gateway shares), written out here on
 purpose instead of imported from tools.demandgen, so that a change of the generator's constants
 cannot move the goalposts.
 """

@@ -1,7 +1,7 @@
 """Benchmark solvers.mincostflow against networkx.network_simplex on NETGEN-like networks.
 
 Each size is a random network built the way NETGEN builds the published NETGEN-8 family
-(../shared/validation/mincostflow): ``n_arcs / 8`` nodes, ``n / 16`` pure sources and as many
+(tests/data/validation/mincostflow): ``n_arcs / 8`` nodes, ``n / 16`` pure sources and as many
 pure sinks, 1000 units of supply per source on average, a capacitated maximum-cost skeleton of
 source chains that makes the problem feasible, and random arcs with integer costs 1..10000 and
 capacities 1..1000 (see :func:`netgen_like`). Arcs are unique, so NetworkX uses a plain
