@@ -172,8 +172,9 @@ _CHARS = st.one_of(
 _TEXT = st.text(_CHARS, min_size=1, max_size=12).filter(lambda s: s == s.strip() and s != "")
 _OPT_TEXT = st.one_of(st.just(""), _TEXT)
 _FIN = {"allow_nan": False, "allow_infinity": False}
-_GE0 = st.floats(min_value=0, **_FIN)  # type: ignore[arg-type]
-_GT0 = st.floats(min_value=0, exclude_min=True, **_FIN)  # type: ignore[arg-type]
+# within every column's bounds (freight.data.schema: speeds >= 1 km/h, bpr_beta <= 10, ...)
+_GE0 = st.floats(min_value=0, max_value=10, **_FIN)  # type: ignore[arg-type]
+_GT0 = st.floats(min_value=1, max_value=10, **_FIN)  # type: ignore[arg-type]
 _OPT_GE0 = st.one_of(st.none(), _GE0)
 _OPT_GT0 = st.one_of(st.none(), _GT0)
 _BOOL = st.booleans()
@@ -250,7 +251,7 @@ def networks(draw: st.DrawFn) -> Network:
                 "wait_h": _GE0,
                 "co2_g_per_t_km": _OPT_GE0,
                 "excluded_commodities": st.lists(_ID, max_size=3).map(tuple),
-                "opened": st.one_of(st.none(), st.integers(-(10**9), 10**9)),
+                "opened": st.one_of(st.none(), st.integers(1800, 2100)),
             },
             extras(),
         )
@@ -296,7 +297,7 @@ def networks(draw: st.DrawFn) -> Network:
                 "destination": _ID,
                 "commodity": _ID,
                 "tonnes": _GE0,
-                "base_year": st.integers(-3000, 3000),
+                "base_year": st.integers(1990, 2100),
             },
             extras(),
         )

@@ -1,13 +1,17 @@
 """Consistency checks of a network: every cross-reference, duplicate and impossible demand.
 
 ``check_network`` returns every problem found (never stops at the first); each names the file, the
-row (file line; header = row 1) and the column, and says what was expected.
+row (file line; header = row 1) and the column, and says what was expected. A row that a project
+added or modified (``net.meta["origins"]``, set by :func:`freight.scenario.resolve.apply_projects`)
+is named by the project file and its key instead, e.g. ``P_X.toml, 'add_links[0].from'``: the
+user edited that file, not links.csv.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,27 +21,58 @@ from freight.errors import Problem
 from solvers.shortest_paths import shortest_path_tree
 
 
-def _lines(net: Network, table: str) -> Sequence[int]:
-    lines = net.meta.get("lines", {}).get(table)
+class Origin(NamedTuple):
+    """Where a row was written: a CSV file and line, or a project file and key.
+
+    Attributes
+    ----------
+    file
+        ``links.csv`` (relative to the data folder) or the project file's path.
+    row
+        File line (header = row 1) for CSV rows; ``None`` for TOML rows.
+    key
+        ``""`` for CSV rows; the TOML key of the row, e.g. ``add_links[0]``.
+    """
+
+    file: str
+    row: int | None
+    key: str
+
+    def problem(self, column: str, message: str) -> Problem:
+        """A problem of ``column`` of this row."""
+        return Problem(self.file, self.row, f"{self.key}.{column}" if self.key else column, message)
+
+    def text(self) -> str:
+        """``row 5`` (same CSV file) or ``P_X.toml add_links[0]``."""
+        return f"row {self.row}" if not self.key else f"{self.file} {self.key}"
+
+
+def row_origins(net: Network, table: str) -> list[Origin]:
+    """The origin of every row of ``table``: ``meta["origins"]`` when it covers the table, else
+    the CSV line numbers of ``meta["lines"]``, else lines 2, 3, ... of the table's file."""
     n = len(getattr(net, table))
+    origins = net.meta.get("origins", {}).get(table)
+    if origins is not None and len(origins) == n:
+        return [Origin(*o) for o in origins]
+    file = TABLE_BY_NAME[table].file
+    lines = net.meta.get("lines", {}).get(table)
     if lines is None or len(lines) != n:
-        return range(2, n + 2)
-    return list(lines)
+        lines = range(2, n + 2)
+    return [Origin(file, line, "") for line in lines]
 
 
 def _dups(net: Network, table: str, keys: Sequence[tuple[str, ...]], column: str) -> list[Problem]:
-    file = TABLE_BY_NAME[table].file
-    lines = _lines(net, table)
-    first: dict[tuple[str, ...], int] = {}
+    where = row_origins(net, table)
+    first: dict[tuple[str, ...], Origin] = {}
     out: list[Problem] = []
     for i, k in enumerate(keys):
         if k in first:
             shown = "/".join(k)
-            out.append(
-                Problem(file, lines[i], column, f"duplicate {shown!r} (first at row {first[k]})")
-            )
+            f = first[k]
+            at = f.text() if f.file == where[i].file or f.key else f"{f.file} row {f.row}"
+            out.append(where[i].problem(column, f"duplicate {shown!r} (first at {at})"))
         else:
-            first[k] = lines[i]
+            first[k] = where[i]
     return out
 
 
@@ -70,19 +105,16 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
     )
 
     present: dict[str, set[str]] = defaultdict(set)
-    for lk, line in zip(net.links, _lines(net, "links"), strict=True):
-        f = "links.csv"
+    for lk, o in zip(net.links, row_origins(net, "links"), strict=True):
         for col, pid in (("from", lk.from_), ("to", lk.to)):
             if pid not in places:
-                problems.append(Problem(f, line, col, f"unknown place {pid!r} (not in places.csv)"))
+                problems.append(o.problem(col, f"unknown place {pid!r} (not in places.csv)"))
             else:
                 kind = places[pid].kind
                 if lk.mode not in KIND_MODES[kind]:
                     can = ", ".join(sorted(KIND_MODES[kind]))
                     problems.append(
-                        Problem(
-                            f,
-                            line,
+                        o.problem(
                             col,
                             f"place {pid!r} is a {kind} and cannot serve {lk.mode} links "
                             f"(a {kind} serves {can})",
@@ -90,14 +122,12 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
                     )
                 present[pid].add(lk.mode)
         if lk.from_ == lk.to:
-            problems.append(Problem(f, line, "to", f"link joins place {lk.to!r} to itself"))
+            problems.append(o.problem("to", f"link joins place {lk.to!r} to itself"))
         if lk.mode not in defined_modes:
-            problems.append(Problem(f, line, "mode", f"mode {lk.mode!r} is not in modes.csv"))
+            problems.append(o.problem("mode", f"mode {lk.mode!r} is not in modes.csv"))
         if lk.capacity_t is not None and lk.background_t > lk.capacity_t:
             problems.append(
-                Problem(
-                    f,
-                    line,
+                o.problem(
                     "background_t",
                     f"background traffic {lk.background_t:g} t exceeds capacity_t "
                     f"{lk.capacity_t:g} t",
@@ -105,20 +135,15 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
             )
         for cid in lk.excluded_commodities:
             if cid not in commodities:
-                problems.append(
-                    Problem(f, line, "excluded_commodities", f"unknown commodity {cid!r}")
-                )
+                problems.append(o.problem("excluded_commodities", f"unknown commodity {cid!r}"))
 
-    for t, line in zip(net.terminals, _lines(net, "terminals"), strict=True):
-        f = "terminals.csv"
+    for t, o in zip(net.terminals, row_origins(net, "terminals"), strict=True):
         if t.place not in places:
-            problems.append(Problem(f, line, "place", f"unknown place {t.place!r}"))
+            problems.append(o.problem("place", f"unknown place {t.place!r}"))
             continue
         if t.from_mode == t.to_mode:
             problems.append(
-                Problem(
-                    f,
-                    line,
+                o.problem(
                     "to_mode",
                     f"a transfer needs two different modes, got {t.to_mode!r} twice",
                 )
@@ -126,55 +151,40 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
         if t.from_mode == "zone":
             if not places[t.place].zone:
                 problems.append(
-                    Problem(
-                        f,
-                        line,
+                    o.problem(
                         "from_mode",
                         f"zone access at {t.place!r}, which is not a zone (zone=false in places.csv)",
                     )
                 )
         elif t.from_mode not in present[t.place]:
             problems.append(
-                Problem(
-                    f,
-                    line,
+                o.problem(
                     "from_mode",
                     f"place {t.place!r} has no {t.from_mode} links to transfer from",
                 )
             )
         if t.to_mode not in present[t.place]:
             problems.append(
-                Problem(
-                    f, line, "to_mode", f"place {t.place!r} has no {t.to_mode} links to transfer to"
-                )
+                o.problem("to_mode", f"place {t.place!r} has no {t.to_mode} links to transfer to")
             )
 
-    for c, line in zip(net.commodities, _lines(net, "commodities"), strict=True):
+    for c, o in zip(net.commodities, row_origins(net, "commodities"), strict=True):
         for m in c.allowed_modes:
             if m not in defined_modes:
-                problems.append(
-                    Problem(
-                        "commodities.csv", line, "allowed_modes", f"mode {m!r} is not in modes.csv"
-                    )
-                )
+                problems.append(o.problem("allowed_modes", f"mode {m!r} is not in modes.csv"))
 
-    for d, line in zip(net.demand, _lines(net, "demand"), strict=True):
-        f = "demand.csv"
+    for d, o in zip(net.demand, row_origins(net, "demand"), strict=True):
         for col, pid in (("origin", d.origin), ("destination", d.destination)):
             if pid not in places:
-                problems.append(Problem(f, line, col, f"unknown place {pid!r} (not in places.csv)"))
+                problems.append(o.problem(col, f"unknown place {pid!r} (not in places.csv)"))
             elif not places[pid].zone:
                 problems.append(
-                    Problem(
-                        f, line, col, f"place {pid!r} is not a zone (set zone=true in places.csv)"
-                    )
+                    o.problem(col, f"place {pid!r} is not a zone (set zone=true in places.csv)")
                 )
         if d.origin == d.destination:
-            problems.append(
-                Problem(f, line, "destination", "origin and destination are the same place")
-            )
+            problems.append(o.problem("destination", "origin and destination are the same place"))
         if d.commodity not in commodities:
-            problems.append(Problem(f, line, "commodity", f"unknown commodity {d.commodity!r}"))
+            problems.append(o.problem("commodity", f"unknown commodity {d.commodity!r}"))
 
     if connectivity and not problems:
         problems += _unreachable(net)
@@ -189,8 +199,8 @@ def _unreachable(net: Network) -> list[Problem]:
 
     g = build_graph(net)
     out: list[Problem] = []
-    lines = _lines(net, "demand")
-    clines = _lines(net, "commodities")
+    lines = row_origins(net, "demand")
+    clines = row_origins(net, "commodities")
     by_comm: dict[int, list[int]] = defaultdict(list)
     ci = g.commodity_index
     for i, d in enumerate(net.demand):
@@ -209,9 +219,7 @@ def _unreachable(net: Network) -> list[Problem]:
             if not np.isfinite(cost):
                 modes = "/".join(m for m in MODES if m in com.allowed_modes)
                 out.append(
-                    Problem(
-                        "demand.csv",
-                        lines[i],
+                    lines[i].problem(
                         "destination",
                         f"no path from {d.origin!r} to {d.destination!r} for {d.commodity!r} "
                         f"using {modes}",
@@ -222,9 +230,7 @@ def _unreachable(net: Network) -> list[Problem]:
         if worst is not None:
             d = net.demand[worst[1]]
             out.append(
-                Problem(
-                    "commodities.csv",
-                    clines[k],
+                clines[k].problem(
                     "unserved_penalty_cny_per_t",
                     f"penalty {com.unserved_penalty_cny_per_t:g} CNY/t is below the cheapest route "
                     f"{d.origin}->{d.destination} ({worst[0]:.2f} CNY/t); it must exceed every "

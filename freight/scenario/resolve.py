@@ -26,25 +26,37 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
+from freight.data.checks import Origin, row_origins
 from freight.data.csvio import load_network
 from freight.data.network import Network
-from freight.data.schema import TABLE_BY_NAME, Commodity, Demand, Link, Place, Row, Terminal
-from freight.errors import Problem, ScenarioError
+from freight.data.schema import (
+    MAX_TONNES,
+    TABLE_BY_NAME,
+    Commodity,
+    Demand,
+    Link,
+    Place,
+    Row,
+    Terminal,
+)
+from freight.errors import Problem, ScenarioError, did_you_mean
+from freight.model.capacity import derated_capacity_1, keep_share
 from freight.model.graph import CostParams
 from freight.scenario.files import (
+    EDIT_TABLES,
     Disruption,
     ProjectFile,
     ScenarioFile,
+    added_row,
+    key_text,
     read_project_file,
     read_scenario_file,
+    set_problems,
 )
-
-if TYPE_CHECKING:
-    from freight.analysis.run import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +81,9 @@ class Scenario:
     disruptions: tuple[Disruption, ...]
     method: str
     chain: tuple[Path, ...]
+    key_files: dict[str, Path] = field(default_factory=dict, compare=False)
+    """The file of the chain that set each commodity-keyed entry (``demand.by_commodity.grain``),
+    and ``year``, to name it in errors found on the network."""
 
 
 @dataclass
@@ -90,7 +105,7 @@ def resolve(path: str | Path) -> Scenario:
     ScenarioError
         On an unreadable or invalid file, a cycle in ``extends``, or a missing base.
     """
-    path = Path(path).resolve()
+    path = _real(Path(path), str(path), "")
     chain: list[tuple[Path, ScenarioFile]] = []
     seen: list[Path] = []
     p: Path | None = path
@@ -103,12 +118,12 @@ def resolve(path: str | Path) -> Scenario:
         seen.append(p)
         sf = read_scenario_file(p)
         chain.append((p, sf))
-        p = (p.parent / sf.extends).resolve() if sf.extends else None
+        p = _extends_target(p, sf.extends) if sf.extends else None
     chain.reverse()  # oldest ancestor first
 
     base_path, base = chain[0]
     assert base.data is not None
-    data = (base_path.parent / base.data).resolve()
+    data = _real(base_path.parent / base.data, str(base_path), "data")
     if not data.is_dir():
         raise ScenarioError(
             [
@@ -130,18 +145,23 @@ def resolve(path: str | Path) -> Scenario:
     projects: list[str] = []
     disruptions: list[Disruption] = []
     method = "mcf"
+    key_files: dict[str, Path] = {}
     for p, sf in chain:
         year = sf.year if sf.year is not None else year
         d = sf.demand
         growth = d.growth if d.growth is not None else growth
         by_comm = {**by_comm, **d.by_commodity}
+        key_files.update({f"demand.by_commodity.{k}": p for k in d.by_commodity})
+        key_files.update({f"parameters.vot_factors.{k}": p for k in sf.parameters.vot_factors})
+        if sf.year is not None:
+            key_files["year"] = p
         factor = d.factor if d.factor is not None else factor
         pr = sf.parameters
         carbon = pr.carbon_price if pr.carbon_price is not None else carbon
         vot = pr.vot_factor if pr.vot_factor is not None else vot
         rate = pr.discount_rate if pr.discount_rate is not None else rate
         vot_factors = {**vot_factors, **pr.vot_factors}
-        tariff = {**tariff, **pr.tariff_factors}
+        tariff = {**tariff, **{str(k): v for k, v in pr.tariff_factors.items()}}
         if sf.projects is not None:
             projects = list(sf.projects)
         for pid in sf.add_projects:
@@ -196,7 +216,28 @@ def resolve(path: str | Path) -> Scenario:
         disruptions=tuple(disruptions),
         method=method,
         chain=tuple(p for p, _ in chain),
+        key_files=key_files,
     )
+
+
+def _real(p: Path, file: str, key: str) -> Path:
+    """``p`` made absolute with symlinks resolved; a symlink loop names the file and key."""
+    try:
+        return p.resolve()
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise ScenarioError([Problem(file, None, key, f"cannot resolve {p}: {exc}")]) from None
+
+
+def _extends_target(child: Path, extends: str) -> Path:
+    """The scenario file ``extends`` names, checked to be a file; a missing target, a folder or
+    a symlink loop is an error naming the child file and its ``extends`` key."""
+    target = _real(child.parent / extends, str(child), "extends")
+    if target.is_file():
+        return target
+    what = "is a folder, not a scenario file" if target.is_dir() else "file not found"
+    if target.exists() and not target.is_dir():
+        what = "not a regular file"
+    raise ScenarioError([Problem(str(child), None, "extends", f"{extends!r}: {what} ({target})")])
 
 
 def projects_dir(sc: Scenario | Path) -> Path:
@@ -211,15 +252,30 @@ def projects_dir(sc: Scenario | Path) -> Path:
 
 
 def load_projects(ids: list[str] | tuple[str, ...], folder: Path, where: str) -> list[ProjectFile]:
-    """Read the project files of ``ids`` from ``folder``."""
+    """Read the project files of ``ids`` from ``folder``.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of every file (not only the first file's), each naming the file and key;
+        an unknown project is named against ``where`` (the scenario file), key ``projects``.
+    """
     out: list[ProjectFile] = []
     problems: list[Problem] = []
+    known = sorted(x.stem for x in folder.glob("*.toml")) if folder.is_dir() else []
     for pid in ids:
         f = folder / f"{pid}.toml"
         if not f.is_file():
-            problems.append(Problem(where, None, "projects", f"unknown project {pid!r} (no {f})"))
+            hint = did_you_mean(pid, known)
+            problems.append(
+                Problem(where, None, "projects", f"unknown project {pid!r} (no {f}){hint}")
+            )
             continue
-        pf = read_project_file(f)
+        try:
+            pf = read_project_file(f)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
         if pf.id != pid:
             problems.append(
                 Problem(str(f), None, "id", f"id {pf.id!r} differs from the file name {pid!r}")
@@ -265,20 +321,20 @@ def apply_projects(
     added: dict[tuple[str, str], str] = {}
     removed: dict[tuple[str, str], str] = {}
     for p in projects:
-        for table in ("places", "links", "terminals"):
-            for row in getattr(p, f"add_{table}"):
+        for table in EDIT_TABLES:
+            for i, row in enumerate(getattr(p, f"add_{table}")):
                 key = (table, str(row.get("id", "")))
                 if key in added:
                     problems.append(
                         Problem(
                             str(folder / f"{p.id}.toml"),
                             None,
-                            f"add_{table}",
+                            f"add_{table}[{i}].id",
                             f"{table} {key[1]!r} is also added by {added[key]!r}",
                         )
                     )
                 added[key] = p.id
-            for m in getattr(p, f"modify_{table}", []):
+            for j, m in enumerate(getattr(p, f"modify_{table}", [])):
                 for col, val in m.set.items():
                     k3 = (table, m.id, col)
                     if k3 in touched and touched[k3][1] != val:
@@ -286,7 +342,7 @@ def apply_projects(
                             Problem(
                                 str(folder / f"{p.id}.toml"),
                                 None,
-                                f"modify_{table}",
+                                f"modify_{table}[{j}].set.{col}",
                                 f"{table} {m.id!r}.{col} = {val!r} contradicts {touched[k3][0]!r} ({touched[k3][1]!r})",
                             )
                         )
@@ -307,75 +363,81 @@ def apply_projects(
     if problems:
         raise ScenarioError(problems)
 
-    tables: dict[str, list[Row]] = {
-        t: list(getattr(net, t)) for t in ("places", "links", "terminals")
-    }
+    tables: dict[str, list[Row | None]] = {t: list(getattr(net, t)) for t in EDIT_TABLES}
+    where: dict[str, list[Origin | None]] = {t: list(row_origins(net, t)) for t in EDIT_TABLES}
     for p in projects:
         src = str(folder / f"{p.id}.toml")
-        for table in ("places", "links", "terminals"):
+        for table in EDIT_TABLES:
             model = TABLE_BY_NAME[table].model
             rows = tables[table]
-            index = {_rid(r): i for i, r in enumerate(rows)}
-            for rid in getattr(p, f"remove_{table}", []):
+            index = {_rid(r): i for i, r in enumerate(rows) if r is not None}
+            for k, rid in enumerate(getattr(p, f"remove_{table}", [])):
                 if rid not in index:
                     problems.append(
-                        Problem(src, None, f"remove_{table}", f"unknown {table[:-1]} id {rid!r}")
+                        Problem(
+                            src,
+                            None,
+                            f"remove_{table}[{k}]",
+                            f"unknown {table[:-1]} id {rid!r}{did_you_mean(rid, index)}",
+                        )
                     )
                     continue
-                rows[index[rid]] = None  # type: ignore[call-overload]
+                rows[index[rid]] = None
+                where[table][index[rid]] = None
                 elog.add(f"{p.id}: remove {table} {rid}")
-            for m in getattr(p, f"modify_{table}", []):
+            for j, m in enumerate(getattr(p, f"modify_{table}", [])):
+                ek = f"modify_{table}[{j}]"
                 if m.id not in index or rows[index[m.id]] is None:
                     problems.append(
-                        Problem(src, None, f"modify_{table}", f"unknown {table[:-1]} id {m.id!r}")
+                        Problem(
+                            src,
+                            None,
+                            f"{ek}.id",
+                            f"unknown {table[:-1]} id {m.id!r}{did_you_mean(m.id, index)}",
+                        )
                     )
                     continue
+                bad = set_problems(table, m, src, ek)
+                if bad:
+                    problems += bad
+                    continue
                 old = rows[index[m.id]]
+                assert old is not None
                 data = old.model_dump(by_alias=True)
                 data.update(old.model_extra or {})
                 for col, val in m.set.items():
-                    if col not in data and col not in model.model_fields:
-                        problems.append(
-                            Problem(src, None, f"modify_{table}.{m.id}", f"unknown column {col!r}")
-                        )
-                        continue
                     elog.add(f"{p.id}: {table} {m.id}.{col}: {data.get(col)!r} -> {val!r}")
                     data[col] = tuple(val) if isinstance(val, list) else val
                 try:
                     rows[index[m.id]] = model.model_validate(data)
+                    where[table][index[m.id]] = Origin(src, None, ek)
                 except ValidationError as exc:
                     problems += [
-                        Problem(
-                            src,
-                            None,
-                            f"modify_{table}.{m.id}.{'.'.join(map(str, e['loc']))}",
-                            e["msg"],
-                        )
+                        Problem(src, None, f"{ek}.set.{key_text(e['loc'])}", str(e["msg"]))
                         for e in exc.errors()
                     ]
             for i, row in enumerate(getattr(p, f"add_{table}")):
-                data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in row.items()}
-                data.setdefault("source", p.source)
-                try:
-                    new = model.model_validate(data)
-                except ValidationError as exc:
-                    problems += [
-                        Problem(
-                            src, None, f"add_{table}[{i}].{'.'.join(map(str, e['loc']))}", e["msg"]
-                        )
-                        for e in exc.errors()
-                    ]
+                ek = f"add_{table}[{i}]"
+                new, bad = added_row(table, row, p.source, src, ek)
+                if new is None:
+                    problems += bad
                     continue
                 rows.append(new)
-                elog.add(f"{p.id}: add {table} {data.get('id')}")
-            tables[table] = [r for r in rows if r is not None]
+                where[table].append(Origin(src, None, ek))
+                elog.add(f"{p.id}: add {table} {_rid(new)}")
     if problems:
         raise ScenarioError(problems)
+    kept = {t: [r for r in tables[t] if r is not None] for t in EDIT_TABLES}
+    origins = {
+        **net.meta.get("origins", {}),
+        **{t: [o for o in where[t] if o is not None] for t in EDIT_TABLES},
+    }
+    lines = {t: v for t, v in net.meta.get("lines", {}).items() if t not in EDIT_TABLES}
     return net.with_tables(
-        places=tuple(tables["places"]),
-        links=tuple(tables["links"]),
-        terminals=tuple(tables["terminals"]),
-        meta={**net.meta, "lines": {}},
+        places=tuple(kept["places"]),
+        links=tuple(kept["links"]),
+        terminals=tuple(kept["terminals"]),
+        meta={**net.meta, "lines": lines, "origins": origins},
     )
 
 
@@ -389,16 +451,14 @@ def apply_disruptions(
     new_terms: list[Terminal] = list(net.terminals)
     problems: list[Problem] = []
     for i, d in enumerate(disruptions):
-        keep = max(0.0, 1.0 - d.share_of_year * (1.0 - (d.factor if d.action == "derate" else 0.0)))
+        keep = keep_share(d.share_of_year, d.factor if d.action == "derate" else 0.0)
         if d.element in links:
             lk = new_links[links[d.element]]
-            cap_model = lk.capacity_t if lk.capacity_t is not None else math.inf
             upd: dict[str, Any] = {}
-            if keep <= 0:
-                upd["capacity_t"] = lk.background_t  # nothing left for the modelled freight
-            elif math.isfinite(cap_model):
-                upd["capacity_t"] = lk.background_t + (cap_model - lk.background_t) * keep
-            else:
+            new_cap = derated_capacity_1(lk.capacity_t, lk.background_t, keep)
+            if new_cap != lk.capacity_t:
+                upd["capacity_t"] = new_cap
+            elif lk.capacity_t is None:
                 log.warning("disruption of %s: unbounded capacity stays unbounded", d.element)
             if d.extra_wait_h:
                 upd["wait_h"] = lk.wait_h + d.extra_wait_h * d.share_of_year
@@ -408,7 +468,7 @@ def apply_disruptions(
         elif d.element in terms:
             t = new_terms[terms[d.element]]
             if t.capacity_t is not None or keep <= 0:
-                cap = 0.0 if t.capacity_t is None else t.capacity_t * keep
+                cap = derated_capacity_1(t.capacity_t, 0.0, keep)
                 elog.add(
                     f"disruption: terminals {d.element}.capacity_t: {t.capacity_t!r} -> {cap!r}"
                 )
@@ -427,28 +487,73 @@ def apply_disruptions(
     return net.with_tables(links=tuple(new_links), terminals=tuple(new_terms))
 
 
+def check_scenario_ids(net: Network, sc: Scenario) -> list[Problem]:
+    """Commodity keys of the scenario (``[demand.by_commodity]``, ``vot_factors``) that are not
+    commodities of its network, each named by the file of the chain that set it and its key."""
+    known = sorted(net.commodity_by_id)
+    out: list[Problem] = []
+    for table, keys in (
+        ("demand.by_commodity", sc.growth_by_commodity),
+        ("parameters.vot_factors", sc.params.vot_factors),
+    ):
+        for k in sorted(set(keys) - set(known)):
+            key = f"{table}.{k}"
+            out.append(
+                Problem(
+                    str(sc.key_files.get(key, sc.path)),
+                    None,
+                    key,
+                    f"unknown commodity {k!r} (not in commodities.csv of {sc.data.name})"
+                    f"{did_you_mean(k, known)}",
+                )
+            )
+    return out
+
+
 def grow_demand(net: Network, sc: Scenario, elog: EditLog) -> Network:
-    """Scale demand from each row's base year to the scenario year."""
-    unknown = sorted(set(sc.growth_by_commodity) - set(net.commodity_by_id))
+    """Scale demand from each row's base year to the scenario year.
+
+    Raises
+    ------
+    ScenarioError
+        If a commodity key of the scenario is not in the network (file and key named), or if a
+        grown row leaves the bounds of ``demand.csv`` tonnes (``0`` to ``MAX_TONNES`` t/yr): the
+        scenario file and its ``year`` are named with the row, its growth and the bound.
+    """
+    unknown = check_scenario_ids(net, sc)
     if unknown:
-        raise ScenarioError(
-            [
-                Problem(str(sc.path), None, "demand.by_commodity", f"unknown commodity {u!r}")
-                for u in unknown
-            ]
-        )
+        raise ScenarioError(unknown)
     if sc.year is None and sc.demand_factor == 1.0:
         return net
     rows: list[Demand] = []
-    for d in net.demand:
+    problems: list[Problem] = []
+    for d, o in zip(net.demand, row_origins(net, "demand"), strict=True):
         g = sc.growth_by_commodity.get(d.commodity, sc.growth)
         years = (sc.year - d.base_year) if sc.year is not None else 0
-        f = (1.0 + g) ** years * sc.demand_factor
-        rows.append(
-            d.model_copy(update={"tonnes": d.tonnes * f, "base_year": sc.year or d.base_year})
-        )
+        try:
+            f = (1.0 + g) ** years * sc.demand_factor
+            tonnes = d.tonnes * f
+        except OverflowError:
+            tonnes = math.inf
+        if not (math.isfinite(tonnes) and 0.0 <= tonnes <= MAX_TONNES):
+            problems.append(
+                Problem(
+                    str(sc.key_files.get("year", sc.path)),
+                    None,
+                    "year" if years else "demand.factor",
+                    f"demand of {o.file} row {o.row} ({d.origin}->{d.destination} {d.commodity}, "
+                    f"{d.tonnes:g} t in {d.base_year}) grows to {tonnes:.3g} t/yr in "
+                    f"{sc.year or d.base_year} (growth {g:g}/yr, factor {sc.demand_factor:g}); "
+                    f"allowed: 0 to {MAX_TONNES:g} t/yr per row",
+                )
+            )
+            continue
+        rows.append(d.model_copy(update={"tonnes": tonnes, "base_year": sc.year or d.base_year}))
+    if problems:
+        raise ScenarioError(problems)
     elog.add(
-        f"demand: year {sc.year}, growth {sc.growth:g}/yr, by commodity {sc.growth_by_commodity}, factor {sc.demand_factor:g}"
+        f"demand: year {sc.year}, growth {sc.growth:g}/yr, by commodity {sc.growth_by_commodity}, "
+        f"factor {sc.demand_factor:g}"
     )
     return net.with_tables(demand=tuple(rows))
 
@@ -487,27 +592,70 @@ def build_scenario_network(
     return net, elog
 
 
-def prepare_scenario(path: Path) -> Prepared:
-    """Resolve a scenario file into a :class:`freight.analysis.run.Prepared` network."""
-    from freight.analysis.run import Prepared
+@dataclass(frozen=True)
+class ScenarioCheck:
+    """What :func:`validate_scenario` found valid: the resolved scenario and its network's size."""
+
+    scenario: Scenario
+    n_places: int
+    n_links: int
+    n_terminals: int
+    n_demand_rows: int
+    base_demand_t: float
+    demand_t: float
+    n_edits: int
+
+
+def validate_scenario(path: str | Path) -> ScenarioCheck:
+    """Check a scenario file, its ``extends`` chain, its network and its projects without solving.
+
+    Resolves the scenario, loads and checks its base data, reads every project file, applies the
+    projects, disruptions and demand growth, and checks the resulting network (building no
+    model). Problems of the later stages are collected together, so one run lists every problem
+    of every project file.
+
+    Raises
+    ------
+    ScenarioError, DataError
+        Every problem found, each naming the file (scenario, project or CSV) and key or row.
+    """
+    from freight.data.checks import check_network
 
     sc = resolve(path)
-    net, elog = build_scenario_network(sc)
+    base = load_network(sc.data)
+    elog = EditLog()
+    problems: list[Problem] = []
+    net = base
     folder = projects_dir(sc)
-    inputs = (sc.data, *sc.chain, *(folder / f"{p}.toml" for p in sc.projects))
-    return Prepared(
-        net,
-        sc.params,
-        inputs,
-        {
-            "id": sc.id,
-            "title": sc.title,
-            "file": sc.path.as_posix(),
-            "year": sc.year,
-            "projects": list(sc.projects),
-            "disruptions": [d.model_dump() for d in sc.disruptions],
-            "applied_edits": elog.lines,
-        },
+    if sc.projects:
+        try:
+            net = apply_projects(
+                net, load_projects(sc.projects, folder, str(sc.path)), folder, elog
+            )
+        except ScenarioError as exc:
+            problems += exc.problems
+    if sc.disruptions:
+        try:
+            net = apply_disruptions(net, sc.disruptions, str(sc.path), elog)
+        except ScenarioError as exc:
+            problems += exc.problems
+    try:
+        net = grow_demand(net, sc, elog)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if not problems:
+        problems += check_network(net)
+    if problems:
+        raise ScenarioError(problems, context=str(sc.path))
+    return ScenarioCheck(
+        scenario=sc,
+        n_places=len(net.places),
+        n_links=len(net.links),
+        n_terminals=len(net.terminals),
+        n_demand_rows=len(net.demand),
+        base_demand_t=base.total_demand(),
+        demand_t=net.total_demand(),
+        n_edits=len(elog.lines),
     )
 
 
@@ -521,14 +669,16 @@ __all__ = [
     "Place",
     "ProjectFile",
     "Scenario",
+    "ScenarioCheck",
     "ScenarioFile",
     "Terminal",
     "apply_disruptions",
     "apply_projects",
     "build_scenario_network",
+    "check_scenario_ids",
     "grow_demand",
-    "prepare_scenario",
     "read_project_file",
     "read_scenario_file",
     "resolve",
+    "validate_scenario",
 ]
