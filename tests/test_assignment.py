@@ -2,11 +2,15 @@
 
 Known answers: Braess by hand (UE 4, 2, 2, 2, 4 and 92 per trip; SO 3, 3, 3, 0, 3 and 83 per
 trip), the published SiouxFalls UE (Beckmann objective 4,231,335.287107 and best-known link
-flows), small networks solved by hand, and agreement with NetworkX shortest paths.
+flows), the published Chicago-Sketch UE (objective 17,313,018.7387477), small networks solved
+by hand, and agreement with NetworkX shortest paths.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,8 @@ TNTP = paths.VALIDATION / "tntp"
 BRAESS = TNTP / "Braess-Example"
 SIOUX = TNTP / "SiouxFalls"
 SIOUX_BECKMANN = 4_231_335.287107
+CHICAGO = paths.ROOT / "benchmarks" / "data" / "tntp" / "ChicagoSketch"
+CHICAGO_OBJECTIVE = 17_313_018.7387477  # published, generalized cost time + 0.04 · length
 
 
 def braess() -> dict[str, Any]:
@@ -207,6 +213,115 @@ def test_alpha_zero_matches_networkx_shortest_paths() -> None:
     np.testing.assert_allclose(
         all_or_nothing(tail, head, fft, origin, destination, demand), expected, atol=1e-9
     )
+
+
+def networkx_loads(
+    tail: Any, head: Any, cost: Any, origin: Any, destination: Any, demand: Any,
+    no_through: Any = None,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Shortest-path loads by NetworkX (cheapest parallel arc, no-through nodes only at ends)
+    and the demand with no path per row."""
+    blocked = set() if no_through is None else set(np.flatnonzero(no_through).tolist())
+    g = nx.DiGraph()
+    for a, (u, v) in enumerate(zip(tail, head, strict=True)):
+        u, v = int(u), int(v)
+        if u != v and (not g.has_edge(u, v) or g[u][v]["w"] > cost[a]):
+            g.add_edge(u, v, w=float(cost[a]), arc=a)
+    flow = np.zeros(len(tail))
+    lost = np.zeros(len(origin))
+    for i, (o, d, q) in enumerate(zip(origin, destination, demand, strict=True)):
+        o, d = int(o), int(d)
+        if o == d:
+            continue
+        sub = g.subgraph([v for v in g if v not in blocked or v in (o, d)])
+        try:
+            path = nx.dijkstra_path(sub, o, d, weight="w")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            lost[i] = q
+            continue
+        for u, v in zip(path[:-1], path[1:], strict=True):
+            flow[g[u][v]["arc"]] += q
+    return flow, lost
+
+
+def pendant_network(seed: int) -> dict[str, Any]:
+    """A random core network with zones hanging on it: every kind of pendant node.
+
+    Core nodes 0..29 (random arcs plus a ring). Zones 30..41 each join one core node by a
+    connector pair; zone 42 has only an arc out (a pure source), zone 43 only an arc in (a pure
+    sink), zone 44 two parallel connectors each way (one at zero cost), zones 45 and 46 hang on
+    the same core node as zone 30, nodes 47 and 48 are joined only to each other (neither is
+    taken out), and zone 49 joins two core nodes (not pendant). Continuous costs: no ties.
+    """
+    rng = np.random.default_rng(seed)
+    n_core = 30
+    tail = list(rng.integers(0, n_core, 120))
+    head = list(rng.integers(0, n_core, 120))
+    ring = list(range(n_core))
+    tail += ring
+    head += [(v + 1) % n_core for v in ring]
+    attach = rng.integers(0, n_core, 12)
+    for z, a in zip(range(30, 42), attach, strict=True):
+        tail += [z, int(a)]
+        head += [int(a), z]
+    tail += [42, 7, 44, 44, 3, 3, 45, int(attach[0]), int(attach[0]), 46, 47, 48, 49, 5, 49, 9]
+    head += [5, 43, 3, 3, 44, 44, int(attach[0]), 45, 46, int(attach[0]), 48, 47, 5, 49, 9, 49]
+    cost = rng.uniform(1.0, 10.0, len(tail))
+    cost[len(tail) - 13] = 0.0  # a zero-cost parallel connector 44 -> 3
+    zones = np.array([*range(30, 47), 47, 48, 49, 0, 11])
+    origin = np.repeat(zones, zones.size)
+    destination = np.tile(zones, zones.size)
+    demand = rng.uniform(1.0, 5.0, origin.size)
+    return {
+        "tail": np.array(tail), "head": np.array(head), "cost": cost, "origin": origin,
+        "destination": destination, "demand": demand,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("block_zones", [False, True])
+def test_pendant_zones_match_networkx(seed: int, block_zones: bool) -> None:
+    """Zones taken out of the Dijkstra graph (pendant nodes) load exactly NetworkX's paths.
+
+    Covers sources and sinks without a return arc (their demand is unserved), parallel and
+    zero-cost connectors, several zones on one node, OD pairs on the same attachment node, a
+    two-node component, a zone that is not pendant, and zones that may not be passed through.
+    """
+    net = pendant_network(seed)
+    n = 50
+    no_through = np.zeros(n, dtype=bool)
+    if block_zones:
+        no_through[30:] = True
+    expected, lost = networkx_loads(**net, no_through=no_through)
+    assert lost.sum() > 0 and np.count_nonzero(expected) > 50  # the instance is not trivial
+    flow = all_or_nothing(
+        net["tail"], net["head"], net["cost"], net["origin"], net["destination"],
+        net["demand"], n_nodes=n, no_through=no_through,
+    )  # fmt: skip
+    np.testing.assert_allclose(flow, expected, rtol=1e-12, atol=1e-9)
+    with pytest.warns(UnservedDemandWarning):
+        res = solve(
+            net["tail"], net["head"], net["cost"], np.inf, 0.0, 0.0, net["origin"],
+            net["destination"], net["demand"], no_through=no_through, n_nodes=n,
+        )  # fmt: skip
+    np.testing.assert_allclose(res.flow, expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(res.unserved, lost, rtol=0, atol=0)
+
+
+def test_pendant_zones_congested_equilibrium_by_hand() -> None:
+    """Zones on single connectors around a two-route core: the split of the hand solution.
+
+    Zone 3 -> core 0 (connector, t = 1 + X/100, BPR alpha 1, beta 1), core 0 -> 1 by arc A
+    (t = 10 + X) or arc B (t = 20), core 1 -> zone 4 (constant 2). 15 units: A carries 10
+    (10 + 10 = 20), B 5; every trip costs 1 + 15/100 + 20 + 2.
+    """
+    res = solve(
+        [3, 0, 0, 1, 0, 1], [0, 1, 1, 4, 3, 0], [1.0, 10.0, 20.0, 2.0, 1.0, 1.0],
+        [100.0, 10.0, 10.0, np.inf, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0, 1.0, 1.0], 1.0, [3], [4],
+        [15.0], gap=1e-10, no_through=[False, False, False, True, True],
+    )  # fmt: skip
+    np.testing.assert_allclose(res.flow, [15.0, 10.0, 5.0, 15.0, 0.0, 0.0], rtol=1e-6)
+    assert res.total_cost == pytest.approx(15.0 * (1.15 + 20.0 + 2.0), rel=1e-7)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,6 +505,68 @@ def test_tntp_siouxfalls_files() -> None:
     assert nodes.node.size == 24 and nodes.x[0] == pytest.approx(-96.77041974)
     flow = tntp.read_flow(SIOUX / "SiouxFalls_flow.tntp")
     assert flow.volume.size == 76 and flow.volume[0] == pytest.approx(4494.6576464564205)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "compress"),
+    [(".gz", gzip.compress), (".xz", lzma.compress), (".bz2", bz2.compress)],
+)
+def test_tntp_reads_compressed_files(tmp_path: Path, suffix: str, compress: Any) -> None:
+    """A ``.gz`` / ``.xz`` / ``.bz2`` file reads as the plain one; a corrupt one names itself."""
+    plain = {
+        "net": tntp.read_net(SIOUX / "SiouxFalls_net.tntp"),
+        "trips": tntp.read_trips(SIOUX / "SiouxFalls_trips.tntp"),
+    }
+    for kind, reader in (("net", tntp.read_net), ("trips", tntp.read_trips)):
+        packed = tmp_path / f"SiouxFalls_{kind}.tntp{suffix}"
+        packed.write_bytes(compress((SIOUX / f"SiouxFalls_{kind}.tntp").read_bytes()))
+        got, ref = reader(packed), plain[kind]
+        for field in ("tail", "head", "capacity", "origin", "destination", "demand"):
+            if hasattr(ref, field):
+                np.testing.assert_array_equal(getattr(got, field), getattr(ref, field))
+    broken = tmp_path / f"broken_net.tntp{suffix}"
+    broken.write_bytes(b"<NUMBER OF NODES> 3\n")  # not compressed
+    with pytest.raises(tntp.TntpFormatError, match=rf"broken_net.tntp\{suffix}: not a valid"):
+        tntp.read_net(broken)
+
+
+def test_tntp_chicago_sketch_shipped_files() -> None:
+    """The shipped Chicago-Sketch files: 387 zones, 933 nodes, 2,950 links, 1,260,907.44 trips,
+    zones on single connector pairs (so the Dijkstra graph drops them, and 4 dead ends),
+    best-known flows."""
+    net = tntp.read_net(CHICAGO / "ChicagoSketch_net.tntp.xz")
+    trips = tntp.read_trips(CHICAGO / "ChicagoSketch_trips.tntp.xz")
+    flow = tntp.read_flow(CHICAGO / "ChicagoSketch_flow.tntp.xz")
+    assert (net.n_zones, net.n_nodes, net.n_links) == (387, 933, 2950)
+    assert trips.total_flow == pytest.approx(1_260_907.44, rel=1e-12)
+    np.testing.assert_array_equal(flow.tail, net.tail)
+    np.testing.assert_array_equal(flow.head, net.head)
+    from solvers.assignment import _Graph
+
+    graph = _Graph.build(net.n_nodes, net.tail, net.head, net.no_through)
+    assert graph.pendant[:387].all()  # every zone, plus the network's 4 dead-end nodes
+    assert graph.pendant.sum() == 391 and graph.n_core == 933 - 391
+
+
+@pytest.mark.slow
+def test_chicago_sketch_matches_published_equilibrium() -> None:
+    """Chicago-Sketch with the published generalized cost (time + 0.04 · length): the objective
+    lies between the published optimum 17,313,018.7387477 and optimum + TSTT · gap (convexity),
+    the cost of the best-known flows agrees, and the link flows are close to them."""
+    net = tntp.read_net(CHICAGO / "ChicagoSketch_net.tntp.xz", distance_factor=0.04)
+    trips = tntp.read_trips(CHICAGO / "ChicagoSketch_trips.tntp.xz")
+    best = tntp.read_flow(CHICAGO / "ChicagoSketch_flow.tntp.xz")
+    res = solve(**tntp.assignment_arguments(net, trips), gap=1e-4)
+    assert res.converged and res.unserved.sum() == 0.0
+    excess = res.objective - CHICAGO_OBJECTIVE
+    assert -1e-9 * CHICAGO_OBJECTIVE <= excess <= res.total_cost * res.relative_gap
+    # The published flows' generalized cost per link is time + 0.04 · length at those flows.
+    r = best.volume / net.capacity
+    cost = net.free_flow_time * (1 + net.alpha * r**net.beta) + net.fixed_cost()
+    np.testing.assert_allclose(cost, best.cost, rtol=1e-12, atol=1e-12)
+    busy = best.volume > 1000.0
+    rel = np.abs(res.flow[busy] - best.volume[busy]) / best.volume[busy]
+    assert np.median(rel) < 0.01
 
 
 NET_HEAD = """<NUMBER OF ZONES> 2

@@ -13,6 +13,9 @@ The format (github.com/bstabler/TransportationNetworks):
 - flow files (``*_flow.tntp``, best-known solutions): a header row then
   ``from to volume cost`` rows.
 
+Every reader also takes the file compressed, recognised by its name: ``*.gz`` (gzip), ``*.xz``
+(xz/LZMA) or ``*.bz2`` (bzip2), e.g. ``ChicagoSketch_trips.tntp.xz``.
+
 Nodes are numbered from 1 in the files and from 0 in the arrays returned here. Zones are nodes
 ``1..n_zones``; nodes numbered below ``<FIRST THRU NODE>`` may not be passed through
 (:attr:`TntpNetwork.no_through`). The generalized cost adds
@@ -25,6 +28,9 @@ Every format error raises :class:`TntpFormatError` naming the file and the line.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -171,9 +177,25 @@ class TntpFlow:
 # ---------------------------------------------------------------------------------------------
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when its name ends in ``.gz``, ``.xz`` or ``.bz2``."""
+    raw = path.read_bytes()
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gz":
+            return gzip.decompress(raw)
+        if suffix == ".xz":
+            return lzma.decompress(raw)
+        if suffix == ".bz2":
+            return bz2.decompress(raw)
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+        raise TntpFormatError(path, None, f"not a valid {suffix[1:]} file ({exc})") from exc
+    return raw
+
+
 def _lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8-sig").splitlines()
+        return _read_bytes(path).decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
         raise TntpFormatError(path, None, f"not UTF-8 text ({exc.reason})") from exc
 
