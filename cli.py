@@ -7,15 +7,18 @@ message and exit code 2, and any other failure into exit code 1 — never a trac
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from freight.errors import FreightError
 from freight.model.linear import LinearMethod, ModelRun
@@ -37,6 +40,50 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 class InputError(FreightError):
     """A command-line argument that cannot be used (missing file, bad option value)."""
+
+
+def _bounded(
+    name: str, low: float | None = None, high: float | None = None, *, open_low: bool = False
+) -> Any:
+    """A typer callback: the option's number is finite and within [low, high] (or (low, high])."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return None
+        ok = math.isfinite(value)
+        if ok and low is not None:
+            ok = value > low if open_low else value >= low
+        if ok and high is not None:
+            ok = value <= high
+        if not ok:
+            lo = "" if low is None else (f"> {low:g}" if open_low else f">= {low:g}")
+            hi = "" if high is None else f"<= {high:g}"
+            rng = " and ".join(x for x in (lo, hi) if x) or "finite"
+            raise typer.BadParameter(
+                f"must be a finite number {rng}, got {value!r}", param_hint=name
+            )
+        return value
+
+    return check
+
+
+SCHEDULER = re.compile(r"^(tcp|tls|inproc|ws|wss)://[^\s/:]+(:\d{1,5})?$|^[A-Za-z0-9_.-]+:\d{1,5}$")
+
+
+def _scheduler(value: str | None) -> str | None:
+    """A typer callback: a Dask scheduler address such as tcp://HOST:PORT."""
+    if value is not None and not SCHEDULER.match(value):
+        raise typer.BadParameter(
+            f"expected a Dask scheduler address like tcp://HOST:PORT, got {value!r}",
+            param_hint="--scheduler",
+        )
+    return value
+
+
+Jobs = Annotated[int, typer.Option(min=1, max=256, help="local worker processes")]
+Scheduler = Annotated[
+    str | None, typer.Option(callback=_scheduler, help="Dask scheduler address tcp://HOST:PORT")
+]
 
 
 def _fmt_t(x: float) -> str:
@@ -223,12 +270,14 @@ def compare(
 def appraise(
     scenarios: Annotated[list[Path], typer.Argument(help="plan scenario(s), one per future")],
     out: Annotated[Path, typer.Option("--out", "-o", help="appraisal folder (written atomically)")],
-    jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT")
-    ] = None,
+    jobs: Jobs = 1,
+    scheduler: Scheduler = None,
     carbon_price: Annotated[
-        float | None, typer.Option(help="CNY per t CO2 (default: the scenario's, else 100)")
+        float | None,
+        typer.Option(
+            help="CNY per t CO2 (default: the scenario's, else 100)",
+            callback=_bounded("--carbon-price", 0.0, 1e5),
+        ),
     ] = None,
     method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
 ) -> None:
@@ -286,20 +335,19 @@ def criticality(
     source: Annotated[Path, typer.Argument(help="network folder or scenario .toml")],
     out: Annotated[Path, typer.Option("--out", "-o", help="folder for criticality.csv")],
     only: Annotated[
-        str | None, typer.Option(help="rail, road, water, air or terminals (default: all)")
+        Literal["rail", "road", "water", "air", "terminals"] | None,
+        typer.Option(help="one mode's links or the terminals (default: all)"),
     ] = None,
     derate: Annotated[
         float, typer.Option(help="capacity kept (0 = close, 0.5 = half)", min=0.0, max=1.0)
     ] = 0.0,
-    jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT")] = None,
+    jobs: Jobs = 1,
+    scheduler: Scheduler = None,
     method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
 ) -> None:
     """Close (or derate) every link, terminal and lock in turn; rank by extra cost."""
     from freight.analysis.criticality import criticality_to_folder
 
-    if only not in (None, "rail", "road", "water", "air", "terminals"):
-        raise InputError(f"--only: expected rail, road, water, air or terminals, got {only!r}")
     with _progress_bar() as bar:
         task = bar.add_task("re-solving without each element", total=None)
         rows = criticality_to_folder(
@@ -351,17 +399,19 @@ def sweep(
     grid: Annotated[
         list[str] | None, typer.Option(help="NAME=v1,v2,... (repeatable): a grid over parameters")
     ] = None,
-    lhs: Annotated[int, typer.Option(help="number of Latin hypercube samples over --range")] = 0,
+    lhs: Annotated[
+        int, typer.Option(min=0, max=100_000, help="number of Latin hypercube samples over --range")
+    ] = 0,
     range_: Annotated[
         list[str] | None, typer.Option("--range", help="NAME=LOW:HIGH (repeatable), with --lhs")
     ] = None,
     seed: Annotated[int, typer.Option(help="seed of the Latin hypercube")] = 0,
-    jobs: Annotated[int, typer.Option(help="local worker processes")] = 1,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT")] = None,
+    jobs: Jobs = 1,
+    scheduler: Scheduler = None,
     appraise_: Annotated[
         bool, typer.Option("--appraise", help="appraise the plan in every future: robust ranking")
     ] = False,
-    top: Annotated[int, typer.Option(help="k of P(top k) in the robust ranking")] = 3,
+    top: Annotated[int, typer.Option(min=1, help="k of P(top k) in the robust ranking")] = 3,
     method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
 ) -> None:
     """Solve many scenarios (files, a grid or Latin hypercube samples) into one tidy CSV."""
@@ -370,9 +420,16 @@ def sweep(
     if (grid or lhs) and len(scenarios) != 1:
         raise InputError("--grid and --lhs take exactly one parent scenario")
     if grid:
-        values = {
-            k: [float(x) for x in v.split(",") if x] for k, v in _parse_kv(grid, "--grid").items()
-        }
+        values: dict[str, list[float]] = {}
+        for k, v in _parse_kv(grid, "--grid").items():
+            try:
+                values[k] = [float(x) for x in v.split(",") if x.strip()]
+            except ValueError:
+                raise InputError(
+                    f"--grid {k}: expected comma-separated numbers, got {v!r}"
+                ) from None
+            if not values[k] or not all(math.isfinite(x) for x in values[k]):
+                raise InputError(f"--grid {k}: expected finite numbers, got {v!r}")
         cases = sw.grid_cases(scenarios[0], values, method)
     elif lhs:
         ranges: dict[str, tuple[float, float]] = {}
@@ -382,6 +439,10 @@ def sweep(
                 ranges[k] = (float(lo), float(hi))
             except ValueError:
                 raise InputError(f"--range {k}: expected LOW:HIGH numbers, got {v!r}") from None
+            if not (math.isfinite(ranges[k][0]) and math.isfinite(ranges[k][1])):
+                raise InputError(f"--range {k}: expected finite numbers, got {v!r}")
+            if ranges[k][0] > ranges[k][1]:
+                raise InputError(f"--range {k}: LOW is above HIGH in {v!r}")
         if not ranges:
             raise InputError("--lhs needs at least one --range NAME=LOW:HIGH")
         cases = sw.lhs_cases(scenarios[0], ranges, lhs, seed, method)
@@ -496,7 +557,14 @@ def route(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="folder (default RESULT_DIR/route_TERMINAL)")
     ] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="per routing problem, s")] = 5.0,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="per routing problem, s",
+            callback=_bounded("--time-limit", 0.0, 3600.0, open_low=True),
+        ),
+    ] = 5.0,
 ) -> None:
     """Daily first/last-mile truck tours at a terminal: tours, shuttles and drayage cost."""
     from freight.analysis.drayage import route_to_folder
@@ -535,16 +603,21 @@ def import_tntp_cmd(
     net: Annotated[Path, typer.Argument(help="TNTP *_net.tntp file")],
     trips: Annotated[Path, typer.Argument(help="TNTP *_trips.tntp file")],
     out: Annotated[Path, typer.Option("--out", "-o", help="folder for the tidy CSVs")],
-    assign: Annotated[str | None, typer.Option(help="also assign: ue or so")] = None,
-    gap: Annotated[float, typer.Option(help="relative gap target")] = 1e-4,
-    max_iter: Annotated[int, typer.Option(help="iteration limit")] = 1000,
-    algorithm: Annotated[str | None, typer.Option(help="fw, cfw or bfw (default: fastest)")] = None,
+    assign: Annotated[Literal["ue", "so"] | None, typer.Option(help="also assign")] = None,
+    gap: Annotated[
+        float,
+        typer.Option(
+            help="relative gap target", callback=_bounded("--gap", 0.0, 1.0, open_low=True)
+        ),
+    ] = 1e-4,
+    max_iter: Annotated[int, typer.Option(min=1, max=1_000_000, help="iteration limit")] = 1000,
+    algorithm: Annotated[
+        Literal["fw", "cfw", "bfw"] | None, typer.Option(help="default: the fastest")
+    ] = None,
 ) -> None:
     """Read a TNTP network and trip table into CSVs; optionally solve the equilibrium."""
     from freight.analysis.tntp_import import import_tntp
 
-    if assign not in (None, "ue", "so"):
-        raise InputError(f"--assign: expected ue or so, got {assign!r}")
     _, m = import_tntp(
         net, trips, out, assign=assign, gap=gap, max_iter=max_iter, algorithm=algorithm
     )
@@ -560,25 +633,37 @@ def import_tntp_cmd(
     console.print(f"written to {out}/")
 
 
+def _error(message: str) -> None:
+    err_console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``freight`` console script: the one error boundary.
 
-    Usage errors are reported by typer (exit 2); :class:`~freight.errors.FreightError` (invalid
-    data, scenario or argument) prints its message and exits 2; anything else is a bug: a one-line
-    message and exit 1 (``FREIGHT_DEBUG=1`` shows the traceback).
+    Exit codes: 0 success; 2 a failure caused by input, options or the environment (invalid data
+    or scenario, a bad option value, an unreadable or unwritable path, a full disk, an unreachable
+    scheduler), with a message naming the file, key or path; 130 interrupted (Ctrl-C); 1 a bug in
+    freight (a one-line message; ``FREIGHT_DEBUG=1`` shows the traceback).
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, prog_name="freight")
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else EXIT_INTERNAL)
-    except (FreightError, InstanceFormatError) as exc:
-        err_console.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
+        result = app(args=argv, prog_name="freight", standalone_mode=False)
+    except typer.Exit as exc:  # typer.Exit / --help
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted")
         return 130
+    except TyperException as exc:  # usage errors: bad option values, missing arguments
+        exc.show(file=sys.stderr)  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", EXIT_INPUT)) or EXIT_INPUT
+    except (FreightError, InstanceFormatError) as exc:
+        _error(str(exc))
+        return EXIT_INPUT
+    except OSError as exc:  # the environment: unreadable, unwritable or full, looping paths
+        where = exc.filename if exc.filename is not None else ""
+        reason = exc.strerror or type(exc).__name__
+        _error(f"{where}: {reason}" if where else reason)
+        return EXIT_INPUT
     except Exception as exc:  # the boundary: report, no traceback for users
         if os.environ.get("FREIGHT_DEBUG"):
             raise
@@ -589,12 +674,32 @@ def main(argv: list[str] | None = None) -> int:
             soft_wrap=True,
         )
         return EXIT_INTERNAL
-    return EXIT_OK
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _version(value: bool) -> None:
+    if value:
+        from freight import __version__
+
+        console.print(f"freight {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="errors only")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="log each step (and the edits applied)")
+    ] = False,
+) -> None:
     """Multimodal freight network optimizer for the Chuannan–Yuxi region."""
+    level = logging.ERROR if quiet else (logging.INFO if verbose else logging.WARNING)
+    logging.getLogger().setLevel(level)
+    console.quiet = quiet
 
 
 if __name__ == "__main__":
