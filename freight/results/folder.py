@@ -318,6 +318,29 @@ def _absolute(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.abspath(raw))
 
 
+def _is_cwd(path: Path) -> bool:
+    try:
+        return Path(os.getcwd()) == path
+    except OSError:
+        return False
+
+
+def _check_names(target: Path) -> None:
+    """Raise if a component of ``target`` is longer than its filesystem allows (before any stat:
+    a too-long name makes every call on the path fail)."""
+    p = Path(target.anchor)
+    limit = _name_max(p)
+    for part in target.parts[1:]:
+        n = len(os.fsencode(part))
+        if n > limit:
+            raise OutputError(
+                f"{target}: the name {part[:40]!r}… is {n} bytes long; the filesystem allows {limit}"
+            )
+        p = p / part
+        if p.is_dir():
+            limit = _name_max(p)
+
+
 def _name_max(folder: Path) -> int:
     try:
         return int(os.pathconf(folder, "PC_NAME_MAX"))
@@ -326,26 +349,17 @@ def _name_max(folder: Path) -> int:
 
 
 def _check_parents(target: Path) -> Path:
-    """The nearest existing ancestor of ``target``; raise if it is a file or a name is too long."""
-    missing: list[Path] = []
+    """The nearest existing ancestor of ``target``; raise if it is a file."""
     p = target
     while True:
         if p.exists() or p.is_symlink():
             break
-        missing.append(p)
         if p.parent == p:
             break
         p = p.parent
     existing = p
     if not existing.is_dir():
         raise OutputError(f"{target}: cannot write under {existing}: it is a file, not a folder")
-    limit = _name_max(existing)
-    for m in missing:
-        if len(os.fsencode(m.name)) > limit:
-            raise OutputError(
-                f"{target}: the name {m.name[:40]!r}… is {len(os.fsencode(m.name))} bytes long; "
-                f"the filesystem allows {limit}"
-            )
     return existing
 
 
@@ -395,6 +409,14 @@ def check_output_folder(
         Naming the path and why it is refused.
     """
     target = _absolute(out)
+    try:
+        return _check_output_folder(target, inputs)
+    except OSError as exc:
+        raise OutputError(f"{target}: {exc.strerror or exc}") from None
+
+
+def _check_output_folder(target: Path, inputs: Iterable[str | os.PathLike[str]]) -> Path:
+    _check_names(target)
     if target.parent == target:
         raise OutputError(f"{target}: refusing to write a result folder over the filesystem root")
     _check_inputs(target, inputs)
@@ -408,7 +430,7 @@ def check_output_folder(
     entries = list(target.iterdir())
     manifest = read_manifest(target)
     is_result = written_by_freight(manifest)
-    if target == Path(os.getcwd()) and not is_result:
+    if _is_cwd(target) and not is_result:
         raise OutputError(f"{target}: is the current folder and not a freight result folder")
     if not entries:
         return target
@@ -446,6 +468,14 @@ def check_output_file(
         Naming the path and why it is refused.
     """
     target = _absolute(path)
+    try:
+        return _check_output_file(target, inputs)
+    except OSError as exc:
+        raise OutputError(f"{target}: {exc.strerror or exc}") from None
+
+
+def _check_output_file(target: Path, inputs: Iterable[str | os.PathLike[str]]) -> Path:
+    _check_names(target)
     if target.parent == target:
         raise OutputError(f"{target}: is the filesystem root; a file name is wanted")
     _check_inputs(target, inputs)
@@ -635,6 +665,7 @@ def write_folder(
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _oserror(target, exc) from None
+    was_cwd = _is_cwd(target)
     with _lock(target):
         _stage("locked", target)
         cleanup_stale(target.parent, target)
@@ -657,7 +688,7 @@ def write_folder(
         except BaseException:
             _remove(tmp)
             raise
-    if Path(os.getcwd()) == target:  # pragma: no cover - writing over the current folder
+    if was_cwd:  # the process sat in the old folder, which is gone: move into the new one
         os.chdir(target)
     return target, full
 

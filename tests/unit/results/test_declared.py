@@ -1,0 +1,194 @@
+"""The output declarations: cell formatting, column matching, round trips, and that every table
+a run writes is declared with today's bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from freight.data.csvio import load_network
+from freight.model.linear import solve_network
+from freight.results import declared as d
+from freight.results.tables import csv_text, kpis, run_tables
+from tests.paths import DATA
+
+TINY = DATA / "tiny"
+
+
+def _fmt_before(x: Any) -> str:
+    """The cell formatter as it was before the declarations (kept here as the reference)."""
+    if x is None:
+        return ""
+    if isinstance(x, bool | np.bool_):
+        return "true" if x else "false"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    if isinstance(x, float | np.floating):
+        v = float(x)
+        if math.isnan(v) or math.isinf(v):
+            return ""
+        s = f"{v:.4f}".rstrip("0").rstrip(".")
+        return "0" if s in ("-0", "") else s
+    return str(x)
+
+
+def _csv_before(rows: list[dict[str, Any]]) -> str:
+    cols = list(rows[0]) if rows else []
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow([_fmt_before(r.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def tiny_run() -> Any:
+    """The hand-drawn network solved once."""
+    return solve_network(load_network(TINY), method="mcf")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.23456, "1.2346"),
+        (2.0, "2"),
+        (-0.00001, "0"),
+        (math.inf, ""),
+        (math.nan, ""),
+        (None, ""),
+        (True, "true"),
+        (np.bool_(False), "false"),
+        (np.int64(7), "7"),
+        (np.float32(0.5), "0.5"),
+        ("road>rail", "road>rail"),
+        (12345678.91239, "12345678.9124"),
+    ],
+)
+def test_format_cell_default_precision(value: Any, text: str) -> None:
+    """The default precision is the 4-decimal format of the result CSVs."""
+    assert d.format_cell(value) == text
+    assert d.format_cell(value) == _fmt_before(value)
+
+
+def test_format_cell_exact_precision() -> None:
+    """Precision None writes the shortest text that reads back to the same float."""
+    assert d.format_cell(1.234e-9, None) == "1.234e-09"
+    assert float(d.format_cell(0.1 + 0.2, None)) == 0.1 + 0.2
+    assert d.format_cell(0.0, None) == "0"
+
+
+def test_template_columns_match_only_their_placeholder() -> None:
+    """flow_t_{commodity} matches commodity columns; shift_t_{mode} only the four modes."""
+    assert d.LINK_FLOWS.column("flow_t_grain").name == "flow_t_{commodity}"
+    assert d.LINK_FLOWS.column("flow_t").name == "flow_t"
+    assert d.CRITICALITY.column("shift_t_rail").name == "shift_t_{mode}"
+    with pytest.raises(d.UndeclaredError, match="'shift_t_boat' is not declared"):
+        d.CRITICALITY.column("shift_t_boat")
+    assert d.ROBUST_RANKING.column("p_top_3").unit == "fraction"
+
+
+def test_undeclared_column_is_rejected() -> None:
+    """Writing a column that is not declared raises and names it."""
+    rows = [{"mode": "road", "tonnes_lifted": 1.0, "speed_kmh": 60.0}]
+    with pytest.raises(d.UndeclaredError, match="mode_summary.csv: undeclared column.*speed_kmh"):
+        d.MODE_SUMMARY.csv_text(rows)
+
+
+def test_undeclared_table_and_command_are_rejected() -> None:
+    """A table a command does not declare, or an unknown command, raises."""
+    with pytest.raises(d.UndeclaredError, match="table 'flows.csv' is not declared"):
+        d.declared_table("run", "flows.csv")
+    with pytest.raises(d.UndeclaredError, match="no result folder is declared for command 'fly'"):
+        d.result_kind("fly")
+
+
+def test_round_trip_of_a_declared_table() -> None:
+    """Rows written and parsed back give the values (rounded), blanks as declared."""
+    rows = [
+        {"link": "R_1", "mode": "rail", "capacity_t": math.inf, "flow_t": 12.345678,
+         "utilization": None, "flow_t_grain": 3.0},
+        {"link": "R_2", "mode": "road", "capacity_t": 100.0, "flow_t": 0.0,
+         "utilization": 0.25, "flow_t_grain": 0.0},
+    ]  # fmt: skip
+    text = d.LINK_FLOWS.csv_text(rows)
+    assert text.splitlines()[1] == "R_1,rail,,12.3457,,3"
+    back = d.LINK_FLOWS.parse_rows(csv.DictReader(io.StringIO(text)))
+    assert back[0]["capacity_t"] == math.inf  # blank = unbounded
+    assert back[0]["utilization"] is None
+    assert back[0]["flow_t"] == pytest.approx(12.3457)
+    assert back[1] == {"link": "R_2", "mode": "road", "capacity_t": 100.0, "flow_t": 0.0,
+                       "utilization": 0.25, "flow_t_grain": 0.0}  # fmt: skip
+
+
+def test_parse_rejects_a_cell_of_the_wrong_type() -> None:
+    """A bool column holding anything but true/false is an error naming the column."""
+    with pytest.raises(ValueError, match="column 'mode_changed': expected true or false"):
+        d.OD_CHANGES.column("mode_changed").parse("yes")
+
+
+def test_empty_table_gets_the_declared_header() -> None:
+    """A table without rows is written with its fixed declared columns."""
+    assert d.SHUTTLES.csv_text([]) == (
+        "kind,place,trips_per_day,trucks,km_one_way,hours_per_trip,tonnes_per_day\n"
+    )
+
+
+def test_run_tables_are_declared_and_bytes_unchanged(tiny_run: Any) -> None:
+    """Every table of a run is declared, and the declared writer gives the bytes of before."""
+    tables = run_tables(tiny_run)
+    assert set(tables) <= {t.file for t in d.RUN.tables}
+    for name, rows in tables.items():
+        text = d.RUN.table(name).csv_text(rows)
+        assert text == _csv_before(rows), name
+        assert text == csv_text(rows), name
+
+
+def test_kpi_metrics_declared_with_their_units(tiny_run: Any) -> None:
+    """Every KPI a run reports is declared, with the unit kpis.csv states."""
+    rows = kpis(tiny_run)
+    assert [r["metric"] for r in rows][:3] == ["demand", "served", "unserved"]
+    for r in rows:
+        assert d.kpi(r["metric"]).unit == r["unit"], r["metric"]
+    assert d.kpi("share_tonnes_water").metric == "share_tonnes_{mode}"
+
+
+def test_compared_columns_follow_the_run_declarations() -> None:
+    """link_changes.csv declares base/scenario/delta of every float column of link_flows.csv."""
+    names = {c.name for c in d.LINK_CHANGES.columns}
+    for c in d.LINK_FLOWS.columns:
+        if c.type == "float":
+            assert {f"{c.name}_base", f"{c.name}_scenario", f"{c.name}_delta"} <= names
+    assert d.LINK_CHANGES.column("capacity_t_delta").unit == "t/yr"
+
+
+def test_vrp_route_columns_declared() -> None:
+    """The columns the VRP routes writer (in solvers) uses are the declared ones, in order."""
+    from solvers.formats.vrplib import CSV_COLUMNS
+
+    assert tuple(c.name for c in d.VRP_ROUTES.columns) == tuple(CSV_COLUMNS)
+
+
+def test_every_column_is_documented() -> None:
+    """Each declared column has a description and a known type; file names are unique per kind."""
+    tables = [t for k in d.RESULT_KINDS for t in k.tables] + list(d.SINGLE_FILES)
+    for t in tables:
+        assert t.description
+        for c in t.columns:
+            assert c.description, (t.file, c.name)
+            assert c.type in ("str", "int", "float", "bool")
+    for k in d.RESULT_KINDS:
+        files = [t.file for t in k.tables]
+        assert len(files) == len(set(files)), k.command
+
+
+def test_a_column_declared_twice_is_an_error() -> None:
+    """Declaring a column twice in one table raises."""
+    col = d.Column("x", "float", "t", "a column")
+    with pytest.raises(ValueError, match="declared twice"):
+        d.OutputTable("t.csv", "a table", (col, col))
