@@ -7,14 +7,10 @@ that the same inputs give the same bytes; timings go to ``manifest.json`` only.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import math
 import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -26,25 +22,18 @@ from freight.data.schema import MODES
 from freight.model.capacity import utilization
 from freight.model.graph import KINDS, LINK, TRANSFER
 from freight.model.linear import ModelRun
+from freight.results.declared import DEFAULT_PRECISION, format_cell
+from freight.results.folder import ResultFolder, sha256_file, write_file
 
 Table = list[dict[str, Any]]
 
 
 def fmt(x: Any) -> str:
-    """Format one CSV cell deterministically (floats rounded to 4 decimals, inf as blank)."""
-    if x is None:
-        return ""
-    if isinstance(x, bool | np.bool_):
-        return "true" if x else "false"
-    if isinstance(x, int | np.integer):
-        return str(int(x))
-    if isinstance(x, float | np.floating):
-        v = float(x)
-        if math.isnan(v) or math.isinf(v):
-            return ""
-        s = f"{v:.4f}".rstrip("0").rstrip(".")
-        return "0" if s in ("-0", "") else s
-    return str(x)
+    """Format one CSV cell deterministically (floats rounded to 4 decimals, inf as blank).
+
+    The default precision of :func:`freight.results.declared.format_cell`.
+    """
+    return format_cell(x, DEFAULT_PRECISION)
 
 
 def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -332,11 +321,7 @@ def run_tables(run: ModelRun) -> dict[str, Table]:
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 def input_hashes(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
@@ -361,27 +346,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def write_file_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
-    """Write one file atomically: a temporary file in the target's folder, then a rename.
+def write_file_atomic(
+    path: str | os.PathLike[str],
+    data: str | bytes,
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """Write one file atomically (a hidden temporary file in the target's folder, then a rename).
 
-    Text is written as UTF-8 with the line ends given. The file gets the usual permissions
-    (``mkstemp`` alone would make it private).
+    Text is written as UTF-8 with the line ends given; the file gets the usual permissions. The
+    file may not be a folder, one of ``inputs`` or a file a result folder's manifest lists (see
+    :func:`freight.results.folder.write_file`).
+
+    Raises
+    ------
+    freight.results.folder.OutputError
+        If the file may not or cannot be written.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file(path, data, inputs=inputs)
 
 
 def write_result_folder(
@@ -390,54 +372,19 @@ def write_result_folder(
     manifest: Mapping[str, Any],
     *,
     extra_files: Mapping[str, str | bytes] | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> Path:
-    """Write a result folder atomically: a temporary sibling folder, then a rename.
+    """Write a result folder atomically (see :meth:`freight.results.folder.ResultFolder.write`).
 
     An interrupted run leaves either the previous folder or the new one, never a half-written
-    one. The manifest lists the files written with their SHA-256.
+    one. The manifest lists the files written with their SHA-256. Every table must be declared in
+    :mod:`freight.results.declared` for the manifest's ``command``.
+
+    Raises
+    ------
+    freight.results.folder.OutputError
+        If ``out`` may not or cannot be written (an input, a folder of other files …).
+    freight.results.declared.UndeclaredError
+        If a table or column is not declared.
     """
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; a result folder is an ordinary folder
-    try:
-        files: dict[str, str] = {}
-        for name, rows in tables.items():
-            text = csv_text(rows)
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
-            files[name] = hashlib.sha256(text.encode()).hexdigest()
-        for name, content in (extra_files or {}).items():
-            data = content.encode() if isinstance(content, str) else content
-            (tmp / name).write_bytes(data)
-            files[name] = hashlib.sha256(data).hexdigest()
-        full = dict(manifest)
-        full["files"] = files
-        (tmp / "manifest.json").write_text(
-            json.dumps(full, indent=2, sort_keys=True, default=_json_default) + "\n",
-            encoding="utf-8",
-        )
-        old: Path | None = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            if old.exists():
-                shutil.rmtree(old)
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    if isinstance(x, Path):
-        return x.as_posix()
-    return str(x)
+    return ResultFolder.write(out, tables, manifest, inputs=inputs, extra_files=extra_files).path
