@@ -682,6 +682,10 @@ def solve(
             seed=seed,
             iteration_limit=solution_limit,
             target_objective=target_objective,
+            # With time windows, feasibility is the hard part: start from our construction.
+            initial_routes=None
+            if data.time_window is None
+            else _construction(data, _integer_model(data)),
             make_result=_result_maker(data, "pyvrp"),
         )
         left = time_limit_s - (time.perf_counter() - t0)

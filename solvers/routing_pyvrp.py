@@ -36,7 +36,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+from pyvrp import (
+    Activity,
+    ActivityType,
+    Client,
+    Depot,
+    Location,
+    ProblemData,
+    Route,
+    Solution,
+    VehicleType,
+)
 from pyvrp import solve as pyvrp_solve
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
@@ -174,6 +184,7 @@ def solve_pyvrp(
     seed: int = 0,
     iteration_limit: int | None = None,
     target_objective: float | None = None,
+    initial_routes: list[list[int]] | None = None,
     make_result: Callable[..., RoutingResult],
 ) -> RoutingResult:
     """Solve ``p`` with PyVRP; see the module docstring for the translation.
@@ -190,6 +201,9 @@ def solve_pyvrp(
         Stop after this many search iterations (a machine-independent work limit), or ``None``.
     target_objective
         Stop once a feasible solution costs at most this much (cost units), or ``None``.
+    initial_routes
+        A feasible warm start, per vehicle its customers in order (depots excluded), e.g. from
+        :func:`solvers.routing_construct.insertion_routes`; ``None``: PyVRP's own start.
     make_result
         Builds the :class:`RoutingResult` from ``(status, routes, solver_status, t0)``
         (supplied by :mod:`solvers.routing`, which owns the result type).
@@ -208,9 +222,32 @@ def solve_pyvrp(
     if target_objective is not None:
         criteria.append(_Target(int(round(target_objective * p.scale))))
     stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+    initial = None
+    if initial_routes is not None:
+        client_of = {node: k for k, node in enumerate(customers)}
+        type_of = {v: t for t, vs in enumerate(members) for v in vs}
+        initial = Solution(
+            data,
+            [
+                Route(
+                    data,
+                    [Activity(ActivityType.CLIENT, client_of[c]) for c in seq],
+                    type_of[v],
+                )
+                for v, seq in enumerate(initial_routes)
+                if seq
+            ],
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = pyvrp_solve(data, stop=stop, seed=int(seed), collect_stats=False, display=False)
+        res = pyvrp_solve(
+            data,
+            stop=stop,
+            seed=int(seed),
+            collect_stats=False,
+            display=False,
+            initial_solution=initial,
+        )
     for w in caught:  # e.g. PenaltyBoundWarning on a tight or infeasible instance
         logger.info("PyVRP %s: %s", w.category.__name__, " ".join(str(w.message).split())[:200])
     best = res.best
