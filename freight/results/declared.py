@@ -39,8 +39,7 @@ DEFAULT_PRECISION = 4
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "mode": ("|".join(MODES), "a mode: " + ", ".join(MODES)),
     "commodity": (r"[A-Za-z0-9_\-]+", "a commodity id of commodities.csv"),
-    "k": (r"[0-9]+", "the k of the top-k ranking (``--top``)"),
-    "field": (r"[a-z][a-z0-9_]*", "a numeric column of the compared table"),
+    "k": (r"[0-9]+", "the k of the top-k ranking (--top)"),
 }
 """Placeholders a column name may hold: name -> (regular expression, meaning)."""
 
@@ -601,7 +600,6 @@ RUN = ResultKind(
     "run",
     "`freight run PATH --out DIR`: the solved flows of one network or scenario",
     (LINK_FLOWS, OD_FLOWS, MODE_SUMMARY, TERMINALS, OD_PATHS, KPIS_TABLE),
-    optional=frozenset({"od_paths.csv"}),
 )
 
 # --------------------------------------------------------------------------- freight compare
