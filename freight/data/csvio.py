@@ -23,6 +23,7 @@ from freight.data.schema import (
     TABLES,
     Row,
     Table,
+    allowed_hint,
     columns,
     field_name,
     format_value,
@@ -162,7 +163,7 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
                 if err["type"] == "missing":
                     msg = "required value is blank"
                 elif given != "":
-                    msg = f"{msg} (got {given!r})"
+                    msg = f"{msg} (got {given!r}{allowed_hint(table.model, col, err['type'])})"
                 problems.append(Problem(table.file, line, col, msg))
     return rows, lines, problems
 

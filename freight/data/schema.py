@@ -330,6 +330,21 @@ def bounds_text(info: FieldInfo) -> str:
     return ", ".join(parts)
 
 
+RANGE_ERRORS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+)
+"""Pydantic error types of a number outside its range (or not finite)."""
+
+
+def allowed_hint(model: type[Row], column: str, error_type: str) -> str:
+    """``"; allowed: >= 0, <= 1e+09"`` after a range error of ``column``, else ``""``."""
+    name = field_name(model, column)
+    if error_type not in RANGE_ERRORS or name not in model.model_fields:
+        return ""
+    text = bounds_text(model.model_fields[name])
+    return f"; allowed: {text}" if text else ""
+
+
 def type_text(annotation: Any) -> str:
     """A field's type for documentation (``float | None``, ``tuple[str, ...]``)."""
     return str(annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
