@@ -516,37 +516,61 @@ def vrp(
     file: Annotated[Path, typer.Argument(help="CVRPLIB/TSPLIB .vrp or Solomon-style .vrptw file")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="search time limit, s")] = 30.0,
     vehicles: Annotated[
-        int | None, typer.Option(help="fleet size (default: from the file)")
+        int | None,
+        typer.Option(
+            "--vehicles", help="fleet size (default: the file's VEHICLES, else -kN of the name)"
+        ),
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="routes CSV")] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="auto (per problem class), pyvrp or ortools")
+    ] = "auto",
+    seed: Annotated[int, typer.Option("--seed", help="random seed (PyVRP)")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="routes CSV (default: ./NAME.routes.csv)"),
+    ] = None,
 ) -> None:
     """Solve a published vehicle-routing instance; print cost and vehicles, write routes CSV."""
-    from solvers.formats.vrplib import VrplibError, read_vrplib, write_routes_csv
-    from solvers.routing import solve
+    from solvers.formats.vrplib import read_vrplib, write_routes_csv
+    from solvers.routing import ENGINES, RoutingInputError, solve
 
     if not file.is_file():
         raise InputError(f"{file}: file not found")
-    try:
-        inst = read_vrplib(file, n_vehicles=vehicles)
-    except VrplibError as exc:
-        raise InputError(str(exc)) from None
+    if vehicles is not None and vehicles < 1:
+        raise InputError(f"--vehicles: must be >= 1, got {vehicles}")
+    if engine not in ENGINES:
+        raise InputError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    if not time_limit > 0:
+        raise InputError(f"--time-limit: must be > 0, got {time_limit}")
+    inst = read_vrplib(file, n_vehicles=vehicles)  # VrplibError: exit 2 via main()
     target = inst.known_optimum
-    res = solve(inst.problem, time_limit_s=time_limit, target_objective=target)
-    routes_csv = out or file.with_name(f"{file.stem}.routes.csv")
+    try:
+        res = solve(
+            inst.problem, engine=engine, time_limit_s=time_limit, seed=seed, target_objective=target
+        )
+    except RoutingInputError as exc:
+        raise InputError(str(exc)) from None
+    routes_csv = out if out is not None else Path.cwd() / f"{file.stem}.routes.csv"
     if res.routes:
         write_routes_csv(routes_csv, inst.problem, res, node_ids=inst.node_ids)
     t = Table(title=f"{inst.name} ({inst.kind})")
-    for col in ("status", "cost", "distance", "vehicles", "known optimum", "runtime s"):
+    for col in ("status", "engine", "cost", "distance", "vehicles", "known optimum", "runtime s"):
         t.add_column(col, justify="right")
     t.add_row(
-        res.status, f"{res.objective:,.3f}", f"{res.distance:,.3f}", str(res.vehicles_used),
+        res.status, res.engine, f"{res.objective:,.3f}", f"{res.distance:,.3f}",
+        f"{res.vehicles_used} of {inst.problem.n_vehicles}",
         "" if target is None else f"{target:,.2f}", f"{res.runtime_s:.1f}",
     )  # fmt: skip
     console.print(t)
+    console.print(f"fleet: {inst.problem.n_vehicles} vehicles ({inst.fleet_source})")
+    if res.first_solution:
+        console.print(f"first solution: {res.first_solution}")
     if res.routes:
         console.print(f"routes written to {routes_csv}")
     else:
         err_console.print(f"no solution: {res.solver_status}")
+        for attempt in res.attempts:
+            err_console.print(f"  tried {attempt}")
         raise typer.Exit(1)
 
 
