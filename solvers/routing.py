@@ -524,6 +524,10 @@ def _quick_infeasibility(p: RoutingProblem) -> str | None:
     too_big = mandatory[p.demand[mandatory] > cap]
     if too_big.size:
         return f"demand of node {int(too_big[0])} exceeds every vehicle capacity"
+    if (p.demand[p.customers] >= 0).all():
+        total, fleet = float(p.demand[mandatory].sum()), float(p.vehicle_capacity.sum())
+        if total > fleet + 1e-9 * max(1.0, fleet):
+            return f"total demand {total:g} exceeds the fleet's capacity {fleet:g}"
     tt, tw = p.travel_time, p.time_window
     if tt is not None and tw is not None and mandatory.size:
         # Earliest arrival from any start depot (leaving at its opening) vs the node's closing.

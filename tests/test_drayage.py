@@ -53,13 +53,60 @@ def test_route_unknown_terminal_exit_2(
 
 
 def test_vrp_cli_p16(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`freight vrp P-n16-k8.vrp` reaches the optimum 450 and writes the routes."""
+    """`freight vrp P-n16-k8.vrp` reaches the optimum 450 with the fleet of 8 from its name."""
     out = tmp_path / "routes.csv"
     assert main(["vrp", str(VRP / "P-n16-k8.vrp"), "--time-limit", "20", "--out", str(out)]) == 0
-    assert "450.000" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "450.000" in text and "8 of 8" in text and "fleet: 8 vehicles (name)" in text
     rows = list(csv.DictReader(out.open()))
     served = {r["node"] for r in rows} - {"1"}
     assert len(served) == 15  # every customer of the instance
+
+
+def test_vrp_cli_writes_to_the_current_folder_not_beside_the_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --out the routes go to ./NAME.routes.csv; nothing is written next to the input."""
+    inbox, work = tmp_path / "in", tmp_path / "work"
+    inbox.mkdir()
+    work.mkdir()
+    instance = inbox / "P-n16-k8.vrp"
+    instance.write_bytes((VRP / "P-n16-k8.vrp").read_bytes())
+    monkeypatch.chdir(work)
+    assert main(["vrp", str(instance), "--time-limit", "10"]) == 0
+    assert (work / "P-n16-k8.routes.csv").is_file()
+    assert sorted(p.name for p in inbox.iterdir()) == ["P-n16-k8.vrp"]
+
+
+def test_vrp_cli_vehicles_overrides_the_fleet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--vehicles 7 on P-n16-k8 (whose 8 are needed: demand 246 > 7 x 35) finds no tour, exit 1."""
+    out = tmp_path / "r.csv"
+    code = main(["vrp", str(VRP / "P-n16-k8.vrp"), "--vehicles", "7", "--time-limit", "1",
+                 "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1 and "fleet: 7 vehicles (argument)" in captured.out
+    assert "no solution" in captured.err and not out.exists()
+
+
+def test_vrp_cli_ortools_engine_reports_its_first_solution(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--engine ortools on P-n22-k8 (8 vehicles) says which first-solution strategy worked."""
+    out = tmp_path / "r.csv"
+    args = ["vrp", str(VRP / "P-n22-k8.vrp"), "--engine", "ortools", "--time-limit", "20"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "603.000" in text and "first solution: path_cheapest_arc" in text
+
+
+def test_vrp_cli_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown engine or a fleet below one is an input error (exit 2) naming the option."""
+    assert main(["vrp", str(VRP / "P-n16-k8.vrp"), "--engine", "hgs"]) == 2
+    assert "--engine" in capsys.readouterr().err
+    assert main(["vrp", str(VRP / "P-n16-k8.vrp"), "--vehicles", "0"]) == 2
+    assert "--vehicles" in capsys.readouterr().err
 
 
 def test_vrp_cli_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

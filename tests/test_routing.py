@@ -192,6 +192,8 @@ def test_obviously_infeasible_problems_are_a_status() -> None:
     r = solve(make_problem(d, [0, 1, 5], 4, n_vehicles=2))
     assert r.status == "infeasible" and "exceeds every vehicle capacity" in r.solver_status
     assert math.isnan(r.objective) and r.routes == ()
+    short = solve(make_problem(d, [0, 3, 3], 4, n_vehicles=1))
+    assert short.solver_status == "total demand 6 exceeds the fleet's capacity 4"
     late = make_problem(d, [0, 1, 1], 4, n_vehicles=2, time_window=[[0, 50], [0, 50], [0, 5]])
     assert solve(late).solver_status.startswith("node 2 cannot be reached")
 
