@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     DOC.write_text(text, encoding="utf-8", newline="\n")
-    log.info("wrote %s", DOC.relative_to(ROOT))
+    log.info("wrote %s", DOC.name)
     return 0
 
 
