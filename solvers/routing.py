@@ -1,37 +1,62 @@
-"""Vehicle routing between terminals and their customers (first and last mile), on OR-Tools.
+"""Vehicle routing for the first and last mile: PyVRP and OR-Tools behind one contract.
 
 One entry point, :func:`solve`, takes a :class:`RoutingProblem` (plain numpy arrays, nodes
-``0..n-1``) and returns an immutable :class:`RoutingResult`. The model is the OR-Tools 9.15
-``pywrapcp`` routing model: every matrix is handed over once with ``RegisterTransitMatrix`` and
-every per-node vector with ``RegisterUnaryTransitVector``, so no Python callback runs per arc.
+``0..n-1``) and returns an immutable :class:`RoutingResult`, whichever engine solved it.
 
 Supported: capacities (one load dimension), heterogeneous fleets (capacity, fixed cost and cost
 per distance unit per vehicle), several depots (a start and an end node per vehicle), time
 windows with service times and waiting, pickup-and-delivery pairs, and optional visits priced by
-a penalty (disjunctions).
+a penalty.
+
+Engines and the default per problem class
+-----------------------------------------
+- **PyVRP** (:mod:`solvers.routing_pyvrp`; iterated local search by the authors of HGS-CVRP)
+  covers everything above except pickup-and-delivery pairs and negative demands.
+- **OR-Tools** (the 9.15 ``pywrapcp`` routing model, guided local search) covers everything.
+  Every matrix is handed over once with ``RegisterTransitMatrix`` and every per-node vector with
+  ``RegisterUnaryTransitVector``, so no Python callback runs per arc.
+
+``engine="auto"`` picks by :func:`problem_class` (:data:`DEFAULT_ENGINE`): PyVRP for ``"cvrp"``
+and ``"vrptw"``, OR-Tools for ``"pickup_delivery"`` (the only class PyVRP does not cover here).
+The choice comes from the side-by-side benchmark in ``benchmarks/vrp`` (same instances, same 20 s
+limit, same fleet, every route checked independently). On the 26-instance subset run by both
+engines, OR-Tools was within 1 % of the best known on 9 of 17 CVRPs (A-n45-k6 +5.7 %, P-n76-k4
++6.8 %) and found no feasible solution at all for 3 of the 9 Solomon instances with their
+best-known fleets (R105, R108, R112), while PyVRP met the acceptance bounds on every instance
+run (figures in ``benchmarks/vrp/README.md``). With time windows, PyVRP starts from our
+time-window insertion (:mod:`solvers.routing_construct`) when it fits the fleet.
+
+First solutions in OR-Tools
+---------------------------
+A tight fleet can defeat a first-solution strategy (``ROUTING_FAIL``). :func:`solve` then tries,
+in order: the other strategies of :data:`FALLBACK_FIRST_SOLUTIONS` (each probed alone for at most
+a twentieth of the limit), our regret insertion that honours capacities and time windows, and
+finally a search with every visit optional at a penalty above any tour cost, which succeeds when
+it ends with every visit served. ``RoutingResult.first_solution`` names what worked and
+``RoutingResult.attempts`` lists every try.
 
 Units and scaling
 -----------------
-OR-Tools routing works in int64. Distances, times, costs and penalties are multiplied by
+Both engines work in int64. Distances, times, costs and penalties are multiplied by
 ``RoutingProblem.scale`` and rounded before solving (distances, costs and penalties to the
-nearest integer; travel and service times *up*, so a schedule the solver finds feasible stays
-feasible in the original real times). Loads are multiplied by ``load_scale`` and must then be
-integers. Every number in :class:`RoutingResult` is back in original units: ``objective`` is the
-solver's integer objective divided by ``scale``; ``distance`` is recomputed from the unscaled
-distance matrix along the returned routes, so it is exact for the tours found.
+nearest integer; travel and service times *up* and windows inward, so a schedule the solver
+finds feasible stays feasible in the original real times). Loads are multiplied by
+``load_scale`` and must then be integers. Every number in :class:`RoutingResult` is back in
+original units and recomputed from the unscaled data along the returned routes: ``distance``
+from the distance matrix, ``objective`` as fixed costs of used vehicles + Σ cost per km ×
+distance + penalties of dropped visits.
 
 Determinism and the seed
 ------------------------
-OR-Tools 9.15 routing exposes no random seed: ``RoutingSearchParameters`` has no seed field, and
-``Solver.ReSeed`` does not steer the routing search (google/or-tools issues #881, #1821). Its
-search is single-threaded and deterministic, and it is also invariant to how customers are
-numbered (relabelling the nodes was tried as a seed and gave identical tours). ``seed`` is
-therefore accepted for interface compatibility and has no effect. What decides the tours is the
-amount of work done: same problem, same parameters and same ``solution_limit`` give the same
-tours on every machine. A time limit is wall-clock: on a busier or slower machine the search
-does less work and may stop at a different tour. For reproducible tours set ``solution_limit``
-(the number of solutions the search accepts before stopping), and keep the time limit as a
-guard against runaway.
+PyVRP is driven by its random number generator, seeded with ``seed``: same problem, seed and
+``solution_limit`` (iterations) give the same tours. OR-Tools 9.15 routing exposes no random
+seed: ``RoutingSearchParameters`` has no seed field, and ``Solver.ReSeed`` does not steer the
+routing search (google/or-tools issues #881, #1821). Its search is single-threaded and
+deterministic, and invariant to how customers are numbered; ``seed`` has no effect there, and
+the same ``solution_limit`` (accepted solutions) gives the same tours on every machine. A time
+limit is wall-clock for both: on a busier or slower machine the search does less work and may
+stop at a different tour. For reproducible tours set ``solution_limit`` and keep the time limit
+as a guard against runaway.
 """
 
 from __future__ import annotations

@@ -489,6 +489,34 @@ def test_c101_within_3_percent_of_best_known() -> None:
     assert abs(r.objective - r.distance) <= 0.0005 * (100 + 10)
 
 
+def test_p_n55_k8_best_known_576_is_a_valid_seven_route_solution() -> None:
+    """LKH-3's published P-n55-k8 tour: 7 routes, cost 576, valid; the file's comment of 588 is not the optimum."""
+    inst = load_instance(VRP / "P-n55-k8.vrp")
+    text = (VRP / "P-n55-k8.576.tour").read_text().split("TOUR_SECTION")[1]
+    ids = [int(x) for x in text.split() if x not in ("-1", "EOF")]
+    routes: list[list[int]] = []
+    current: list[int] = []
+    for node in ids:  # node 1 and ids above the dimension (55) are copies of the depot
+        if node == 1 or node > 55:
+            if current:
+                routes.append([0, *current, 0])
+            current = []
+        else:
+            current.append(node - 1)
+    if current:
+        routes.append([0, *current, 0])
+    assert len(routes) == 7 and "Optimal value: 588" in inst.extra["COMMENT"]
+    fleet = dict(starts=[0] * 7, ends=[0] * 7, capacity=[inst.capacity] * 7)
+    assert not check_routes(
+        routes,
+        distance=inst.distance,
+        demand=inst.demand,
+        claimed_distance=576,
+        max_vehicles=8,
+        **fleet,
+    )
+
+
 SOLOMON_TIGHT = [
     (R101, 19, 1650.80),  # SINTEF best known (19 vehicles)
     (RC101, 14, 1696.95),  # SINTEF best known (14 vehicles)

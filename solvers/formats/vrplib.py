@@ -20,7 +20,24 @@ For time-window files travel time equals distance, and the global ``SERVICE_TIME
 every customer (not the depot). Node ``i`` of the problem is the file's node ``i + 1``
 (``VrpInstance.node_ids``).
 
+The fleet is the file's: its ``VEHICLES`` header, else the ``-kN`` of a CVRPLIB name (the fleet
+of the best-known solution; ``P-n22-k8`` has 8), else ``No of trucks`` in the comment; the
+``n_vehicles`` argument (``freight vrp --vehicles``) overrides it.
+
 Every error is a :class:`VrplibError` naming the file and line.
+
+Why this reader and not the ``vrplib`` package
+----------------------------------------------
+The ``vrplib`` package (by the PyVRP authors; a dependency of PyVRP) was evaluated as the reader
+(version 2.2). It tokenises the same files, but for this project's needs it (1) computes
+``EUC_2D`` distances unrounded and ``EXACT_2D`` ×1000, not by the TSPLIB rules, (2) reads only
+the ``LOWER_ROW`` and ``FULL_MATRIX`` explicit formats (not ``LOWER_DIAG_ROW``, ``UPPER_ROW``,
+``UPPER_DIAG_ROW``), (3) takes section rows in file order without checking the node ids
+(a missing, repeated or out-of-order id goes unnoticed) and (4) raises plain ``ValueError`` /
+``RuntimeError`` without a line number. Wrapping it would keep all of this module's checks and
+add a second parse, so this reader stays; the tests instead check that it and the ``vrplib``
+package read the same coordinates, demands, depot, capacity, fleet, time windows and service
+times from every published instance in ``tests/data/validation/vrp``.
 """
 
 from __future__ import annotations
