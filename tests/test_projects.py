@@ -185,6 +185,19 @@ def test_scenario_resolves_and_builds(path: Path, base_net: Network) -> None:
     assert len(net.demand) == len(base_net.demand)
 
 
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenario_validates_cli(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`freight validate` accepts every shipped scenario with its projects within the strict
+    keys and bounds (exit 0; the summary names the scenario and its project count)."""
+    from cli import main
+
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+    flat = " ".join(capsys.readouterr().out.split())
+    assert f"{path.stem}: valid" in flat
+    n = len(resolve(path).projects)
+    assert f"{n} project{'s' if n != 1 else ''}" in flat
+
+
 def test_future_demand_by_hand(base_net: Network) -> None:
     """future_2025_central scales each commodity by (1 + g)^2 with the growth rates in its file
     (e.g. batteries 15 %/yr: × 1.3225)."""

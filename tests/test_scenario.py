@@ -203,3 +203,23 @@ def test_unknown_scenario_error_type() -> None:
     """A cycle raises ScenarioError naming 'extends'."""
     with pytest.raises(ScenarioError, match="cycle in extends"):
         resolve(SC / "broken" / "cycle_a.toml")
+
+
+def test_project_error_names_project_not_links_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`freight run` on a project whose new link ends at an unknown place names the project
+    file and key (add_links[0].to), not a links.csv row the user never wrote."""
+    path = SC / "broken" / "project_unknown_place.toml"
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = re.sub(r"\s+", " ", capsys.readouterr().err)
+    assert "P_BADPLACE.toml, 'add_links[0].to': unknown place 'Z'" in err, err
+    assert "links.csv" not in err
+
+
+def test_validate_scenario_without_solving(capsys: pytest.CaptureFixture[str]) -> None:
+    """`freight validate plan.toml` checks both projects and prints the summary (exit 0)."""
+    assert main(["validate", str(SC / "plan.toml")]) == 0
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "tiny_plan: valid" in flat
+    assert "2 projects (P_WCAP, P_YARD)" in flat and "2 edits applied" in flat
