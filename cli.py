@@ -98,14 +98,29 @@ def _fmt_t(x: float) -> str:
 @app.command()
 def validate(
     path: Annotated[
-        Path, typer.Argument(help="network data folder (e.g. network_data/chuannan_yuxi)")
+        Path,
+        typer.Argument(
+            help="network data folder (e.g. network_data/chuannan_yuxi), or a scenario .toml "
+            "(checked with its extends chain and projects on its network, not solved)"
+        ),
     ],
+    max_problems: Annotated[
+        int,
+        typer.Option("--max-problems", min=1, help="problems listed; the rest are counted"),
+    ] = 50,
 ) -> None:
-    """Load and check a network data folder; print a summary, or every problem (exit 2)."""
+    """Check a network data folder or a scenario file; print a summary, or the problems (exit 2)."""
     from freight.data.csvio import load_network
     from freight.data.summary import network_summary
+    from freight.errors import DataError
 
-    net = load_network(path)
+    try:
+        if not path.is_dir() and (path.suffix.lower() == ".toml" or path.exists()):
+            _validate_scenario(path)
+            return
+        net = load_network(path)
+    except DataError as exc:  # the same error, its problem list capped at --max-problems
+        raise type(exc)(exc.problems, exc.context, max_shown=max_problems) from None
     s = network_summary(net)
     console.print(f"[bold]{s['name']}[/bold]: valid")
     t = Table(title="Places", show_header=True)
@@ -135,6 +150,28 @@ def validate(
         t.add_row(c, _fmt_t(tonnes))
     t.add_row("[bold]total[/bold]", f"[bold]{_fmt_t(s['demand_total'])}[/bold]")
     console.print(t)
+
+
+def _validate_scenario(path: Path) -> None:
+    """``freight validate SCENARIO.toml``: resolve and check, print a short summary."""
+    from freight.scenario.resolve import validate_scenario
+
+    c = validate_scenario(path)
+    sc = c.scenario
+    console.print(f"[bold]{sc.id}[/bold]: valid" + (f" — {sc.title}" if sc.title else ""))
+    console.print(f"extends chain: {' -> '.join(p.name for p in sc.chain)}; data: {sc.data.name}")
+    console.print(
+        f"year {sc.year if sc.year is not None else 'of the data'}; "
+        f"{len(sc.projects)} project{'s' if len(sc.projects) != 1 else ''}"
+        + (f" ({', '.join(sc.projects)})" if sc.projects else "")
+        + f"; {len(sc.disruptions)} disruption{'s' if len(sc.disruptions) != 1 else ''}; "
+        f"{c.n_edits} edit{'s' if c.n_edits != 1 else ''} applied; method {sc.method}"
+    )
+    console.print(
+        f"network: {c.n_places} places, {c.n_links} links, {c.n_terminals} terminals, "
+        f"{c.n_demand_rows} OD rows; demand {_fmt_t(c.base_demand_t)} -> "
+        f"{_fmt_t(c.demand_t)} t/yr"
+    )
 
 
 def _print_run_summary(run: ModelRun, out: Path) -> None:
