@@ -429,3 +429,54 @@ def test_sweep_csv_columns_are_checked(tmp_path: Path) -> None:
     write_file_atomic(tmp_path / "sweep.csv", "case,scenario,parent,growth,status,error,co2\n")
     with pytest.raises(UndeclaredError, match="sweep.csv: undeclared column.*'mood'"):
         write_file_atomic(tmp_path / "sweep.csv", "case,mood\n")
+
+
+# ------------------------------------------------------------- real full and read-only disks
+
+DISK_SCRIPT = """
+import os, sys
+from pathlib import Path
+from freight.results.folder import OutputError, ResultFolder
+mnt = Path(sys.argv[1])
+def write(out, n):
+    rows = [{"metric": f"tonnes_road", "value": float(i), "unit": "t/yr"} for i in range(n)]
+    return ResultFolder.write(out, {"kpis.csv": rows}, {"command": "run"})
+write(mnt / "small", 3)
+try:
+    write(mnt / "big", 20000)
+except OutputError as exc:
+    print("FULL", exc)
+print("LEFT", sorted(p.name for p in mnt.iterdir()))
+os.system(f"mount -o remount,ro {mnt}")
+try:
+    write(mnt / "small", 4)
+except OutputError as exc:
+    print("RO", exc)
+print("VALUE", ResultFolder.open(mnt / "small", verify=True).rows("kpis.csv")[-1]["value"])
+"""
+
+
+def test_full_and_read_only_disks(tmp_path: Path) -> None:
+    """On a real full tmpfs and after remounting it read-only, writes fail with OutputError
+    naming the reason, leave no debris, and the old result stays complete."""
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=64k none {tmp_path}"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs unshare and mount rights)")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = tmp_path / "disk.py"
+    script.write_text(DISK_SCRIPT)
+    cmd = f"mount -t tmpfs -o size=64k none {mnt} && {sys.executable} {script} {mnt}"
+    res = subprocess.run(
+        ["unshare", "-m", "sh", "-c", cmd], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert any(ln.startswith("FULL") and "No space left on device" in ln for ln in lines), lines
+    assert "LEFT ['small']" in lines
+    assert any(ln.startswith("RO") and "Read-only file system" in ln for ln in lines), lines
+    assert "VALUE 2.0" in lines
