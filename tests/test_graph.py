@@ -48,14 +48,17 @@ def test_nodes(graph) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_water_link_both_directions(graph) -> None:  # type: ignore[no-untyped-def]
-    """Downstream P→Q: 100/10 + 3 = 13 h, 2.0 kg; upstream 100/5 + 3 = 23 h, 3.0 kg; cap 60 t."""
+    """Downstream P→Q: 100/10 + 3 = 13 h, 2.0 kg; upstream 100/5 + 3 = 23 h, 3.0 kg; capacity 80 t
+    as stated, 20 t background, 60 t left for modelled freight."""
     down, up = _arc(graph, "P|water", "Q|water"), _arc(graph, "Q|water", "P|water")
     assert graph.kind[down] == LINK and graph.direction[down] == 1 and graph.direction[up] == -1
     assert graph.time_h[down] == pytest.approx(13.0)
     assert graph.time_h[up] == pytest.approx(23.0)
     assert graph.co2_kg_per_t[down] == pytest.approx(2.0)
     assert graph.co2_kg_per_t[up] == pytest.approx(3.0)
-    assert graph.capacity_t[down] == graph.capacity_t[up] == 60.0
+    assert graph.capacity_t[down] == graph.capacity_t[up] == 80.0
+    assert graph.background_t[down] == graph.background_t[up] == 20.0
+    assert graph.capacity_free_t[down] == graph.capacity_free_t[up] == 60.0
     bulk, dg = graph.commodity_index["bulk"], graph.commodity_index["dg"]
     # money: 0.05 × 100 × cost_factor + 2 lock dues
     assert graph.money[bulk, down] == pytest.approx(7.0)

@@ -211,7 +211,8 @@ def _unreachable(net: Network) -> list[Problem]:
         weight = np.where(g.allowed[k], g.generalized[k], np.inf)
         dist, _ = shortest_path_tree(n, g.tail, g.head, weight, np.asarray(origins, dtype=np.int64))
         row_of = {o: j for j, o in enumerate(origins)}
-        com = net.commodity_by_id[net.commodities[k].id]
+        com = net.commodity_by_id[g.commodities[k]]
+        c_row = next(i for i, c in enumerate(net.commodities) if c.id == com.id)
         worst: tuple[float, int] | None = None
         for i in rows:
             d = net.demand[i]
@@ -230,7 +231,7 @@ def _unreachable(net: Network) -> list[Problem]:
         if worst is not None:
             d = net.demand[worst[1]]
             out.append(
-                clines[k].problem(
+                clines[c_row].problem(
                     "unserved_penalty_cny_per_t",
                     f"penalty {com.unserved_penalty_cny_per_t:g} CNY/t is below the cheapest route "
                     f"{d.origin}->{d.destination} ({worst[0]:.2f} CNY/t); it must exceed every "

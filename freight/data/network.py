@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from freight.data.schema import Commodity, Demand, Link, ModeRow, Place, Terminal
+from freight.data.schema import MODES, Commodity, Demand, Link, ModeRow, Place, Terminal
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,39 @@ class Network:
         """Commodities keyed by id."""
         return {c.id: c for c in self.commodities}
 
+    def canonical(self) -> Network:
+        """The same network with every table in canonical order.
+
+        Places, links, terminals and commodities by id, modes in the order of
+        :data:`freight.data.schema.MODES`, demand by (origin, destination, commodity). The model
+        builds and solves the canonical network, so the order of the rows in the input files never
+        changes an answer (ties between equal-cost routes are broken by ids) and the result tables
+        list their rows in this order. Row numbers of the files (``meta["lines"]``) do not survive
+        the reordering and are dropped.
+        """
+        if self.meta.get("canonical"):
+            return self
+        rank = {m: i for i, m in enumerate(MODES)}
+        meta = {k: v for k, v in self.meta.items() if k != "lines"}
+        meta["canonical"] = True
+        return replace(
+            self,
+            places=tuple(sorted(self.places, key=lambda r: r.id)),
+            modes=tuple(sorted(self.modes, key=lambda r: (rank.get(r.mode, len(rank)), r.mode))),
+            links=tuple(sorted(self.links, key=lambda r: r.id)),
+            terminals=tuple(sorted(self.terminals, key=lambda r: r.id)),
+            commodities=tuple(sorted(self.commodities, key=lambda r: r.id)),
+            demand=tuple(
+                sorted(self.demand, key=lambda r: (r.origin, r.destination, r.commodity))
+            ),
+            meta=meta,
+        )
+
     def with_tables(self, **tables: Any) -> Network:
-        """A copy with some tables replaced (e.g. ``links=new_links``)."""
-        return replace(self, **tables)
+        """A copy with some tables replaced (e.g. ``links=new_links``); no longer canonical."""
+        meta = tables.pop("meta", self.meta)
+        meta = {k: v for k, v in meta.items() if k != "canonical"}
+        return replace(self, meta=meta, **tables)
 
     def total_demand(self) -> float:
         """Total demand, tonnes per year."""

@@ -62,6 +62,7 @@ def solve_equilibrium(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    net = net.canonical()  # row order of the inputs never changes an answer
     g = build_graph(net, params)
     d = demand_arrays(net, g)
     cls_comm, cls_origin, demand_class = flow_classes(d)

@@ -229,10 +229,13 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
     Returns
     -------
     VirtualGraph
-        Deterministic: the same network gives the same node and arc order (places in table order,
-        modes in the order road, rail, water, air; links, then terminals, then access arcs).
+        Deterministic and independent of the input files' row order: the graph is built from
+        the canonical network (:meth:`freight.data.network.Network.canonical`: places, links,
+        terminals and commodities by id), modes in the order road, rail, water, air; links, then
+        terminals, then access arcs.
     """
     params = params or CostParams()
+    net = net.canonical()
     b = _Builder()
     modes = net.mode_by_name
     tf = params.tariff_factors

@@ -18,9 +18,8 @@ from numpy.typing import NDArray
 from freight.data.network import Network
 from freight.model.capacity import free_capacity
 from freight.model.graph import CostParams, DemandArrays, VirtualGraph, build_graph, demand_arrays
-from freight.model.paths import PathFlow, decompose
-
 from freight.model.methods import Method, Status, as_status
+from freight.model.paths import PathFlow, decompose
 
 LinearMethod = Literal["mcf", "lp"]
 SOLVER_METHOD: dict[LinearMethod, Literal["auto", "lp"]] = {"mcf": "auto", "lp": "lp"}
@@ -155,6 +154,7 @@ def solve_network(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    net = net.canonical()  # row order of the inputs never changes an answer
     g = graph if graph is not None else build_graph(net, params)
     d = demand_arrays(net, g)
     cls_comm, cls_origin, demand_class = flow_classes(d)
