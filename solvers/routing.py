@@ -702,6 +702,9 @@ def solve(
     reason = _quick_infeasibility(data)
     if reason is not None:
         return _no_solution("infeasible", reason, t0)
+    if not data.customers.size:  # nothing to visit: every vehicle stays home
+        idle = tuple((int(a), int(b)) for a, b in zip(data.starts, data.ends, strict=True))
+        return _result(data, "optimal", idle, "NO_CUSTOMERS", t0, chosen, "", ())
     if chosen == "pyvrp":
         from solvers.routing_pyvrp import solve_pyvrp
 

@@ -198,6 +198,16 @@ def test_obviously_infeasible_problems_are_a_status() -> None:
     assert solve(late).solver_status.startswith("node 2 cannot be reached")
 
 
+def test_no_customers_is_optimal_at_once() -> None:
+    """A problem with only depots is solved without a search: every vehicle stays, cost 0."""
+    p = make_problem(line_matrix([0, 5]), [0, 0], 1, starts=[0, 1])
+    r = solve(p, time_limit_s=30)
+    assert (r.status, r.objective, r.routes, r.solver_status) == (
+        "optimal", 0.0, ((0, 0), (1, 1)), "NO_CUSTOMERS",
+    )  # fmt: skip
+    assert r.runtime_s < 1.0 and not check(p, r)
+
+
 def test_infeasible_found_by_search() -> None:
     """Two customers both due at t=10, 10 apart, one vehicle: every attempt of both engines fails."""
     d = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=float)
@@ -539,7 +549,7 @@ def test_tight_solomon_fleets_are_feasible(path: Path, fleet: int, best: float) 
 def test_r101_ortools_reaches_a_19_vehicle_solution() -> None:
     """OR-Tools on R101 with 19 vehicles: every strategy fails; the relaxed search finds one."""
     inst = read_vrplib(R101)
-    r = solve(inst.problem, engine="ortools", time_limit_s=15)
+    r = solve(inst.problem, engine="ortools", time_limit_s=30)
     assert r.first_solution == "relaxed_visits" and r.attempts[-1] == "relaxed_visits: ok"
     assert r.vehicles_used <= 19
     problems, _ = independent_check(R101, r, 19)

@@ -123,8 +123,11 @@ def main() -> int:
                 ]
             )
             fh.flush()
-            print(f"{name} {args.engine} {cost:.2f} ({gap:+.2f} %) {res.vehicles_used}/{fleet} "
-                  f"{'ok' if not problems else problems[0]} {wall:.1f}s n={n}", flush=True)
+            print(
+                f"{name} {args.engine} {cost:.2f} ({gap:+.2f} %) {res.vehicles_used}/{fleet} "
+                f"{'ok' if not problems else problems[0]} {wall:.1f}s n={n}",
+                flush=True,
+            )
     return 0
 
 
