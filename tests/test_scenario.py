@@ -105,6 +105,7 @@ def test_disruption_share_of_year(tmp_path: Path) -> None:
     )
     net, _ = build_scenario_network(resolve(f))
     lk = net.link_by_id["W_PQ"]
+    assert lk.capacity_t is not None
     assert lk.capacity_t - lk.background_t == pytest.approx(30.0)
     # 30 t fewer by water: objective rises by 30 × 20.94
     assert solve_network(net).objective == pytest.approx(8903.6 + 30 * 20.94, rel=1e-9)
