@@ -153,9 +153,24 @@ def validate(
 
 
 def _validate_scenario(path: Path) -> None:
-    """``freight validate SCENARIO.toml``: resolve and check, print a short summary."""
+    """``freight validate SCENARIO.toml``: resolve and check, print a short summary (a project
+    file is checked alone: its keys, bounds and edit rows)."""
+    from freight.scenario.files import is_project_file, read_project_file
     from freight.scenario.resolve import validate_scenario
 
+    if is_project_file(path):
+        pf = read_project_file(path)
+        edits = {
+            verb: sum(len(getattr(pf, f"{verb}_{t}", [])) for t in ("places", "links", "terminals"))
+            for verb in ("add", "modify", "remove")
+        }
+        console.print(f"[bold]{pf.id}[/bold]: valid project file — {pf.name}")
+        console.print(
+            f"{edits['add']} added, {edits['modify']} modified, {edits['remove']} removed rows; "
+            f"capex {_fmt_t(pf.capex_cny)} CNY; opens {pf.opening_year}. Validate a scenario "
+            "that lists it to check it on a network."
+        )
+        return
     c = validate_scenario(path)
     sc = c.scenario
     console.print(f"[bold]{sc.id}[/bold]: valid" + (f" — {sc.title}" if sc.title else ""))

@@ -16,8 +16,11 @@ MAX_SHOWN = 50
 rows gives one screen of problems and "... and 599,950 more", not 65 MB of text)."""
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """A hint naming the valid choice nearest to ``word`` (difflib), or ``""`` if none is close.
+
+    A choice that ``word`` starts (``speed`` -> ``speed_kmh``) wins; otherwise the most similar
+    choice with a difflib ratio of at least ``cutoff``.
 
     Examples
     --------
@@ -29,7 +32,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     # a key that starts a valid one (speed -> speed_kmh) beats a merely similar one (opened)
     prefixed = [c for c in options if c.lower().startswith(low) or low.startswith(c.lower())]
     ranked = prefixed or options
-    close = difflib.get_close_matches(word, ranked, n=1, cutoff=0.0 if prefixed else 0.6)
+    close = difflib.get_close_matches(word, ranked, n=1, cutoff=0.0 if prefixed else cutoff)
     return f"; did you mean `{close[0]}`?" if close else ""
 
 

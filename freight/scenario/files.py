@@ -300,7 +300,7 @@ def _message(model: type[BaseModel], err: Any) -> str:
         hint = did_you_mean(str(loc[-1]), keys)
         if not hint:  # a key of another table, e.g. carbon_price outside [parameters]
             nested = {path.rsplit(".", 1)[-1]: path for path in _nested_keys(model)}
-            near = did_you_mean(str(loc[-1]), nested)
+            near = did_you_mean(str(loc[-1]), nested, cutoff=0.8)
             hint = near and f"; did you mean `{nested[near.split('`')[1]]}`?"
         return f"unknown key (not allowed here){hint}"
     if kind == "missing":
@@ -480,6 +480,22 @@ def _toml(path: Path) -> dict[str, Any]:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
 
 
+_PROJECT_ONLY = frozenset(ProjectFile.model_fields) - frozenset(ScenarioFile.model_fields)
+
+
+def is_project_file(path: Path) -> bool:
+    """Whether a TOML file is a project file (it has project keys such as ``capex_cny`` and no
+    ``data`` or ``extends``), so ``freight validate`` can check it as one.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read or parsed.
+    """
+    raw = _toml(path)
+    return bool(_PROJECT_ONLY & raw.keys()) and not {"data", "extends"} & raw.keys()
+
+
 def read_scenario_file(path: Path) -> ScenarioFile:
     """Parse and validate one scenario TOML (no ``extends`` resolution).
 
@@ -526,6 +542,7 @@ __all__ = [
     "SolverOptions",
     "added_row",
     "edit_problems",
+    "is_project_file",
     "key_text",
     "read_project_file",
     "read_scenario_file",

@@ -283,3 +283,31 @@ def test_valid_scenario_summary(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "s: valid" in flat
     assert "1 project (P_X)" in flat and "1 edit applied" in flat
     assert "4 places, 4 links, 2 terminals, 2 OD rows; demand 110 -> 110 t/yr" in flat
+
+
+def test_project_file_validated_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`freight validate P_X.toml` checks a project file by itself: `speed = 45` exits 2 with
+    the `speed_kmh` hint; a correct file exits 0 and counts its edits."""
+    bad = tmp_path / "P_X.toml"
+    bad.write_text(PROJECT + LINK + "speed = 45\n", encoding="utf-8")
+    assert cli.main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "P_X.toml, 'add_links[0].speed': unknown column of links.csv; did you mean `speed_kmh`?"
+        in err
+    )
+    bad.write_text(PROJECT + LINK + "speed_kmh = 45\n", encoding="utf-8")
+    assert cli.main(["validate", str(bad)]) == 0
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "P_X: valid project file" in flat and "1 added, 0 modified, 0 removed rows" in flat
+
+
+def test_nested_key_hint_only_when_close(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A top-level key unlike any nested key gets no far-fetched hint."""
+    path = tmp_path / "s.toml"
+    path.write_text(_sc("plan_section = 'x'\n").replace("TINY", TINY.as_posix()), "utf-8")
+    assert cli.main(["validate", str(path)]) == 2
+    (line,) = _problems(capsys.readouterr().err)
+    assert line.endswith("'plan_section': unknown key (not allowed here)"), line
