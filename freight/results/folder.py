@@ -85,6 +85,10 @@ holding them besides its listed files may still be replaced."""
 _TEMP_RE = re.compile(r"^\.freight-(tmp|old)-([0-9]+)-([0-9a-f]{16})-[0-9a-z]+$")
 _LOCK_RE = re.compile(r"^\.freight-lock-([0-9a-f]{16})$")
 
+LEGACY_AGE_S = 3600.0
+"""Age after which a temporary folder of the writer freight used before (``.NAME.tmp-XXXXXXXX``,
+no PID in its name) is taken as abandoned and removed."""
+
 STAGE_HOOK: Callable[[str, Path], None] | None = None
 """Called with a stage name and the target between the stages of a write (``locked``, ``written``:
 the new folder is complete under its hidden name, ``swapped``: the new result is in place and the
@@ -552,6 +556,8 @@ def cleanup_stale(folder: Path, target: Path | None = None) -> list[Path]:
         return done
     me = os.getpid()
     tag = _tag(target) if target is not None else None
+    if target is not None:
+        done += _cleanup_legacy(entries, target)
     for e in entries:
         m = _TEMP_RE.match(e.name)
         if m:
@@ -588,6 +594,35 @@ def cleanup_stale(folder: Path, target: Path | None = None) -> list[Path]:
                     os.unlink(e)
                     done.append(e)
             os.close(fd)
+    return done
+
+
+def _cleanup_legacy(entries: Sequence[Path], target: Path) -> list[Path]:
+    """Hidden folders of ``target`` left by the writer of earlier freight versions:
+    ``.NAME.old-PID`` of a dead PID (moved back when ``target`` is absent, else removed) and
+    ``.NAME.tmp-XXXXXXXX`` older than :data:`LEGACY_AGE_S`."""
+    import time
+
+    done: list[Path] = []
+    old_re = re.compile(rf"^\.{re.escape(target.name)}\.old-([0-9]+)$")
+    tmp_re = re.compile(rf"^\.{re.escape(target.name)}\.tmp-[A-Za-z0-9_]+$")
+    for e in entries:
+        m = old_re.match(e.name)
+        try:
+            if m and not pid_alive(int(m.group(1))) and e.is_dir():
+                if not target.exists() and written_by_freight(read_manifest(e)):
+                    os.rename(e, target)
+                    log.warning("restored %s from an interrupted write (%s)", target, e.name)
+                    done.append(target)
+                else:
+                    _remove(e)
+                    done.append(e)
+            elif tmp_re.match(e.name) and e.is_dir():
+                if time.time() - e.stat().st_mtime > LEGACY_AGE_S:
+                    _remove(e)
+                    done.append(e)
+        except OSError:
+            continue
     return done
 
 

@@ -480,3 +480,45 @@ def test_full_and_read_only_disks(tmp_path: Path) -> None:
     assert "LEFT ['small']" in lines
     assert any(ln.startswith("RO") and "Read-only file system" in ln for ln in lines), lines
     assert "VALUE 2.0" in lines
+
+
+def test_dead_writers_of_single_files_are_cleaned(tmp_path: Path) -> None:
+    """A temporary file of a dead writer is removed by the next write in that folder; a live
+    writer's is kept."""
+    dead = _dead_pid()
+    stale = tmp_path / f".freight-tmp-{dead}-{'0' * 16}-deadbeef"
+    live = tmp_path / f".freight-tmp-{os.getppid()}-{'0' * 16}-cafe0000"
+    stale.write_bytes(b"half a png")
+    live.write_bytes(b"being written")
+    write_file_atomic(tmp_path / "map.png", b"png")
+    assert not stale.exists()
+    assert live.exists()
+
+
+def test_leftovers_of_the_earlier_writer_are_cleaned(tmp_path: Path) -> None:
+    """The earlier writer's .NAME.old-PID of a dead PID is restored when the result is missing,
+    and its old .NAME.tmp-* folders are removed."""
+    write_run(tmp_path / "r", 6.0)
+    old = tmp_path / f".r.old-{_dead_pid()}"
+    os.rename(tmp_path / "r", old)
+    tmp = tmp_path / ".r.tmp-k2j3h4g5"
+    tmp.mkdir()
+    os.utime(tmp, (time.time() - 2 * rf.LEGACY_AGE_S,) * 2)
+    done = rf.cleanup_stale(tmp_path, tmp_path / "r")
+    assert set(done) == {tmp_path / "r", tmp}
+    assert ResultFolder.open(tmp_path / "r", verify=True).rows("kpis.csv")[0]["value"] == 6.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_compare_out_equal_to_a_side_is_refused(tmp_path: Path) -> None:
+    """freight compare R S --out R exits 2 and leaves R as it was."""
+    sc = DATA / "scenarios"
+    assert main(["run", str(sc / "base.toml"), "--out", str(tmp_path / "b")]) == 0
+    assert main(["run", str(sc / "plan.toml"), "--out", str(tmp_path / "p")]) == 0
+    before = snapshot(tmp_path / "b")
+    assert (
+        main(["compare", str(tmp_path / "b"), str(tmp_path / "p"), "--out", str(tmp_path / "b")])
+        == 2
+    )
+    assert snapshot(tmp_path / "b") == before
+    assert debris(tmp_path) == []
