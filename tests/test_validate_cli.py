@@ -226,3 +226,20 @@ def test_chuannan_yuxi(capsys: pytest.CaptureFixture[str]) -> None:
     assert s.places >= 40
     assert set(s.links) == set(MODES)
     assert s.commodities >= 8
+
+
+def test_scenario_subprocess() -> None:
+    """`freight validate SCENARIO.toml` in a real process: exit 0 with the summary for a good
+    scenario, exit 2 with file, key and hint for one whose project says `speed = 45`."""
+    scen = ROOT / "tests" / "data" / "scenarios"
+    ok = _run([*_console_script(), "validate", str(scen / "plan.toml")])
+    assert ok.returncode == 0, ok.stderr
+    assert "tiny_plan: valid" in ok.stdout and ok.stderr == ""
+    bad = _run([*_console_script(), "validate", str(scen / "broken" / "project_speed_typo.toml")])
+    assert bad.returncode == 2, (bad.stdout, bad.stderr)
+    assert "Traceback" not in bad.stdout + bad.stderr
+    flat = " ".join(bad.stderr.split())
+    assert (
+        "P_SPEED.toml, 'add_links[0].speed': unknown column of links.csv; did you mean `speed_kmh`?"
+        in flat
+    )
