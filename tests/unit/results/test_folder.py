@@ -333,6 +333,8 @@ import sys, time
 from pathlib import Path
 import freight.results.folder as f
 stage, target, marker, go, value = sys.argv[1:6]
+if sys.argv[6:] == ["fallback"]:
+    f.renameat2 = lambda src, dst, flags: False
 def hook(name, t):
     if name == stage:
         Path(marker).write_text(name)
@@ -345,13 +347,13 @@ f.ResultFolder.write(target, {"kpis.csv": [{"metric": "demand", "value": float(v
 
 
 def _start_writer(
-    tmp_path: Path, stage: str, target: Path, value: float
+    tmp_path: Path, stage: str, target: Path, value: float, *extra: str
 ) -> subprocess.Popen[bytes]:
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     marker, go = tmp_path / f"at-{stage}", tmp_path / f"go-{stage}"
     proc = subprocess.Popen(
-        [sys.executable, str(script), stage, str(target), str(marker), str(go), str(value)],
+        [sys.executable, str(script), stage, str(target), str(marker), str(go), str(value), *extra],
         cwd=ROOT,
     )
     deadline = time.monotonic() + 60
@@ -375,6 +377,22 @@ def test_kill_9_leaves_a_complete_result(tmp_path: Path, stage: str, expected: f
     got = ResultFolder.open(out / "r", verify=True).rows("kpis.csv")[0]["value"]
     assert got == expected
     assert any(n.startswith(".freight-tmp-") for n in debris(out))  # the dead writer's leftovers
+    write_run(out / "r", 3.0)
+    assert ResultFolder.open(out / "r", verify=True).rows("kpis.csv")[0]["value"] == 3.0
+    assert debris(out) == []
+
+
+def test_kill_9_between_the_fallback_renames_is_recovered(tmp_path: Path) -> None:
+    """Without renameat2, a writer killed between its two renames leaves the old result under a
+    hidden name; the next writer of the path moves it back first, then replaces it."""
+    out = tmp_path / "out"
+    write_run(out / "r", 1.0)
+    proc = _start_writer(tmp_path, "moved-old", out / "r", 2.0, "fallback")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "r").exists()  # the documented window of the fallback
+    assert rf.cleanup_stale(out, out / "r")[0] == out / "r"
+    assert ResultFolder.open(out / "r", verify=True).rows("kpis.csv")[0]["value"] == 1.0
     write_run(out / "r", 3.0)
     assert ResultFolder.open(out / "r", verify=True).rows("kpis.csv")[0]["value"] == 3.0
     assert debris(out) == []
