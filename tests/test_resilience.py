@@ -18,9 +18,11 @@ from cli import main
 from freight.analysis.criticality import criticality
 from freight.analysis.robust import robust_ranking
 from freight.data.csvio import load_network, write_network
+from freight.errors import FreightError
 from freight.model.linear import solve_network
 from freight.scenario.resolve import build_scenario_network, resolve
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
 PLAN = DATA / "scenarios" / "plan.toml"
@@ -186,3 +188,93 @@ def test_robust_sweep_cli(tmp_path: Path) -> None:
     rows = list(csv.DictReader((tmp_path / "r" / "robust_ranking.csv").open()))
     assert {r["project"] for r in rows} == {"P_WCAP", "P_YARD"}
     shutil.rmtree(tmp_path / "r")
+
+
+def _copy_scenarios(tmp_path: Path) -> Path:
+    """A writable copy of the test scenarios next to a copy of the tiny network."""
+    root = tmp_path / "sc"
+    shutil.copytree(DATA / "scenarios", root / "scenarios")
+    shutil.copytree(DATA / "tiny", root / "tiny")
+    return root / "scenarios"
+
+
+def test_sweep_reruns_a_case_whose_parent_changed(tmp_path: Path) -> None:
+    """Editing the parent scenario changes the cases' content keys: they are solved again."""
+    scen = _copy_scenarios(tmp_path)
+    plan = scen / "plan.toml"
+    cases = sw.grid_cases(plan, {"tariff_road": [1.0]})
+    out = tmp_path / "s"
+    first = sw.run_sweep(cases, out)
+    assert first[0]["objective"] == pytest.approx(7492.0)
+    plan.write_text(plan.read_text(encoding="utf-8").replace('"P_WCAP", "P_YARD"', '"P_YARD"'))
+    again = sw.run_sweep(sw.grid_cases(plan, {"tariff_road": [1.0]}), out)
+    assert again[0]["key"] != first[0]["key"]
+    assert again[0]["objective"] != pytest.approx(7492.0)
+
+
+def test_sweep_reruns_for_another_method_and_retries_failures(tmp_path: Path) -> None:
+    """A finished case is not reused for another method; a failed case is tried again."""
+    scen = _copy_scenarios(tmp_path)
+    out = tmp_path / "s"
+    bad = scen / "broken" / "unknown_project.toml"
+    rows = sw.run_sweep(sw.file_cases([scen / "plan.toml", bad]), out)
+    assert [r["status"] for r in rows] == ["optimal", "error"]
+    lp = sw.run_sweep(sw.file_cases([scen / "plan.toml"], method="lp"), out)
+    assert lp[0]["method"] == "lp" and lp[0]["key"] != rows[0]["key"]
+    fixed_text = (scen / "plan.toml").read_text(encoding="utf-8").replace("tiny_plan", "fixed")
+    bad.write_text(fixed_text.replace('extends = "base.toml"', 'extends = "../base.toml"'))
+    fixed = sw.run_sweep(sw.file_cases([scen / "plan.toml", bad]), out)
+    assert [r["status"] for r in fixed] == ["optimal", "optimal"]
+
+
+def test_same_file_name_in_two_folders_gives_two_cases(tmp_path: Path) -> None:
+    """Two scenario files of the same name in different folders are two cases, two rows."""
+    scen = _copy_scenarios(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "plan.toml").write_text(
+        (scen / "base.toml")
+        .read_text(encoding="utf-8")
+        .replace('data = "../tiny"', f'data = "{(scen.parent / "tiny").as_posix()}"')
+    )
+    cases = sw.file_cases([scen / "plan.toml", other / "plan.toml"])
+    assert cases[0].case_id != cases[1].case_id
+    rows = sw.run_sweep(cases, tmp_path / "s")
+    assert len(rows) == 2 and rows[0]["objective"] != rows[1]["objective"]
+
+
+def test_grid_on_an_inert_key_is_an_error(tmp_path: Path) -> None:
+    """--grid growth on a scenario whose every commodity has its own growth rate exits 2."""
+    code = main(["sweep", str(ROOT / "scenarios" / "future_2025_central.toml"), "--out",
+                 str(tmp_path / "s"), "--grid", "growth=0.01,0.02"])  # fmt: skip
+    assert code == 2
+    with pytest.raises(FreightError, match=r"growth: does not change future_2025_central\.toml"):
+        sw.grid_cases(ROOT / "scenarios" / "future_2025_central.toml", {"growth": [0.01]})
+
+
+def test_sweep_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
+    """--out naming a folder of unrelated files exits 2 and leaves the files as they were."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    code = main(["sweep", str(PLAN), "--out", str(out)])
+    assert code == 2
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_robust_sweep_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second `sweep --appraise` reuses every future's appraisal: nothing is solved again."""
+    import freight.analysis.robust as rb
+
+    cases = sw.grid_cases(PLAN, {"tariff_water": [1.0, 3.0]})
+    first, _ = rb.robust_to_folder(cases, tmp_path / "r", top_k=1)
+    calls: list[object] = []
+
+    def no_appraisal(*args: object, **kw: object) -> None:
+        calls.append(args)
+        raise AssertionError("appraised again")
+
+    monkeypatch.setattr(rb, "appraise", no_appraisal)
+    again, _ = rb.robust_to_folder(cases, tmp_path / "r", top_k=1)
+    assert calls == [] and again == first

@@ -9,13 +9,15 @@ has a small maximum regret.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from freight.analysis.appraise import appraise
-from freight.analysis.sweep import Case, case_file, case_toml, write_atomic
+from freight.analysis.sweep import Case, case_file, case_toml, content_key, write_atomic
 from freight.results.tables import Table, versions, write_result_folder
 
 
@@ -71,19 +73,65 @@ def robust_ranking(
 
 
 def robust_to_folder(
-    cases: Sequence[Case], out: str | Path, *, top_k: int = 3, **kw: Any
+    cases: Sequence[Case],
+    out: str | Path,
+    *,
+    top_k: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+    **kw: Any,
 ) -> tuple[Table, Table]:
-    """Appraise the plan under every case's future and write the robust ranking folder."""
+    """Appraise the plan under every case's future and write the robust ranking folder.
+
+    Resumable: each future's appraisal tables are kept in the sibling work folder
+    ``.OUT.scenarios/cases/`` under the future's content key (its resolved inputs, values and
+    method) and the appraisal options; a rerun appraises only the futures not yet done.
+    """
     folder = Path(out)
-    files = []
     scen_dir = folder.parent / f".{folder.name}.scenarios"
-    for c in cases:
+    cache = scen_dir / "cases"
+    cache.mkdir(parents=True, exist_ok=True)
+    options = json.dumps(
+        {k: v for k, v in sorted(kw.items()) if k in ("method", "carbon_price")}, sort_keys=True
+    )
+    files: list[str] = []
+    per_case: list[dict[str, Table]] = []
+    manifest: dict[str, Any] = {}
+    if progress:
+        progress(0, len(cases))
+    for n, c in enumerate(cases, 1):
         f = case_file(c, scen_dir)
         if c.values:
             write_atomic(f, case_toml(c))
         files.append(str(f))
-    tables, manifest = appraise(files, **kw)
-    summary, regret = robust_ranking(tables["appraisal.csv"], top_k=top_k)
+        key = hashlib.sha256((content_key(c, f) + options).encode()).hexdigest()
+        record = cache / f"{c.case_id}.json"
+        tables: dict[str, Table] | None = None
+        if record.is_file():
+            try:
+                saved = json.loads(record.read_text(encoding="utf-8"))
+                if saved.get("key") == key:
+                    tables = saved["tables"]
+                    manifest = manifest or saved.get("manifest", {})
+            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, AttributeError):
+                tables = None
+        if tables is None:
+            tables, m = appraise([str(f)], **kw)
+            manifest = manifest or m
+            write_atomic(
+                record,
+                json.dumps(
+                    {"key": key, "tables": tables, "manifest": m}, sort_keys=True, default=str
+                )
+                + "\n",
+            )
+        per_case.append(tables)
+        if progress:
+            progress(n, len(cases))
+    merged: dict[str, Table] = {}
+    for tables in per_case:
+        for name, rows in tables.items():
+            merged.setdefault(name, []).extend(rows)
+    summary, regret = robust_ranking(merged["appraisal.csv"], top_k=top_k)
     extra = {
         f"scenarios/{Path(f).name}": Path(f).read_text(encoding="utf-8")
         for f in files
@@ -91,7 +139,7 @@ def robust_to_folder(
     }
     write_result_folder(
         folder,
-        {"robust_ranking.csv": summary, "regret.csv": regret, **tables},
+        {"robust_ranking.csv": summary, "regret.csv": regret, **merged},
         {**manifest, "command": "sweep --appraise", "top_k": top_k, "cases": [dict(c.values) for c in cases],
          "versions": versions()},
         extra_files={k.replace("/", "__"): v for k, v in extra.items()},

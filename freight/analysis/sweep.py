@@ -9,10 +9,16 @@ Parameters that can be swept: ``growth`` (overall demand growth per year), ``car
 (CNY/t CO2), ``vot_factor``, ``demand_factor`` and ``tariff_<mode>`` (a multiplier on that mode's
 money costs, e.g. ``tariff_rail``).
 
-The output folder holds ``cases/`` (one JSON per finished case, each written atomically) and
-``sweep.csv`` (rebuilt atomically after every case). A rerun skips the cases already in
-``cases/``, so an interrupted sweep resumes where it stopped. A case that raises records its
-error in its row and the others complete.
+The output folder holds ``cases/`` (one JSON per finished case, each written atomically),
+``scenarios/`` (the generated case files), ``sweep.csv`` (rebuilt atomically after every case) and
+``manifest.json``. A case is identified by its scenario file's full path and its values; its
+*content key* is the SHA-256 of every input file of its resolved scenario (the ``extends`` chain,
+the projects, the base data folder), its values and its method. A rerun skips a case only when its
+recorded key equals the current one and it did not fail: an edited parent scenario, another
+method or a failed case is solved again, so an interrupted sweep resumes where it stopped and
+never returns stale numbers. A case that raises records its error in its row and the others
+complete. A swept parameter that cannot change the resolved scenario (``growth`` where every
+commodity has its own rate) is an error, not a silent no-op.
 """
 
 from __future__ import annotations
@@ -54,9 +60,52 @@ def _check_param(name: str) -> None:
 
 
 def case_id(parent: str, values: Sequence[tuple[str, float]]) -> str:
-    """A stable id from the parent file name and the values (same case, same id)."""
-    key = json.dumps([Path(parent).name, [[k, round(v, 12)] for k, v in values]])
+    """A stable id from the parent file's full path and the values: same case, same id; two
+    scenario files of the same name in different folders get different ids."""
+    key = json.dumps([str(Path(parent).resolve()), [[k, round(v, 12)] for k, v in values]])
     return f"{Path(parent).stem}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+
+def content_key(case: Case, scen_file: str | Path) -> str:
+    """SHA-256 of what a case's answer depends on: every input file of its resolved scenario,
+    its values and its method."""
+    from freight.results.tables import input_hashes
+    from freight.scenario.resolve import projects_dir, resolve
+
+    try:
+        sc = resolve(scen_file)
+        folder = projects_dir(sc)
+        inputs = (sc.data, *sc.chain, *(folder / f"{p}.toml" for p in sc.projects))
+        hashes = sorted(input_hashes(inputs).values())
+    except (FreightError, OSError):  # cannot be resolved: the case will fail and say why
+        try:
+            hashes = ["unresolved", hashlib.sha256(Path(scen_file).read_bytes()).hexdigest()]
+        except OSError:
+            hashes = ["unreadable", str(scen_file)]
+    key = json.dumps(
+        {"inputs": hashes, "values": [list(v) for v in case.values], "method": case.method}
+    )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_effective(parent: str | Path, names: Sequence[str]) -> None:
+    """Raise if a swept parameter cannot change the resolved scenario of ``parent``.
+
+    ``growth`` is inert when every commodity of the network has its own rate in
+    ``[demand.by_commodity]`` (the rate per commodity replaces the overall one).
+    """
+    if "growth" not in names:
+        return
+    from freight.data.csvio import load_network
+    from freight.scenario.resolve import resolve
+
+    sc = resolve(parent)
+    commodities = {c.id for c in load_network(sc.data, check=False).commodities}
+    if commodities and commodities <= set(sc.growth_by_commodity):
+        raise FreightError(
+            f"--grid/--range growth: does not change {Path(parent).name}: every commodity has its "
+            "own growth rate in [demand.by_commodity] (sweep demand_factor instead)"
+        )
 
 
 def file_cases(files: Sequence[str | Path], method: str = "mcf") -> list[Case]:
@@ -73,6 +122,7 @@ def grid_cases(
     for k in grid:
         _check_param(k)
     names = sorted(grid)
+    check_effective(parent, names)
     parent_s = str(Path(parent).resolve())
     out = []
     for combo in itertools.product(*(grid[n] for n in names)):
@@ -94,6 +144,7 @@ def lhs_cases(
         if hi < lo:
             raise FreightError(f"range of {k!r}: upper bound {hi} is below lower bound {lo}")
     names = sorted(ranges)
+    check_effective(parent, names)
     sample = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(n)
     lows = np.array([ranges[k][0] for k in names])
     highs = np.array([ranges[k][1] for k in names])
@@ -171,13 +222,21 @@ def run_sweep(
         The rows of ``sweep.csv``: case id, scenario file, swept values, status, error, KPIs.
     """
     folder = Path(out)
+    _check_sweep_folder(folder)
     (folder / "cases").mkdir(parents=True, exist_ok=True)
+    write_atomic(
+        folder / "manifest.json",
+        json.dumps({"command": "sweep", "written_by": "freight", "cases": len(cases)}, indent=2)
+        + "\n",
+    )
     todo: list[tuple[Case, str]] = []
+    keys: dict[str, str] = {}
     for c in cases:
         f = case_file(c, folder)
         if c.values:
             write_atomic(f, case_toml(c))
-        if not (folder / "cases" / f"{c.case_id}.json").is_file():
+        keys[c.case_id] = content_key(c, f)
+        if not _finished(folder / "cases" / f"{c.case_id}.json", keys[c.case_id]):
             todo.append((c, str(f)))
     done_before = len(cases) - len(todo)
     if progress:
@@ -188,6 +247,8 @@ def run_sweep(
             "case": c.case_id,
             "scenario": Path(fname).name,
             "parent": Path(c.parent).name,
+            "method": c.method,
+            "key": keys[c.case_id],
         }
         rec.update(dict(c.values))
         if isinstance(outcome, Failed):
@@ -202,6 +263,40 @@ def run_sweep(
     rows = collect(folder, cases)
     write_atomic(folder / "sweep.csv", csv_text(rows, _columns(rows)))
     return rows
+
+
+def _finished(record: Path, key: str) -> bool:
+    """Whether a case's record exists for the current content key and did not fail."""
+    if not record.is_file():
+        return False
+    try:
+        rec = json.loads(record.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(rec, dict) and rec.get("key") == key and rec.get("status") != "error"
+
+
+def _check_sweep_folder(folder: Path) -> None:
+    """A sweep folder is absent, empty, or a sweep folder of freight (resumed)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise FreightError(f"--out {folder}: exists and is not a folder")
+    entries = [e.name for e in folder.iterdir()]
+    if not entries:
+        return
+    manifest = folder / "manifest.json"
+    ok = False
+    if manifest.is_file():
+        try:
+            meta = json.loads(manifest.read_text(encoding="utf-8"))
+            ok = isinstance(meta, dict) and meta.get("command") == "sweep"
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            ok = False
+    if not ok:
+        raise FreightError(
+            f"--out {folder}: not empty and not a sweep folder of freight; refusing to write into it"
+        )
 
 
 def collect(folder: Path, cases: Sequence[Case]) -> list[dict[str, Any]]:
