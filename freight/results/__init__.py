@@ -44,6 +44,9 @@ it)::
   Pass every input explicitly as ``inputs=``; the paths the manifest names (``inputs`` keys,
   ``path``, ``file``, ``data``, ``source``, ``result``, ``result_folder``, ``scenarios``) are
   protected too.
+- Check ``--out`` before the expensive work, so a refused path fails in a second instead of after
+  the solve: ``check_output_folder(out, inputs=...)`` (or ``check_output_file``) raises the same
+  :class:`OutputError` the writer would, and changes nothing.
 - Single files (maps, GeoJSON, ``sweep.csv``, case files) go through
   :func:`write_file` / ``write_file_atomic(path, data, inputs=...)``: never a folder, an input,
   or a file a result folder's manifest lists; replaced atomically.
@@ -80,7 +83,14 @@ from freight.results.declared import (
     format_cell,
     result_kind,
 )
-from freight.results.folder import OutputError, ResultFolder, write_file
+from freight.results.folder import (
+    OutputError,
+    ResultFolder,
+    check_output_file,
+    check_output_folder,
+    manifest_inputs,
+    write_file,
+)
 
 __all__ = [
     "KPIS",
@@ -92,8 +102,11 @@ __all__ = [
     "ResultFolder",
     "ResultKind",
     "UndeclaredError",
+    "check_output_file",
+    "check_output_folder",
     "declared_table",
     "format_cell",
+    "manifest_inputs",
     "result_kind",
     "write_file",
 ]

@@ -31,6 +31,8 @@ SHA-256, and ``"written_by": "freight"``) into a hidden sibling folder, and puts
 :func:`write_file` applies the same rules to single files (PNG maps, GeoJSON, ``sweep.csv``):
 never an input of the command, never a folder, never a file a result folder's manifest lists,
 and an atomic replace (``os.replace`` of a hidden temporary file).
+
+POSIX only (``fcntl``); ``renameat2`` is used on Linux and the two-rename fallback elsewhere.
 """
 
 from __future__ import annotations
