@@ -59,21 +59,40 @@ each congested arc (BPR with ``α, β, t0 > 0``, finite ``C`` and some class wit
 the multiplier ``λ_a`` of each finite hard capacity. Given the prices, path costs and the
 nested-logit flows ``f(z)`` are closed-form. The equilibrium is the root of::
 
-    R_t = s_a (t_a − t_a(v_a(f(z))))                      s_a = max_k w[k, a]  (CNY/t)
-    R_λ = min(λ_a, (K_a − X_a(f(z))) / (θ* K_a))          θ* = max_o θ_route[o]
+    R_t = s_a (t_a − t_a(v_a(f(z))))              s_a = max_k w[k, a]  (CNY/t)
+    R_λ = φ_μ(θ* λ_a, (K_a − X_a(f(z))) / K_a) / (2 θ*)      θ* = max_o θ_route[o]
+    φ_μ(a, b) = a + b − √((a − b)² + 4 μ²)
 
-(``R_λ`` is the min-map form of the complementarity, in CNY/t). It is solved by a semismooth
-inexact Newton method: each step solves ``J d = −R`` by GMRES with exact Jacobian–vector
-products (the nested-logit derivative ``∂f_p/∂g_j = f_p (−θ_r δ_pj + (θ_r − θ_c) P(j|n) [j ∈ n]
-+ θ_c P(j))`` applied with segment sums, two sparse products per product) and a Jacobi
-preconditioner, with Eisenstat–Walker forcing terms; the step is projected (``t ≥ t(B)``,
-``λ ≥ 0``) and backtracked until ``‖R‖`` decreases by the Armijo factor (if 30 halvings fail,
-the damped fixed-point step is taken). In the symmetric case ``R_t`` is a diagonal scaling of the
-gradient of the convex dual of Fisk's program, so ``J`` is nonsingular and the Newton direction
-is a descent direction of ``‖R‖²``: the damped method converges globally and, near the
-solution, superlinearly (quadratically with exact solves). Nothing loops over paths or
-OD-classes in Python: path sums are sparse matrix–vector products per cost class, logit sums
-``np.add.reduceat`` over paths sorted by (class, OD-class, nest).
+``φ_0(a, b) = 2 min(a, b)``, so at ``μ = 0`` ``R_λ = min(λ, (K − X)/(θ* K))`` is the min-map of
+the complementarity (CNY/t); ``μ > 0`` is the Chen–Harker–Kanzow–Smale smoothing. Solved by an
+inexact smoothing Newton method (Qi, Sun & Zhou 2000, *Math. Programming* 87): each step solves
+``J d = −R`` by GMRES with exact Jacobian–vector products (the nested-logit derivative
+``∂f_p/∂g_j = f_p (−θ_r δ_pj + (θ_r − θ_c) P(j|n) [j ∈ n] + θ_c P(j))`` applied with segment
+sums; two sparse products per class and product), a Jacobi preconditioner and Eisenstat–Walker
+forcing terms; the step is projected (``t ≥ t(B)``, ``λ ≥ 0``) and backtracked until ``‖R‖``
+decreases by the Armijo factor. The smoothing starts at ``μ = min(10⁻³, ½ θ* ‖R‖_∞)`` and
+follows ``½ θ* ‖R‖_∞`` down, so it vanishes with the residual and the final convergence is
+that of Newton's method on the min-map (quadratic near a nondegenerate solution).
+
+Why smoothing: two capacities on arcs that carry the same paths (rail line sections in series,
+a terminal and its line) have identical rows ``∂X/∂λ``. The min-map Jacobian is then singular
+where both are near capacity, and the plain semismooth Newton method was seen to stall there
+(capacities 300 and 299 t in series). With ``μ > 0`` and in the symmetric case, write
+``u = (s · dt, dλ)`` and ``G = Bᵀ H B ⪰ 0`` (``B`` the path × priced-arc incidence weighted by
+PCU on time arcs, ``H = −∂f/∂g`` of the logit, symmetric positive semidefinite as the Hessian
+of a concave expected cost): then ``J = D₁ + D₂ G`` with ``D₁ = diag(1, ½ φ_a) > 0`` and
+``D₂ = diag(s T', ½ φ_b / (θ* K)) ≥ 0`` (``φ_a, φ_b ∈ (0, 2)``), which is nonsingular however
+dependent the capacity rows (``(D₁ + D₂ G) u = 0`` would give ``uᵀ G u < 0``). So for the
+current ``μ`` the Newton direction exists, is a descent direction of ``‖R‖²`` and the
+backtracking is well defined; ``μ`` is lowered between steps with the residual (Qi–Sun–Zhou
+make it a Newton variable; here it is set between steps). In the asymmetric multi-class case
+no such guarantee is claimed; the measure below says whether it got there. If 30 halvings fail
+(or GMRES returns no direction) a damped fixed-point step ``z ← z − α R``
+(``t ← t + α (t(v) − t)``; projected dual ascent on ``λ``) is taken instead, ``α`` halved until
+``‖R‖`` decreases: a safeguard with no rate.
+
+Nothing loops over paths or OD-classes in Python: path sums are sparse matrix–vector products
+per cost class, logit sums ``np.add.reduceat`` over paths sorted by (class, OD-class, nest).
 
 Convergence measure (documented gap)
 ------------------------------------
@@ -85,8 +104,10 @@ multipliers) are recomputed and the logit response ``y = q · P(g(f))`` taken::
 
 ``gap`` is zero exactly at an SUE fixed point, ``capacity_gap`` exactly when the capacities hold
 and every positive multiplier sits on a full arc (its negative side is the relative excess
-``(X_a − K_a)/K_a``; its positive side a multiplier left on a slack arc, in logit units).
-Iterations stop when both are at most ``tol`` (default 1e-6).
+``(X_a − K_a)/K_a``; its positive side a multiplier left on a slack arc, in logit units: the
+smoothing leaves slack arcs a multiplier ≤ ``capacity_gap / θ*``, not exactly 0). Iterations stop
+when both are at most ``tol`` (default 1e-6). Measured on a generated regional-size instance
+(benchmarks/perf/bench_sue.py) the iteration takes 5–6 Newton steps to 1e-6.
 """
 
 from __future__ import annotations
@@ -129,6 +150,13 @@ _MAX_HALVINGS = 30
 #: GMRES restart length and restarts per Newton step.
 _GMRES_RESTART = 60
 _GMRES_CYCLES = 4
+#: Smoothing of the capacity complementarity: μ starts at min(this max, γ θ* ‖R‖_∞) and
+#: follows γ θ* ‖R‖_∞ down (γ = the share), so it vanishes as fast as the residual.
+_SMOOTHING_MAX = 1e-3
+_SMOOTHING_SHARE = 0.5
+#: Range of the GMRES relative tolerance (Eisenstat–Walker forcing term).
+_ETA_MIN = 1e-8
+_ETA_MAX = 0.1
 
 
 class SUEInputError(ValueError):
@@ -196,7 +224,9 @@ class SUEResult:
         Change of background users' time, ``background · (time − time_background_only)``,
         PCU·h, ``(n_arcs,)``, ≥ 0.
     multiplier
-        ``λ_a``, CNY/t, ``(n_arcs,)``, ≥ 0 (0 where there is no hard capacity).
+        ``λ_a``, CNY/t, ``(n_arcs,)``, ≥ 0 (0 where there is no hard capacity; on a slack
+        hard-capacity arc at most ``capacity_gap / θ*``). The shadow price of the capacity;
+        ``λ_a / w[k, a]`` is the queueing delay in hours that class ``k`` would see.
     arc_cost
         ``c0 + w · time + λ`` per class and arc, CNY/t, ``(n_classes, n_arcs)``.
     """
@@ -566,8 +596,9 @@ class _System:
         self.lam_pos = lam_pos  # positions in z_arcs of the multipliers
         self.t_arcs = z_arcs[t_pos]
         self.cap = cap  # hard capacity of the multiplier arcs
-        self.rho = 1.0 / (theta_star * cap)
         self.theta_star = theta_star
+        self.rho = 1.0 / (theta_star * cap)
+        self.smoothing = 0.0  # μ of the CHKS-smoothed complementarity (0 = the min-map)
         self.scale = w_z[:, t_pos].max(axis=0) if w_z.shape[0] else np.zeros(t_pos.size)
         self.n_t = t_pos.size
         self.n_z = z_arcs.size
@@ -611,15 +642,29 @@ class _System:
         tv = z[: self.n_t]
         r[: self.n_t] = self.scale * (tv - self.bpr.time(v[self.t_pos], self.t_arcs))
         lv = z[self.n_t :]
-        r[self.n_t :] = np.minimum(lv, self.rho * (self.cap - x[self.lam_pos]))
+        r[self.n_t :] = self.smoothed(lv, x)[0]
         return r, ch, v, x
+
+    def smoothed(self, lam: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``R_λ`` (CNY/t) and its partial derivatives in ``a = θ* λ`` and ``b = (K − X)/K``.
+
+        ``R_λ = (a + b − √((a − b)² + 4μ²)) / (2 θ*)``: ``min(λ, (K − X)/(θ* K))`` at ``μ = 0``.
+        """
+        a = self.theta_star * lam
+        b = (self.cap - x[self.lam_pos]) / self.cap
+        root = np.sqrt((a - b) ** 2 + 4.0 * self.smoothing**2)
+        safe = np.where(root > 0, root, 1.0)
+        da = np.where(root > 0, 1.0 - (a - b) / safe, 1.0)
+        db = np.where(root > 0, 1.0 + (a - b) / safe, 1.0)
+        r: FloatArray = 0.5 * (a + b - root) / self.theta_star
+        return r, da, db
 
     def jvp(
         self,
         dz: FloatArray,
         ch: _Choice,
         slope: FloatArray,
-        active: NDArray[np.bool_],
+        active: tuple[FloatArray, FloatArray],
     ) -> FloatArray:
         self.evaluations += 1
         dt = np.zeros(self.n_z)
@@ -635,7 +680,8 @@ class _System:
         out = np.empty_like(dz)
         out[: self.n_t] = self.scale * (dz[: self.n_t] - slope * dv[self.t_pos])
         dl = dz[self.n_t :]
-        out[self.n_t :] = np.where(active, dl, -self.rho * dx[self.lam_pos])
+        da, db = active
+        out[self.n_t :] = 0.5 * da * dl - 0.5 * db * self.rho * dx[self.lam_pos]
         return out
 
     def loads_delta(self, df: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -648,7 +694,9 @@ class _System:
                 dx += xk
         return dv, dx
 
-    def diagonal(self, ch: _Choice, slope: FloatArray, active: NDArray[np.bool_]) -> FloatArray:
+    def diagonal(
+        self, ch: _Choice, slope: FloatArray, active: tuple[FloatArray, FloatArray]
+    ) -> FloatArray:
         """Approximate Jacobian diagonal (own-price effect ``−θ_r f δ``) for Jacobi scaling."""
         tf = self.seg.theta_r_path * ch.flow
         dvt = np.zeros(self.n_z)
@@ -660,7 +708,8 @@ class _System:
                 dxl += own
         d = np.empty(self.n_t + self.lam_pos.size)
         d[: self.n_t] = self.scale * (1.0 + slope * dvt[self.t_pos])
-        d[self.n_t :] = np.where(active, 1.0, self.rho * dxl[self.lam_pos])
+        da, db = active
+        d[self.n_t :] = 0.5 * da + 0.5 * db * self.rho * dxl[self.lam_pos]
         d[d <= 0] = 1.0
         return d
 
@@ -688,6 +737,7 @@ def solve(
     unserved_penalty: ArrayLike | None = None,
     tol: float = 1e-6,
     max_iter: int = 100,
+    warm_start: SUEResult | None = None,
 ) -> SUEResult:
     """Nested-logit stochastic user equilibrium over a given choice set (module docstring).
 
@@ -742,6 +792,10 @@ def solve(
         Target for ``gap`` and ``capacity_gap`` (> 0).
     max_iter
         Newton iterations at most (≥ 1).
+    warm_start
+        A result on the same arcs (e.g. the base case of an appraisal, or the previous step of
+        a sweep): its arc times and multipliers start the iteration (the answer does not
+        depend on it, only the work).
 
     Returns
     -------
@@ -836,6 +890,8 @@ def solve(
         problems.append("tol must be finite and > 0")
     if max_iter < 1:
         problems.append("max_iter must be >= 1")
+    if warm_start is not None and warm_start.time.shape != (n_arcs,):
+        problems.append(f"warm_start has {warm_start.time.size} arcs, the network {n_arcs}")
     if not problems and nest.size:
         n_nests_chk = int(nest.max()) + 1
         owner = np.full(n_nests_chk, -1, dtype=np.int64)
@@ -936,6 +992,11 @@ def solve(
         system.evaluations = 1
     else:
         z = np.concatenate([system.t_low, np.zeros(lam_pos.size)])
+        if warm_start is not None:
+            z = np.concatenate(
+                [warm_start.time[z_arcs[t_pos]], warm_start.multiplier[z_arcs[lam_pos]]]
+            )
+            z = np.maximum(z, np.concatenate([system.t_low, np.zeros(lam_pos.size)]))
         z, ch, iterations, status = _newton(system, z, tol, max_iter, history)
     result = _finish(
         system=system,
@@ -1015,9 +1076,16 @@ def _newton(
     low = np.concatenate([system.t_low, np.zeros(system.lam_pos.size)])
     r, ch, v, x = system.residual(z)
     norm = float(np.linalg.norm(r))
-    prev_norm = norm
-    eta = 0.1
+    eta = _ETA_MAX
+    fp_step = 0.5
     it = 0
+    n_lam = system.lam_pos.size
+    if n_lam:
+        system.smoothing = min(
+            _SMOOTHING_MAX, _SMOOTHING_SHARE * system.theta_star * float(np.abs(r).max())
+        )
+        r, ch, v, x = system.residual(z)
+        norm = float(np.linalg.norm(r))
     while True:
         gap, cap_gap, _ = _gaps(system, z, ch)
         history.append(max(gap, cap_gap))
@@ -1026,10 +1094,18 @@ def _newton(
             return z, ch, it, "converged"
         if it >= max_iter:
             return z, ch, it, "not_converged"
+        if n_lam:  # smoothing follows the residual: μ_k = min(μ_{k-1}, γ θ* ‖R‖_∞)
+            new = min(
+                system.smoothing, _SMOOTHING_SHARE * system.theta_star * float(np.abs(r).max())
+            )
+            if new < system.smoothing:
+                system.smoothing = new
+                r, ch, v, x = system.residual(z)
+                norm = float(np.linalg.norm(r))
         it += 1
         slope = system.bpr.slope(v[system.t_pos], system.t_arcs)
-        lamv = z[n_t:]
-        active = lamv <= system.rho * (system.cap - x[system.lam_pos])  # R_λ = λ branch
+        _, da, db = system.smoothed(z[n_t:], x)
+        active = (da, db)
         diag = system.diagonal(ch, slope, active)
         state = ch
 
@@ -1037,7 +1113,7 @@ def _newton(
             d: FloatArray,
             state: _Choice = state,
             slope: FloatArray = slope,
-            active: NDArray[np.bool_] = active,
+            active: tuple[FloatArray, FloatArray] = active,
         ) -> FloatArray:
             return system.jvp(d, state, slope, active)
 
@@ -1052,29 +1128,48 @@ def _newton(
             maxiter=_GMRES_CYCLES,
             M=prec,
         )
-        step = 1.0
         accepted = False
-        for _ in range(_MAX_HALVINGS):
-            z_try = np.maximum(z + step * d, low)
-            r_try, ch_try, v_try, x_try = system.residual(z_try)
-            n_try = float(np.linalg.norm(r_try))
-            if n_try <= (1.0 - _ARMIJO * step) * norm:
-                accepted = True
-                break
-            step *= 0.5
-        if not accepted:  # damped fixed-point step
-            fp = z.copy()
-            fp[:n_t] = z[:n_t] - 0.5 * r[:n_t] / np.where(system.scale > 0, system.scale, 1.0)
-            fp[n_t:] = z[n_t:] - 0.5 * r[n_t:]
-            z_try = np.maximum(fp, low)
-            r_try, ch_try, v_try, x_try = system.residual(z_try)
-            n_try = float(np.linalg.norm(r_try))
+        if np.all(np.isfinite(d)) and np.any(d != 0.0):
+            step = 1.0
+            for _ in range(_MAX_HALVINGS):
+                z_try = np.maximum(z + step * d, low)
+                r_try, ch_try, v_try, x_try = system.residual(z_try)
+                n_try = float(np.linalg.norm(r_try))
+                if n_try <= (1.0 - _ARMIJO * step) * norm:
+                    accepted = True
+                    break
+                step *= 0.5
+        if not accepted:  # damped fixed-point step: t ← t + α (t(v) − t), λ ← dual ascent
+            logger.debug("sue iteration %d: Newton step rejected, fixed-point step", it)
+            fp = np.empty_like(z)
+            fp[:n_t] = -r[:n_t] / np.where(system.scale > 0, system.scale, 1.0)
+            fp[n_t:] = -r[n_t:]
+            step = fp_step
+            for _ in range(_MAX_HALVINGS):
+                z_try = np.maximum(z + step * fp, low)
+                r_try, ch_try, v_try, x_try = system.residual(z_try)
+                n_try = float(np.linalg.norm(r_try))
+                if n_try < norm:
+                    break
+                step *= 0.5
+            fp_step = min(0.5, 2.0 * step)  # the next fallback starts from twice this step
+        logger.debug(
+            "sue iteration %d: step %s, ‖R‖ %.3e → %.3e, μ %.2e, GMRES info %d",
+            it,
+            f"{step:.3g}" if accepted else "fixed-point",
+            norm,
+            n_try,
+            system.smoothing,
+            _info,
+        )
         z, r, ch, v, x = z_try, r_try, ch_try, v_try, x_try
-        prev_norm, norm = norm, n_try
-        ratio = norm / prev_norm if prev_norm > 0 else 0.0
-        eta = float(np.clip(0.9 * ratio**2, 1e-10, 0.1))
+        # Eisenstat–Walker forcing term (choice 2, γ = 0.9, with its safeguard)
+        ratio = n_try / norm if norm > 0 else 0.0
+        eta_new = 0.9 * ratio**2
         if 0.9 * eta**2 > 0.1:
-            eta = min(eta, 0.1)
+            eta_new = max(eta_new, 0.9 * eta**2)
+        eta = float(np.clip(eta_new, _ETA_MIN, _ETA_MAX))
+        norm = n_try
 
 
 def _finish(

@@ -118,8 +118,8 @@ def generate(
     """Build the instance described in the module docstring."""
     rng = np.random.default_rng(seed)
     n_road = nx * ny
-    xy = np.stack(np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"), -1).reshape(-1, 2)
-    xy = xy * 10.0 + rng.uniform(-2.0, 2.0, size=xy.shape)  # km
+    grid = np.stack(np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"), -1).reshape(-1, 2)
+    xy = grid * 10.0 + rng.uniform(-2.0, 2.0, size=grid.shape)  # km
     node = np.arange(n_road).reshape(nx, ny)
     arcs: list[tuple[int, int, int, float, float]] = []
 
@@ -128,10 +128,10 @@ def generate(
 
     for i in range(nx):
         for j in range(ny):
-            for di, dj in ((1, 0), (0, 1)):
-                if i + di < nx and j + dj < ny:
-                    a, b = int(node[i, j]), int(node[i + di, j + dj])
-                    fast = (di == 1 and j % 4 == 0) or (dj == 1 and i % 4 == 0)
+            for step_i, step_j in ((1, 0), (0, 1)):
+                if i + step_i < nx and j + step_j < ny:
+                    a, b = int(node[i, j]), int(node[i + step_i, j + step_j])
+                    fast = (step_i == 1 and j % 4 == 0) or (step_j == 1 and i % 4 == 0)
                     _add(arcs, a, b, ROAD, dist(a, b), 90.0 if fast else 60.0)
     n_nodes = n_road
     terminals: list[tuple[int, int]] = []  # (road node, rail node)
@@ -383,7 +383,7 @@ def main() -> None:
             "history": " ".join(f"{h:.1e}" for h in res.history),
             "binding_capacities": f"{binding}/{int(np.isfinite(hard).sum())}",
             "max_vc": round(float(res.volume_capacity_ratio.max()), 3),
-            "unserved_share": f"{res.unserved.sum() / np.sum(inst.kwargs['demand']):.2e}",
+            "unserved_share": f"{res.unserved.sum() / np.sum(np.asarray(inst.kwargs['demand'])):.2e}",
             "load_1min": round(load, 2),
             "machine": f"{platform.machine()} {os.cpu_count()} cpu",
         }

@@ -157,15 +157,15 @@ def fisk_oracle(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         unserved = cp.Variable(n_od)
         obj += pen @ unserved + cp.sum(cp.multiply(1.0 / tc, -cp.entr(unserved)))
     for o in range(n_od):
-        members = np.flatnonzero(od == o)
-        total = cp.sum(y[members]) + (unserved[o] if unserved is not None else 0.0)
+        in_od = np.flatnonzero(od == o)
+        total = cp.sum(y[in_od]) + (unserved[o] if unserved is not None else 0.0)
         cons.append(total == case.demand[o] / big_q)
     cap_cons = []
     if case.hard is not None:
-        for a in np.flatnonzero(np.isfinite(case.hard)):
-            c = tonnes[a] <= case.hard[a] / big_q
-            cap_cons.append((a, c))
-            cons.append(c)
+        for arc_id in np.flatnonzero(np.isfinite(case.hard)):
+            row = tonnes[arc_id] <= case.hard[arc_id] / big_q
+            cap_cons.append((int(arc_id), row))
+            cons.append(row)
     prob = cp.Problem(cp.Minimize(obj), [*cons, y >= 0])
     prob.solve(
         solver="CLARABEL",
@@ -186,7 +186,7 @@ def fisk_oracle(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def bpr(t0: float, alpha: float, beta: float, cap: float, v: float) -> float:
     """BPR time."""
-    return t0 * (1.0 + alpha * (v / cap) ** beta)
+    return float(t0 * (1.0 + alpha * (v / cap) ** beta))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,6 +440,36 @@ def test_capacity_bound_single_path_by_hand() -> None:
     assert res.flow[0] + res.unserved[0] == pytest.approx(q, rel=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("caps", "binding"), [((300.0, 300.0), None), ((300.0, 320.0), 0), ((300.0, 299.0), 1)]
+)
+def test_capacities_in_series_by_hand(caps: tuple[float, float], binding: int | None) -> None:
+    """Two capacities on one path (dependent constraints): the tighter one carries λ by hand."""
+    inc = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    q, pen, c0, theta = 500.0, 200.0, 80.0, 0.05
+    res = solve(
+        inc,
+        [0],
+        [0],
+        [q],
+        theta,
+        theta,
+        [c0, 0.0],
+        hard_capacity=list(caps),
+        unserved_penalty=pen,
+        tol=1e-10,
+    )
+    k = min(caps)
+    lam = pen - c0 - math.log(k / (q - k)) / theta  # as in the single-arc case, at cap k
+    assert res.status == "converged"
+    assert res.path_flow[0] == pytest.approx(k, rel=1e-9)
+    assert res.multiplier.sum() == pytest.approx(lam, rel=1e-8)
+    if binding is None:  # equal capacities: the split is not unique; the solver halves it
+        assert res.multiplier[0] == pytest.approx(res.multiplier[1], rel=1e-8)
+    else:
+        assert res.multiplier[1 - binding] < 1e-8
+
+
 def test_default_penalty_leaves_slack_demand_served() -> None:
     """With the default unserved penalty and slack capacity, unserved demand is below 1e-6 t."""
     inc = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))
@@ -476,7 +506,8 @@ def test_capacity_case_binds() -> None:
     res = capacity_case().run(tol=1e-10)
     assert res.flow[4] == pytest.approx(250.0, rel=1e-9)
     assert res.multiplier[4] > 1.0
-    assert res.flow[2] < 1000.0 and res.multiplier[2] == 0.0
+    # a slack arc keeps a multiplier below capacity_gap / θ* (here ≤ 1e-10 / 0.2)
+    assert res.flow[2] < 1000.0 and 0.0 <= res.multiplier[2] <= 1e-9
     assert res.capacity_gap <= 1e-10
 
 
@@ -547,6 +578,37 @@ def test_asymmetric_two_classes_agree_with_fsolve() -> None:
     assert np.abs(residual(root)).max() < 1e-8
     np.testing.assert_allclose(res.path_flow, root, rtol=1e-8)
     assert res.status == "converged"
+
+
+def test_warm_start_changes_work_not_answer() -> None:
+    """Warm-started from a 10 % lower demand, the capacity case reaches the cold answer (1e-9)."""
+    case = capacity_case()
+    cold = case.run(tol=1e-10)
+    case.demand = [d * 0.9 for d in case.demand]
+    near = case.run(tol=1e-10)
+    case.demand = [d / 0.9 for d in case.demand]
+    warm = case.run(tol=1e-10, warm_start=near)
+    np.testing.assert_allclose(warm.path_flow, cold.path_flow, rtol=1e-9)
+    np.testing.assert_allclose(warm.multiplier, cold.multiplier, rtol=1e-8, atol=1e-8)
+    assert warm.iterations <= cold.iterations
+    again = case.run(tol=1e-10, warm_start=cold)
+    assert again.iterations == 0 and again.status == "converged"
+
+
+def test_fixed_point_fallback_converges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no Newton direction (GMRES returns 0) the damped fixed-point steps reach the SUE."""
+    import solvers.sue as sue_module
+
+    case = two_nest_case()
+    newton = case.run(tol=1e-9)
+
+    def no_direction(op: Any, b: np.ndarray, **kw: Any) -> tuple[np.ndarray, int]:
+        return np.zeros_like(b), 0
+
+    monkeypatch.setattr(sue_module, "gmres", no_direction)
+    damped = case.run(tol=1e-9, max_iter=2000)
+    assert damped.status == "converged" and damped.iterations > newton.iterations
+    np.testing.assert_allclose(damped.flow, newton.flow, rtol=1e-7)
 
 
 # ---------------------------------------------------------------------------------------------
