@@ -1034,11 +1034,21 @@ SWEEP = OutputTable(
     "one row per finished case of `freight sweep` (in the sweep folder, rebuilt after every "
     "case): the swept values and the case's KPIs",
     (
-        _c("case", "str", "", "case id (parent stem and a hash of its full path and the swept values)"),
+        _c(
+            "case",
+            "str",
+            "",
+            "case id (parent stem and a hash of its full path and the swept values)",
+        ),
         _c("scenario", "str", "", "file name of the case's scenario"),
         _c("parent", "str", "", "file name of the parent scenario"),
         _c("method", "str", "", "solution method of the case (mcf or lp)"),
-        _c("key", "str", "", "content key: SHA-256 of the case's resolved inputs, values and method"),
+        _c(
+            "key",
+            "str",
+            "",
+            "content key: SHA-256 of the case's resolved inputs, values and method",
+        ),
         *SWEEP_PARAMETERS,
         _c("status", "str", "", "solver status, or error"),
         _c("error", "str", "", "the error of a failed case", blank="no error"),
