@@ -429,7 +429,11 @@ def test_problems_in_several_files_collected(copy_tiny: Callable[..., Path]) -> 
         (None, ("terminals.csv", None, ""), "terminals.csv: file not found"),
         (b"", ("terminals.csv", None, ""), "terminals.csv: file is empty; expected header: id,"),
         (b"\n \n", ("terminals.csv", None, ""), "file is empty"),
-        (b"\xef\xbb\xbfid,place", ("terminals.csv", 1, ""), "terminals.csv, row 1: file starts"),
+        (
+            b"id;place;from_mode;to_mode\nT;P;road;water\n",
+            ("terminals.csv", 1, ""),
+            "terminals.csv, row 1: the file is semicolon-separated (';')",
+        ),
         (
             b"id\nx\n\xff\n",
             ("terminals.csv", 3, ""),
@@ -448,7 +452,8 @@ def test_file_level_problems(
     where: tuple[str, int | None, str],
     text: str,
 ) -> None:
-    """Missing, empty, BOM, non-UTF-8 and duplicate-header files: named, with a row if any."""
+    """Missing, empty, wrongly delimited, non-UTF-8 and duplicate-header files: named, with a row
+    if any (one message for a wrong delimiter, not one per missing column)."""
     folder = copy_tiny()
     p = folder / "terminals.csv"
     if content is None:
@@ -459,6 +464,29 @@ def test_file_level_problems(
         load_network(folder)
     assert _where(info.value) == [where]
     assert text in str(info.value)
+
+
+def test_bom_is_accepted(copy_tiny: Callable[..., Path]) -> None:
+    """A table saved by Excel as "CSV UTF-8" (with a byte-order mark) reads like plain UTF-8."""
+    folder = copy_tiny()
+    plain = load_network(folder)
+    for name in ("links.csv", "places.csv"):
+        p = folder / name
+        p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    assert load_network(folder).links == plain.links
+    assert load_network(folder).places == plain.places
+
+
+def test_a_fifo_is_refused_without_blocking(copy_tiny: Callable[..., Path]) -> None:
+    """A table that is a named pipe is reported as not a regular file (reading it would hang)."""
+    import os
+
+    folder = copy_tiny()
+    (folder / "modes.csv").unlink()
+    os.mkfifo(folder / "modes.csv")
+    with pytest.raises(DataError, match=r"modes\.csv: not a regular file") as info:
+        load_network(folder)
+    assert _where(info.value) == [("modes.csv", None, "")]
 
 
 def test_table_file_is_a_folder(copy_tiny: Callable[..., Path]) -> None:
@@ -557,3 +585,20 @@ def test_copy_tiny_is_fresh(copy_tiny: Callable[..., Path], tiny_path: Path) -> 
     (folder / "places.csv").write_text("broken", encoding="utf-8")
     assert load_network(tiny_path).places[0].id == "A"
     shutil.rmtree(folder)
+
+
+def test_regional_links_with_bom_or_semicolons(tmp_path: Path) -> None:
+    """The regional links.csv saved with a BOM validates (exit 0); a ';' copy exits 2 once."""
+    from cli import main
+
+    src = Path(__file__).resolve().parents[1] / "network_data" / "chuannan_yuxi"
+    bom = Path(shutil.copytree(src, tmp_path / "bom"))
+    (bom / "links.csv").write_bytes(b"\xef\xbb\xbf" + (src / "links.csv").read_bytes())
+    assert main(["validate", str(bom)]) == 0
+    semi = Path(shutil.copytree(src, tmp_path / "semi"))
+    text = (src / "links.csv").read_text(encoding="utf-8")
+    (semi / "links.csv").write_text(text.replace(",", ";"), encoding="utf-8")
+    with pytest.raises(DataError, match=r": 1 problem found") as info:
+        load_network(semi)
+    assert "semicolon-separated" in str(info.value)
+    assert main(["validate", str(semi)]) == 2

@@ -80,6 +80,16 @@ def replace_bytes(name: str, old: bytes, new: bytes) -> Callable[[Files], None]:
     return edit
 
 
+def replace_all_bytes(name: str, old: bytes, new: bytes) -> Callable[[Files], None]:
+    """Replace every occurrence of raw bytes in a file (e.g. another delimiter)."""
+
+    def edit(files: Files) -> None:
+        assert files[name].count(old) >= 1, (name, old)
+        files[name] = files[name].replace(old, new)
+
+    return edit
+
+
 def set_bytes(name: str, data: bytes | None) -> Callable[[Files], None]:
     """Replace a whole file (``None`` deletes it)."""
 
@@ -106,9 +116,9 @@ CASES: dict[str, tuple[Callable[[Files], None], str]] = {
     # --- reading: files, encoding, CSV shape -------------------------------------------------
     "missing_file": (set_bytes("modes.csv", None), "modes.csv|||file not found"),
     "empty_file": (set_bytes("terminals.csv", b""), "terminals.csv|||file is empty"),
-    "bom": (
-        replace_bytes("commodities.csv", b"id,", b"\xef\xbb\xbfid,"),
-        "commodities.csv|1||byte-order mark",
+    "semicolon_delimiter": (
+        replace_all_bytes("commodities.csv", b",", b";"),
+        "commodities.csv|1||semicolon-separated",
     ),
     "non_utf8": (
         replace_bytes("places.csv", b"Port P,", b"Port P\xe9,"),

@@ -35,6 +35,10 @@ _LIST_FIELDS = {"excluded_commodities", "allowed_modes"}
 
 
 def _decode(path: Path, file: str, problems: list[Problem]) -> str | None:
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # a FIFO, socket or device: reading it could block forever
+        problems.append(Problem(file, None, "", "not a regular file (a pipe, socket or device)"))
+        return None
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -44,16 +48,7 @@ def _decode(path: Path, file: str, problems: list[Problem]) -> str | None:
         problems.append(Problem(file, None, "", f"cannot read file: {exc.strerror}"))
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
-        problems.append(
-            Problem(
-                file,
-                1,
-                "",
-                "file starts with a UTF-8 byte-order mark (BOM); save it as plain UTF-8 "
-                "without a BOM (Excel's 'CSV UTF-8' adds one)",
-            )
-        )
-        return None
+        raw = raw[3:]  # a UTF-8 byte-order mark (Excel's "CSV UTF-8"): read as plain UTF-8
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -110,6 +105,20 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
     except csv.Error as exc:
         problems.append(Problem(table.file, 1, "", f"malformed CSV header: {exc}"))
         return [], lines, problems
+    expected_cols = columns(table.model)
+    if len(header) == 1 and header[0] not in expected_cols:
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "vertical bar")):
+            if sep in header[0]:
+                problems.append(
+                    Problem(
+                        table.file,
+                        1,
+                        "",
+                        f"the file is {name}-separated ({sep!r}); freight reads comma-separated "
+                        "CSV (in Excel: save as 'CSV UTF-8 (comma delimited)')",
+                    )
+                )
+                return [], lines, problems
     seen: set[str] = set()
     for h in header:
         if h in seen:
