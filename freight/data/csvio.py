@@ -172,7 +172,7 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
                 if err["type"] == "missing":
                     msg = "required value is blank"
                 elif given != "":
-                    msg = f"{msg} (got {given!r}{allowed_hint(table.model, col, err['type'])})"
+                    msg = f"{msg} (got {given!r}){allowed_hint(table.model, col, err['type'])}"
                 problems.append(Problem(table.file, line, col, msg))
     return rows, lines, problems
 

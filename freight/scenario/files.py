@@ -33,6 +33,7 @@ from freight.data.schema import (
     MAX_YEAR,
     MIN_YEAR,
     MODES,
+    RANGE_ERRORS,
     TABLE_BY_NAME,
     Mode,
     Row,
@@ -286,11 +287,6 @@ def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseMode
     return cur
 
 
-_RANGE_ERRORS = frozenset(
-    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
-)
-
-
 def _message(model: type[BaseModel], err: Any) -> str:
     """One validation error as a sentence with the allowed range or the nearest valid key."""
     loc, kind, ctx = err["loc"], err["type"], err.get("ctx") or {}
@@ -313,8 +309,8 @@ def _message(model: type[BaseModel], err: Any) -> str:
             f"{what} {given!r} (expected {ctx.get('expected')}){did_you_mean(str(given), choices)}"
         )
     msg = str(err["msg"])
-    if kind in _RANGE_ERRORS:
-        msg += f" (got {err.get('input')!r}{_range_of(model, loc)})"
+    if kind in RANGE_ERRORS:
+        msg += f" (got {err.get('input')!r}){_range_of(model, loc)}"
     return msg
 
 
@@ -432,8 +428,8 @@ def set_problems(table: str, edit: ModifyEdit, file: str, key: str) -> list[Prob
             b = bounds_text(model.model_fields[field_name(model, col)])
             for e in exc.errors():
                 msg = str(e["msg"])
-                if e["type"] in _RANGE_ERRORS:
-                    msg += f" (got {val!r}; allowed: {b})" if b else f" (got {val!r})"
+                if e["type"] in RANGE_ERRORS:
+                    msg += f" (got {val!r}); allowed: {b}" if b else f" (got {val!r})"
                 out.append(Problem(file, None, where, msg))
     return out
 
