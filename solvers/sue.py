@@ -188,7 +188,9 @@ class SUEResult:
     runtime
         Wall time of the solve, seconds.
     history
-        ``max(gap, capacity_gap)`` before each iteration and at the end, ``(iterations + 1,)``.
+        ``max(gap, capacity_gap)`` before each iteration and at the end, ``(iterations + 1,)``,
+        as the iteration measured it on its reduced set of priced arcs; ``gap`` and
+        ``capacity_gap`` are recomputed from the returned flows on all arcs (they agree).
     path_flow
         Flow per path, t/yr, ``(n_paths,)``.
     path_cost
@@ -602,14 +604,12 @@ class _System:
         self.scale = w_z[:, t_pos].max(axis=0) if w_z.shape[0] else np.zeros(t_pos.size)
         self.n_t = t_pos.size
         self.n_z = z_arcs.size
-        self.t_const_z = bpr.time(back_z, z_arcs)  # time with background only
-        self.t_const_z[t_pos] = 0.0  # times of the t-variables come from z
         self.t_low = bpr.time(back_z[t_pos], self.t_arcs)
         self.evaluations = 0
 
     def prices(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Arc times and multipliers on the z arcs from the unknowns ``z = [t, λ]``."""
-        t = self.t_const_z.copy()
+        t = np.zeros(self.n_z)  # constant times are in base_cost; variable ones come from z
         t[self.t_pos] = z[: self.n_t]
         lam = np.zeros(self.n_z)
         lam[self.lam_pos] = z[self.n_t :]
@@ -1053,7 +1053,7 @@ def _free_path_cost(inc: sp.csr_matrix, k_path: IntArray, arc_cost: FloatArray) 
 def _gaps(system: _System, z: FloatArray, ch: _Choice) -> tuple[float, float, _Choice]:
     """``gap``, ``capacity_gap`` of the flows ``ch.flow`` and the logit response to them."""
     v, x = system.loads(ch.flow)
-    t = system.t_const_z.copy()
+    t = np.zeros(system.n_z)
     t[system.t_pos] = system.bpr.time(v[system.t_pos], system.t_arcs)
     _, lam = system.prices(z)
     resp = _choice(system.seg, system.path_cost(t, lam))
@@ -1207,11 +1207,8 @@ def _finish(
     """Arc and path outputs at the flows ``ch.flow`` (sorted) in the caller's order."""
     seg = system.seg
     n_classes, n_arcs = c0.shape
-    if z.size:
-        gap, cap_gap, _ = _gaps(system, z, ch)
-    else:
-        gap, cap_gap = _gaps(system, z, ch)[:2]
-        history.append(max(gap, cap_gap))
+    if not z.size:
+        history.append(max(_gaps(system, z, ch)[:2]))
     f = ch.flow
     class_flow = np.zeros((n_classes, n_arcs))
     for k, (lo, hi) in enumerate(blocks):
@@ -1228,6 +1225,14 @@ def _finish(
         if hi > lo:
             g[lo:hi] += inc_all[lo:hi] @ arc_cost[k]
     final = _choice(seg, g)  # shares and costs at the returned flows' costs
+    # the reported measures, recomputed on the full arc set (not the solver's reduced prices)
+    total = float(q.sum())
+    gap = float(np.abs(f - final.flow).sum()) / total if total > 0 else 0.0
+    cap_gap = 0.0
+    if has_hard.any():
+        hard_arcs = np.flatnonzero(has_hard)
+        slack = (hard[hard_arcs] - flow[hard_arcs]) / hard[hard_arcs]
+        cap_gap = float(np.abs(np.minimum(system.theta_star * lam[hard_arcs], slack)).max())
     # back to the caller's order (drop the virtual unserved paths)
     inv = np.empty_like(order)
     inv[order] = np.arange(order.size)

@@ -10,6 +10,7 @@ such program, the root of the path-flow fixed point found by scipy's MINPACK ``f
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,14 +168,19 @@ def fisk_oracle(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             cap_cons.append((int(arc_id), row))
             cons.append(row)
     prob = cp.Problem(cp.Minimize(obj), [*cons, y >= 0])
-    prob.solve(
-        solver="CLARABEL",
-        tol_gap_abs=1e-12,
-        tol_gap_rel=1e-12,
-        tol_feas=1e-12,
-        tol_ktratio=1e-10,
-        max_iter=500,
-    )
+    for eps in (1e-12, 1e-10, 1e-9):  # the tightest tolerances Clarabel certifies as optimal
+        with warnings.catch_warnings():  # "may be inaccurate": the status is checked below
+            warnings.simplefilter("ignore")
+            prob.solve(
+                solver="CLARABEL",
+                tol_gap_abs=eps,
+                tol_gap_rel=eps,
+                tol_feas=eps,
+                tol_ktratio=100 * eps,
+                max_iter=500,
+            )
+        if prob.status == "optimal":
+            break
     assert prob.status == "optimal"
     arc = big_q * np.array(case.inc.T @ y.value)
     duals = np.zeros(n_arcs)
@@ -499,6 +505,73 @@ def test_agrees_with_fisk_program(make: Any) -> None:
     np.testing.assert_allclose(res.multiplier, duals, rtol=1e-5, atol=1e-6)
     served = np.bincount(case.path_od, weights=res.path_flow) + res.unserved
     np.testing.assert_allclose(served, case.demand, rtol=1e-12)
+
+
+def random_case(seed: int) -> Case:
+    """A random symmetric case: 8 arcs, 3 ODs of 2–4 overlapping paths, BPR, background,
+    two hard capacities set at 60 % of their free-flow load (binding), and two cost classes with
+    ``w = 4 · pcu``."""
+    rng = np.random.default_rng(seed)
+    n_arcs = 8
+    rows, od, nest = [], [], []
+    n_nests = 0
+    for o in range(3):
+        n_p = int(rng.integers(2, 5))
+        split = int(rng.integers(1, n_p)) if rng.random() < 0.7 else n_p
+        for p in range(n_p):
+            arcs = rng.choice(n_arcs, size=int(rng.integers(1, 4)), replace=False)
+            row = np.zeros(n_arcs)
+            row[arcs] = 1.0
+            rows.append(row)
+            od.append(o)
+            nest.append(n_nests + (0 if p < split else 1))
+        n_nests += 1 if split == n_p else 2
+    inc = np.array(rows)
+    demand = rng.uniform(200.0, 800.0, 3)
+    pcu = np.stack([np.full(n_arcs, 0.5), np.full(n_arcs, 1.5)])
+    case = Case(
+        inc=inc,
+        path_od=od,
+        path_nest=nest,
+        demand=list(demand),
+        theta_route=list(rng.uniform(0.15, 0.4, 3)),
+        theta_chain=[0.1, 0.1, 0.1],
+        od_class=[0, 1, 0],
+        c0=np.stack([rng.uniform(5.0, 30.0, n_arcs)] * 2),
+        w=4.0 * pcu,
+        pcu=pcu,
+        fft=rng.uniform(0.5, 2.0, n_arcs),
+        cap=rng.uniform(300.0, 900.0, n_arcs),
+        alpha=np.where(rng.random(n_arcs) < 0.75, 0.15, 0.0),
+        beta=np.full(n_arcs, 4.0),
+        background=rng.uniform(0.0, 300.0, n_arcs),
+    )
+    free = case.run(tol=1e-8).flow  # no hard capacity yet
+    case.penalty = 100.0
+    hard = np.full(n_arcs, np.inf)
+    busiest = np.argsort(free)[::-1][:2]
+    hard[busiest] = 0.6 * free[busiest]
+    case.hard = hard
+    return case
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_cases_agree_with_fisk_program(seed: int) -> None:
+    """On 8 random capacitated two-class cases, arc flows equal cvxpy's Fisk optimum to 1e-6.
+
+    (Found a bug: the time cost of a capacitated constant-time arc was counted twice.)
+    """
+    case = random_case(seed)
+    res = case.run(tol=1e-10)
+    assert res.status == "converged"
+    # the iteration's own measure agrees with the one recomputed on all arcs
+    assert res.history[-1] == pytest.approx(max(res.gap, res.capacity_gap), rel=1e-6, abs=1e-14)
+    arc, unserved, duals = fisk_oracle(case)
+    scale = float(np.max(arc))
+    np.testing.assert_allclose(res.flow, arc, rtol=1e-6, atol=1e-6 * scale)
+    # duals to 1e-4: Clarabel's multipliers are less accurate than its primal here
+    np.testing.assert_allclose(res.multiplier, duals, rtol=1e-4, atol=1e-5)
+    assert res.multiplier.max() > 0  # a capacity binds
 
 
 def test_capacity_case_binds() -> None:
