@@ -97,12 +97,15 @@ a solve. What the solvers can represent:
   {max_penalty:g} CNY/t) times a row (≤ {max_tonnes:g} t) is at most {pen:.1e} CNY/yr, where
   float64 still resolves {ulp:g} CNY.
 * **The int64 min-cost-flow solver** (`solvers.mincostflow`) scales capacities and supplies to
-  integer units of 10⁻³ t and costs to units of 10⁻⁴ CNY/t. A row of {max_tonnes:g} t is 1e12
-  units and a capacity of {max_cap:g} t is 1e13 units, both within float64's exact integers
-  (2⁵³ ≈ 9.0e15), so rounding never loses a tonne. Whether cost × capacity fits int64 (9.2e18)
-  depends on the instance, not on any one field; the solver checks it before solving and
-  raises `ScalingOverflowError` (an error, never a silent wrong answer) when a lower precision
-  is needed.
+  integer units of at most 10⁻³ t and costs to units of at most 10⁻⁴ CNY/t (fewer digits when
+  the values are whole). A row of {max_tonnes:g} t is at most 1e12 units and a capacity of
+  {max_cap:g} t at most 1e13 units, both within float64's exact integers (2⁵³ ≈ 9.0e15), so
+  rounding never loses a tonne. The product it must hold, cost × capacity of one arc, fits int64
+  (9.2e18 units) up to {mcf_fine:.1e} CNY/yr at the finest units and {mcf_coarse:.1e} CNY/yr in
+  whole tonnes and whole CNY; the per-field bounds cannot guarantee that on their own (an arc
+  at the cost bound times the capacity bound is {arc_flow:.1e} CNY/yr), so the solver checks the
+  product before solving and raises `ScalingOverflowError` (an error naming the precision to
+  lower, never a silent wrong answer). The freight model itself never uses this solver.
 * **Years** are {min_year}–{max_year}: growth compounds over at most {span} years, and a
   growth rate between {min_growth:g} and {max_growth:g} per year keeps `(1 + g)^years` between
   {lo:.1e} and {hi:.1e}; a base year of 1e9 (which scaled every row to 0) is refused.
@@ -257,6 +260,8 @@ def render() -> str:
         BOUNDS.format(
             max_tonnes=schema.MAX_TONNES,
             abs_err=1e-7 * 1e-6 * schema.MAX_TONNES,
+            mcf_fine=(2**63 - 1) / 1e7,
+            mcf_coarse=float(2**63 - 1),
             money=money,
             time=time,
             co2_t=co2_t,
