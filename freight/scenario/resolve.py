@@ -634,7 +634,8 @@ def validate_scenario(path: str | Path) -> ScenarioCheck:
             )
         except ScenarioError as exc:
             problems += exc.problems
-    if sc.disruptions:
+    # a disruption may name an element a project adds: check them on the edited network only
+    if sc.disruptions and not problems:
         try:
             net = apply_disruptions(net, sc.disruptions, str(sc.path), elog)
         except ScenarioError as exc:

@@ -102,6 +102,8 @@ CASES: list[Case] = [
     Case("disruption_unknown_action",
          _sc('[[disruptions]]\nelement = "W_PQ"\naction = "clsoe"\n'), "s.toml",
          "disruptions[0].action", "did you mean `close`?"),
+    Case("disruption_unknown_element", _sc('[[disruptions]]\nelement = "W_PQQ"\n'), "s.toml",
+         "disruptions[0].element", "unknown link or terminal 'W_PQQ'"),
     Case("unknown_project", _sc('projects = ["P_WCAPP"]\n'), "s.toml", "projects",
          "unknown project 'P_WCAPP'"),
     # --- paths
@@ -311,3 +313,15 @@ def test_nested_key_hint_only_when_close(
     assert cli.main(["validate", str(path)]) == 2
     (line,) = _problems(capsys.readouterr().err)
     assert line.endswith("'plan_section': unknown key (not allowed here)"), line
+
+
+def test_disruption_of_an_added_link_is_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A disruption may close a link that a project of the scenario adds (checked on the edited
+    network): exit 0, 1 project and 1 disruption in the summary."""
+    body = WITH_P + '[[disruptions]]\nelement = "R_NEW"\nshare_of_year = 0.5\n'
+    case = Case("ok", _sc(body), "", "", "", projects=_pj(LINK + "capacity_t = 100\n"))
+    assert cli.main(["validate", str(_write(case, tmp_path))]) == 0, capsys.readouterr().err
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "1 project (P_X); 1 disruption; 2 edits applied" in flat
