@@ -133,6 +133,12 @@ CASES: list[Case] = [
          "allowed: > 0, <= 20000", projects=_pj(LINK.replace("30.0", "1e308"))),
     Case("add_link_unknown_place", _sc(WITH_P), "P_X.toml", "add_links[0].to",
          "unknown place 'Z'", projects=_pj(LINK.replace('to = "B"', 'to = "Z"'))),
+    Case("add_link_duplicate_id", _sc(WITH_P), "P_X.toml", "add_links[0].id",
+         "duplicate 'R_AB' (first at links.csv row 5)",
+         projects=_pj(LINK.replace('"R_NEW"', '"R_AB"'))),
+    Case("add_link_unknown_excluded_commodity", _sc(WITH_P), "P_X.toml",
+         "add_links[0].excluded_commodities", "unknown commodity 'gold'",
+         projects=_pj(LINK + 'excluded_commodities = ["gold"]\n')),
     Case("add_terminal_unknown_key", _sc(WITH_P), "P_X.toml", "add_terminals[0].cost",
          "did you mean `cost_per_t`?",
          projects=_pj('[[add_terminals]]\nid = "T_N"\nplace = "A"\nfrom_mode = "zone"\n'
