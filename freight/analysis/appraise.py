@@ -40,6 +40,7 @@ from freight.data.network import Network
 from freight.errors import DataError, FreightError, Problem, ScenarioError
 from freight.model.linear import LinearMethod, solve_network
 from freight.model.methods import LINEAR_METHODS, Method
+from freight.results.folder import check_output_folder
 from freight.results.tables import Table, input_hashes, kpi_dict, versions, write_result_folder
 from freight.scenario.case import load_network_case
 from freight.scenario.files import read_scenario_file
@@ -374,7 +375,8 @@ def appraise(
 def appraise_to_folder(
     out: str | Path, scenarios: Sequence[str | Path], **kw: Any
 ) -> dict[str, Table]:
-    """Appraise and write the folder atomically."""
+    """Appraise and write the folder atomically (``--out`` is checked before any solve)."""
+    check_output_folder(out, inputs=scenarios)
     tables, manifest = appraise(scenarios, **kw)
-    write_result_folder(out, tables, manifest)
+    write_result_folder(out, tables, manifest, inputs=scenarios)
     return tables

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from freight.errors import DataError, Problem
+from freight.model.methods import Method, solve
+from freight.results.declared import declared_table
+from freight.results.folder import ResultFolder, check_output_folder
 from freight.results.tables import (
     Table,
-    csv_text,
     input_hashes,
     run_tables,
     versions,
     write_result_folder,
 )
+from freight.scenario.case import is_result_folder, load_source
 
 Progress = Callable[[str], None]
 
@@ -38,36 +40,50 @@ def _num(x: Any) -> float | None:
         return None
 
 
+RUN_TABLES = ("link_flows.csv", "od_flows.csv", "mode_summary.csv", "terminals.csv", "kpis.csv")
+
+
 def read_result_folder(path: Path) -> dict[str, Table]:
-    """Read the CSV tables of a result folder written by ``freight run``."""
-    out: dict[str, Table] = {}
-    for name in ("link_flows.csv", "od_flows.csv", "mode_summary.csv", "terminals.csv", "kpis.csv"):
-        f = path / name
-        if not f.is_file():
-            raise DataError([Problem(str(f), None, "", "missing from the result folder")])
-        with f.open(encoding="utf-8", newline="") as fh:
-            out[name] = list(csv.DictReader(fh))
-    return out
+    """The tables of a result folder written by ``freight run``, its manifest hashes verified.
+
+    Raises
+    ------
+    DataError
+        If the folder is not a run's result folder, or a file is missing or damaged.
+    """
+    folder = ResultFolder.open(path, verify=True)
+    if folder.command != "run":
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "",
+                    f"not a result folder of 'freight run' ({folder.command!r})",
+                )
+            ]
+        )
+    return {name: folder.read(name) for name in RUN_TABLES}
 
 
-def tables_for(path: str | Path, *, method: str = "mcf") -> tuple[dict[str, Table], dict[str, Any]]:
+def tables_for(
+    path: str | Path, *, method: Method = "mcf"
+) -> tuple[dict[str, Table], dict[str, Any]]:
     """Result tables of one side of a comparison, solving it when it is not a result folder."""
     p = Path(path)
-    if p.is_dir() and (p / "manifest.json").is_file():
-        meta = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
+    if is_result_folder(p):
+        meta = ResultFolder.open(p).manifest
         return read_result_folder(p), {
             "result_folder": p.as_posix(),
             "scenario": meta.get("scenario"),
         }
-    from freight.model.methods import as_method, solve
-    from freight.scenario.case import load_source
-
     prep = load_source(p)
-    run = solve(prep.net, prep.params, as_method(method))
-    # through the CSV text, so that a solved side compares exactly like a result folder
+    run = solve(prep.net, prep.params, method)
+    # through the declared CSV text, so that a solved side compares exactly like a result folder
     tables = {
-        name: list(csv.DictReader(io.StringIO(csv_text(rows))))
+        name: list(csv.DictReader(io.StringIO(declared_table("run", name).csv_text(rows))))
         for name, rows in run_tables(run).items()
+        if name in RUN_TABLES
     }
     return tables, {
         "scenario": prep.scenario,
@@ -213,11 +229,12 @@ def compare_to_folder(
     scenario: str | Path,
     out: str | Path,
     *,
-    method: str = "mcf",
+    method: Method = "mcf",
     progress: Progress | None = None,
 ) -> dict[str, Table]:
     """Compare two sides and write the comparison folder atomically (with ``manifest.json``)."""
     say = progress or (lambda _msg: None)
+    check_output_folder(out, inputs=(base, scenario))
     say(f"base: {base}")
     bt, bmeta = tables_for(base, method=method)
     say(f"scenario: {scenario}")
@@ -231,5 +248,5 @@ def compare_to_folder(
         "method": method,
         "versions": versions(),
     }
-    write_result_folder(out, tables, manifest)
+    write_result_folder(out, tables, manifest, inputs=(base, scenario))
     return tables

@@ -31,6 +31,7 @@ from freight.model.capacity import derated_capacity
 from freight.model.graph import LINK
 from freight.model.linear import ModelRun
 from freight.model.methods import LINEAR_METHODS, Method, solve
+from freight.results.folder import check_output_folder
 from freight.results.tables import Table, input_hashes, kpi_dict, versions, write_result_folder
 from freight.scenario.case import Case, load_source
 
@@ -240,7 +241,8 @@ def criticality(
 
 
 def criticality_to_folder(out: str | Path, source: str | Path, **kw: Any) -> Table:
-    """Run :func:`criticality` and write ``criticality.csv`` atomically."""
+    """Run :func:`criticality` and write ``criticality.csv`` atomically (``--out`` checked first)."""
+    check_output_folder(out, inputs=(source,))
     rows, manifest = criticality(source, **kw)
-    write_result_folder(out, {"criticality.csv": rows}, manifest)
+    write_result_folder(out, {"criticality.csv": rows}, manifest, inputs=(source,))
     return rows

@@ -32,6 +32,7 @@ from freight.data.network import Network
 from freight.data.schema import MODES
 from freight.errors import DataError, Problem
 from freight.model.graph import LINK, VirtualGraph
+from freight.results.folder import ResultFolder, check_output_folder
 from freight.results.tables import Table, versions, write_result_folder
 from freight.scenario.case import load_result_case
 from solvers.shortest_paths import shortest_path_tree
@@ -300,18 +301,22 @@ def read_path_rows(folder: Path) -> list[PathRow]:
         If the folder has no ``od_paths.csv`` (written by ``freight run`` since the path table
         was added: re-run the case).
     """
-    import csv
-
-    f = folder / "od_paths.csv"
-    if not f.is_file():
+    rf = ResultFolder.open(folder)
+    if "od_paths.csv" not in rf.files:
         raise DataError(
-            [Problem(str(f), None, "", "missing: re-run 'freight run' to write the path table")]
+            [
+                Problem(
+                    str(folder / "od_paths.csv"),
+                    None,
+                    "",
+                    "missing: re-run 'freight run' to write the path table",
+                )
+            ]
         )
-    with f.open(encoding="utf-8", newline="") as fh:
-        return [
-            PathRow(r["origin"], r["destination"], float(r["tonnes_t"]), tuple(r["path"].split()))
-            for r in csv.DictReader(fh)
-        ]
+    return [
+        PathRow(r["origin"], r["destination"], float(r["tonnes_t"]), tuple(r["path"].split()))
+        for r in rf.read("od_paths.csv")
+    ]
 
 
 def route_to_folder(
@@ -324,6 +329,7 @@ def route_to_folder(
     tables, note
         The tables written, and the one-line reason when the terminal has no drayage ("" else).
     """
+    check_output_folder(out, inputs=(result_dir,))
     tables, manifest = route_terminal(result_dir, terminal, **kw)
-    write_result_folder(out, tables, manifest)
+    write_result_folder(out, tables, manifest, inputs=(result_dir,))
     return tables, str(manifest["note"])

@@ -18,6 +18,7 @@ from typing import Any
 
 from freight.analysis.appraise import appraise
 from freight.analysis.sweep import Case, case_file, case_toml, content_key, write_atomic
+from freight.results.folder import check_output_folder
 from freight.results.tables import Table, versions, write_result_folder
 
 
@@ -87,6 +88,8 @@ def robust_to_folder(
     method) and the appraisal options; a rerun appraises only the futures not yet done.
     """
     folder = Path(out)
+    parents = sorted({c.parent for c in cases})
+    check_output_folder(folder, inputs=parents)
     scen_dir = folder.parent / f".{folder.name}.scenarios"
     cache = scen_dir / "cases"
     cache.mkdir(parents=True, exist_ok=True)
@@ -143,5 +146,6 @@ def robust_to_folder(
         {**manifest, "command": "sweep --appraise", "top_k": top_k, "cases": [dict(c.values) for c in cases],
          "versions": versions()},
         extra_files={k.replace("/", "__"): v for k, v in extra.items()},
+        inputs=parents,
     )  # fmt: skip
     return summary, regret

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from freight.model.linear import ModelRun
 from freight.model.methods import Method, solve
+from freight.results.folder import check_output_folder
 from freight.results.tables import input_hashes, run_tables, versions, write_result_folder
 from freight.scenario.case import load_case
 
@@ -47,7 +48,9 @@ def run_to_folder(
     t_start = time.perf_counter()
     say("loading and checking the data")
     t0 = time.perf_counter()
+    check_output_folder(out, inputs=(path,))
     case = load_case(path)
+    check_output_folder(out, inputs=case.inputs)
     t_load = time.perf_counter() - t0
     chosen = method if method is not None else case.method_or("mcf")
     say("building the multimodal graph and solving")
@@ -74,5 +77,5 @@ def run_to_folder(
         },
         "units": {"flow": "t/yr", "money": "CNY (2023 prices)", "time": "h", "co2": "t"},
     }
-    written = write_result_folder(out, tables, manifest)
+    written = write_result_folder(out, tables, manifest, inputs=case.inputs)
     return run, written

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from freight.errors import DataError, Problem
+from freight.results.folder import check_output_folder
 from freight.results.tables import Table, input_hashes, versions, write_result_folder
 
 
@@ -30,6 +31,7 @@ def import_tntp(
     algorithm: str | None = None,
 ) -> tuple[dict[str, Table], dict[str, Any]]:
     """Read, optionally assign, and write a TNTP case (see the module docstring)."""
+    check_output_folder(out, inputs=(net_file, trips_file))
     from solvers.formats.tntp import TntpFormatError, assignment_arguments, read_net, read_trips
 
     for f in (net_file, trips_file):
@@ -102,5 +104,5 @@ def import_tntp(
             {"iteration": i + 1, "relative_gap": float(g)}
             for i, g in enumerate(np.asarray(res.history))
         ]
-    write_result_folder(out, tables, {k: v for k, v in manifest.items()})
+    write_result_folder(out, tables, dict(manifest), inputs=(net_file, trips_file))
     return tables, manifest

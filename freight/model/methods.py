@@ -77,7 +77,34 @@ def solve(
     if method == "ue" or method == "so":
         from freight.model.equilibrium import solve_equilibrium
 
-        return solve_equilibrium(net, params, objective=method)
+        return check_finite(solve_equilibrium(net, params, objective=method))
     from freight.model.linear import solve_network
 
-    return solve_network(net, params, method=method, graph=graph, capacity=capacity, paths=paths)
+    run = solve_network(net, params, method=method, graph=graph, capacity=capacity, paths=paths)
+    return check_finite(run)
+
+
+def check_finite(run: ModelRun) -> ModelRun:
+    """``run`` itself, or a :class:`~freight.errors.FreightError` when a figure is not finite.
+
+    The input bounds (:mod:`freight.data.schema`, :mod:`freight.scenario.files`) keep every solve
+    within the solvers' precision; this is the last guard, so that a result whose figures are not
+    finite is never written as ``optimal``.
+    """
+    import numpy as np
+
+    from freight.errors import FreightError
+
+    bad = []
+    if not np.isfinite(run.objective):
+        bad.append(f"objective {run.objective!r}")
+    if not np.isfinite(run.flow).all():
+        bad.append("arc flows")
+    if not np.isfinite(run.unserved).all():
+        bad.append("unserved tonnes")
+    if bad:
+        raise FreightError(
+            f"the {run.method} solve ended {run.status!r} with non-finite {', '.join(bad)}: an "
+            "input is out of the range the model can compute with (see docs/scenarios.md)"
+        )
+    return run

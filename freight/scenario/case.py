@@ -9,15 +9,14 @@ a network folder, a scenario file or a result folder goes through :func:`load_ca
   (:mod:`freight.scenario.resolve`), with the scenario's prices and ``[solver] method``;
 * a **result folder** written by ``freight run`` or ``freight compare``: the network it was
   computed on (read from its manifest, or given with ``data=``), the method it was solved with,
-  and the folder's manifest. The folder's tables are read with :mod:`freight.results`; nothing is
-  solved again.
+  and the folder's manifest, its files' hashes verified. The folder's tables are read with
+  :class:`freight.results.folder.ResultFolder`; nothing is solved again.
 
 The loader never solves and never writes.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from freight.data.network import Network
 from freight.errors import DataError, Problem
 from freight.model.graph import CostParams
 from freight.model.methods import Method, as_method
+from freight.results.folder import ResultFolder
 from freight.scenario.resolve import Scenario, build_scenario_network, projects_dir, resolve
 
 CaseKind = Literal["network", "scenario", "result"]
@@ -91,26 +91,6 @@ def is_scenario_file(path: Path) -> bool:
 def is_result_folder(path: Path) -> bool:
     """Whether ``path`` is a folder with a ``manifest.json`` (a result folder of freight)."""
     return path.is_dir() and (path / MANIFEST).is_file()
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a result folder (an empty dict where there is none).
-
-    Raises
-    ------
-    DataError
-        If the manifest exists but is not a JSON object.
-    """
-    f = folder / MANIFEST
-    if not f.is_file():
-        return {}
-    try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(str(f), None, "", f"not a valid manifest: {exc}")]) from None
-    if not isinstance(data, dict):
-        raise DataError([Problem(str(f), None, "", "not a valid manifest: not a JSON object")])
-    return data
 
 
 def load_network_case(path: Path, *, check: bool = True) -> Case:
@@ -199,7 +179,11 @@ def merge_networks(a: Network, b: Network) -> Network:
 
 
 def load_result_case(
-    path: str | os.PathLike[str], *, data: str | os.PathLike[str] | None = None, check: bool = False
+    path: str | os.PathLike[str],
+    *,
+    data: str | os.PathLike[str] | None = None,
+    check: bool = False,
+    verify: bool = True,
 ) -> Case:
     """The case of a result folder of ``freight run`` or ``freight compare``.
 
@@ -212,6 +196,8 @@ def load_result_case(
     check
         Run the data checks on the network (off by default: a result's network only supplies
         coordinates, names and attributes).
+    verify
+        Recompute the SHA-256 of every file the manifest lists (a damaged folder is an error).
 
     Raises
     ------
@@ -221,7 +207,7 @@ def load_result_case(
     p = Path(path)
     if not is_result_folder(p):
         raise _not_found(p, "a result folder of freight (with a manifest.json)")
-    meta = read_manifest(p)
+    meta = dict(ResultFolder.open(p, verify=verify).manifest)
     where = str(p / MANIFEST)
     method_value = meta.get("method")
     method = as_method(method_value, f"{where}: method") if isinstance(method_value, str) else None
