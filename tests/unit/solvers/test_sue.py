@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import cvxpy
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -27,7 +28,7 @@ from solvers.sue import (
     solve,
 )
 
-cp = pytest.importorskip("cvxpy")
+cp: Any = cvxpy  # cvxpy's atoms are not typed
 
 # ---------------------------------------------------------------------------------------------
 # Independent references
