@@ -685,6 +685,50 @@ def test_fixed_point_fallback_converges(monkeypatch: pytest.MonkeyPatch) -> None
     np.testing.assert_allclose(damped.flow, newton.flow, rtol=1e-7)
 
 
+def test_asymmetric_with_capacity_satisfies_kkt() -> None:
+    """Asymmetric classes and a binding capacity: the flows are the logit response (checked by
+    the closed form written out) to the costs they cause, and λ complements the capacity."""
+    inc = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]], dtype=float)
+    od, nest, k_path = [0, 0, 0, 1, 1], [0, 0, 1, 2, 3], [0, 0, 0, 1, 1]
+    q, tr, tc = np.array([600.0, 400.0]), np.array([0.2, 0.25]), np.array([0.1, 0.15])
+    c0 = np.array([[10.0, 12.0, 14.0], [9.0, 6.0, 5.0]])
+    w = np.array([[6.0, 6.0, 0.0], [1.0, 1.0, 0.0]])
+    pcu = np.array([[2.0, 2.0, 0.0], [3.0, 3.0, 0.0]])
+    fft, cap, back = np.array([1.0, 1.5, 0.0]), np.array([500.0, 600.0, np.inf]), np.zeros(3)
+    hard = np.array([np.inf, np.inf, 350.0])  # the rail arc 2, wanted by both ODs
+    res = solve(
+        sp.csr_matrix(inc),
+        od,
+        nest,
+        q,
+        tr,
+        tc,
+        c0,
+        od_class=[0, 1],
+        time_value=w,
+        pcu=pcu,
+        free_flow_time=fft,
+        capacity=cap,
+        alpha=[0.15, 0.15, 0.0],
+        beta=[4.0, 4.0, 0.0],
+        background=back,
+        hard_capacity=hard,
+        unserved_penalty=150.0,
+        tol=1e-11,
+    )
+    assert res.status == "converged"
+    vol = back + sum(pcu[k_path[p]] * inc[p] * res.path_flow[p] for p in range(5))
+    t = np.array([bpr(fft[a], 0.15, 4.0, cap[a], vol[a]) for a in range(2)] + [0.0])
+    cost = [inc[p] @ (c0[k_path[p]] + w[k_path[p]] * t + res.multiplier) for p in range(5)]
+    for o, members in ((0, [0, 1, 2]), (1, [3, 4])):
+        share, _, _ = closed_form(
+            [cost[p] for p in members] + [150.0], [nest[p] for p in members] + [99], tr[o], tc[o]
+        )
+        np.testing.assert_allclose(res.path_flow[members], q[o] * share[:-1], rtol=1e-9)
+        assert res.unserved[o] == pytest.approx(q[o] * share[-1], rel=1e-6, abs=1e-9)
+    assert res.flow[2] == pytest.approx(350.0, rel=1e-9) and res.multiplier[2] > 1.0
+
+
 # ---------------------------------------------------------------------------------------------
 # Status and input errors
 # ---------------------------------------------------------------------------------------------
