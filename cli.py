@@ -10,7 +10,9 @@ import logging
 import math
 import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -709,6 +711,14 @@ def import_tntp_cmd(
     console.print(f"written to {out}/")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler so that no library turns it into another exit."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
 def _error(message: str) -> None:
     err_console.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
 
@@ -722,11 +732,15 @@ def main(argv: list[str] | None = None) -> int:
     freight (a one-line message; ``FREIGHT_DEBUG=1`` shows the traceback).
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    previous = signal.getsignal(signal.SIGINT)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         result = app(args=argv, prog_name="freight", standalone_mode=False)
     except typer.Exit as exc:  # typer.Exit / --help
         return int(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except (Interrupted, typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted")
         return 130
     except TyperException as exc:  # usage errors: bad option values, missing arguments
@@ -750,6 +764,9 @@ def main(argv: list[str] | None = None) -> int:
             soft_wrap=True,
         )
         return EXIT_INTERNAL
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
     return result if isinstance(result, int) else EXIT_OK
 
 
