@@ -229,8 +229,10 @@ class SUEResult:
         PCU·h, ``(n_arcs,)``, ≥ 0.
     multiplier
         ``λ_a``, CNY/t, ``(n_arcs,)``, ≥ 0 (0 where there is no hard capacity; on a slack
-        hard-capacity arc at most ``capacity_gap / θ*``). The shadow price of the capacity;
-        ``λ_a / w[k, a]`` is the queueing delay in hours that class ``k`` would see.
+        hard-capacity arc at most ``capacity_gap / θ*``). The shadow price of the capacity,
+        added to the cost of every tonne crossing the arc (in the symmetric case
+        ``−∂(Fisk objective)/∂K_a``); ``λ_a / w[k, a]`` is the queueing delay in hours that
+        class ``k`` would see.
     arc_cost
         ``c0 + w · time + λ`` per class and arc, CNY/t, ``(n_classes, n_arcs)``.
     """
@@ -1052,8 +1054,8 @@ def _free_path_cost(inc: sp.csr_matrix, k_path: IntArray, arc_cost: FloatArray) 
     return out
 
 
-def _gaps(system: _System, z: FloatArray, ch: _Choice) -> tuple[float, float, _Choice]:
-    """``gap``, ``capacity_gap`` of the flows ``ch.flow`` and the logit response to them."""
+def _gaps(system: _System, z: FloatArray, ch: _Choice) -> tuple[float, float]:
+    """``gap`` and ``capacity_gap`` of the flows ``ch.flow`` (on the priced arcs)."""
     v, x = system.loads(ch.flow)
     t = np.zeros(system.n_z)
     t[system.t_pos] = system.bpr.time(v[system.t_pos], system.t_arcs)
@@ -1067,13 +1069,16 @@ def _gaps(system: _System, z: FloatArray, ch: _Choice) -> tuple[float, float, _C
         lamv = z[system.n_t :]
         slack = (system.cap - x[system.lam_pos]) / system.cap
         cap_gap = float(np.abs(np.minimum(system.theta_star * lamv, slack)).max())
-    return gap, cap_gap, resp
+    return gap, cap_gap
 
 
 def _newton(
     system: _System, z: FloatArray, tol: float, max_iter: int, history: list[float]
 ) -> tuple[FloatArray, _Choice, int, str]:
-    """Globalized semismooth inexact Newton on ``R(z) = 0`` (module docstring)."""
+    """Globalized inexact smoothing Newton method on ``R(z) = 0`` (module docstring).
+
+    Returns the last iterate, the nested-logit state at it, the iteration count and the status.
+    """
     n_t = system.n_t
     low = np.concatenate([system.t_low, np.zeros(system.lam_pos.size)])
     r, ch, v, x = system.residual(z)
@@ -1089,7 +1094,7 @@ def _newton(
         r, ch, v, x = system.residual(z)
         norm = float(np.linalg.norm(r))
     while True:
-        gap, cap_gap, _ = _gaps(system, z, ch)
+        gap, cap_gap = _gaps(system, z, ch)
         history.append(max(gap, cap_gap))
         logger.debug("sue iteration %d: gap %.3e capacity gap %.3e", it, gap, cap_gap)
         if gap <= tol and cap_gap <= tol:
@@ -1210,7 +1215,7 @@ def _finish(
     seg = system.seg
     n_classes, n_arcs = c0.shape
     if not z.size:
-        history.append(max(_gaps(system, z, ch)[:2]))
+        history.append(max(_gaps(system, z, ch)))
     f = ch.flow
     class_flow = np.zeros((n_classes, n_arcs))
     for k, (lo, hi) in enumerate(blocks):
