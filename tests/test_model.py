@@ -88,7 +88,7 @@ def test_run_writes_same_bytes(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "manifest.json").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
     od = (tmp_path / "a" / "od_flows.csv").read_text().splitlines()
-    assert od[1].startswith("A,B,bulk,100,100,0,")
+    assert od[1].startswith("A,B,bulk,Alpha,,Beta,,100,100,0,")  # names since issue 14
     assert "road>water>road" in od[1]
 
 

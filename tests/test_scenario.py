@@ -151,7 +151,8 @@ def test_compare_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     )
     text = (tmp_path / "c" / "kpi_comparison.csv").read_text()
     row = [r for r in text.splitlines() if r.startswith("generalized_cost,")][0]
-    assert row.split(",")[4] == "-1411.6"
+    # kpis.csv rounds CNY to 1 CNY (issue 14): 7492 − 8904 (8903.6 before rounding)
+    assert row.split(",")[4] == "-1412"
     assert (tmp_path / "c" / "link_changes.csv").is_file()
     assert (tmp_path / "c" / "od_changes.csv").is_file()
 

@@ -164,7 +164,7 @@ def compare_tables(base: dict[str, Table], scen: dict[str, Table]) -> dict[str, 
             "time_h",
             "capacity_t",
         ),
-        keep=("mode", "from", "to"),
+        keep=("name", "name_zh", "mode", "from", "to"),
     )
     links.sort(key=lambda r: (-abs(r["flow_t_delta"] or 0.0), r["link"], r["direction"]))
     ods = _join(
@@ -180,6 +180,7 @@ def compare_tables(base: dict[str, Table], scen: dict[str, Table]) -> dict[str, 
             "time_h",
             "co2_kg_per_t",
         ),
+        keep=("origin_name", "origin_name_zh", "destination_name", "destination_name_zh"),
     )
     bmodes = {
         (r["origin"], r["destination"], r["commodity"]): r.get("modes", "")
@@ -199,7 +200,7 @@ def compare_tables(base: dict[str, Table], scen: dict[str, Table]) -> dict[str, 
         scen["terminals.csv"],
         ("terminal",),
         ("throughput_t", "utilization", "shadow_price_cny_per_t", "capacity_t"),
-        keep=("place", "from_mode", "to_mode"),
+        keep=("place", "place_name", "place_name_zh", "from_mode", "to_mode"),
     )
     modes = _join(
         base["mode_summary.csv"],

@@ -13,9 +13,16 @@ A column name may hold one placeholder in braces, for columns that repeat per mo
 swept parameter or rank (``flow_t_{commodity}``, ``shift_t_{mode}``, ``p_top_{k}``); see
 :data:`PLACEHOLDERS`.
 
-Units: tonnes per year (flows, capacities), CNY in 2023 prices, hours, km, t or kg CO2, as in the
-inputs. Numbers are written with :attr:`Column.precision` decimals (default 4, trailing zeros
-stripped), so the same inputs give the same bytes; infinities and NaN are written blank.
+Units: tonnes per year (flows, capacities), CNY in 2023 prices (every money column is in whole
+CNY and says so in its name: ``_cny``, ``_cny_per_t``), hours, km, t or kg CO2, as in the inputs.
+Numbers are written with :attr:`Column.precision` decimals, trailing zeros stripped, so the same
+inputs give the same bytes; infinities and NaN are written blank. A column that does not state its
+precision gets the one of its unit (:data:`UNIT_PRECISION`: tonnes to 1 t, CNY to 1 CNY, CNY/t to
+0.01, shares to 4 decimals, hours to 0.01 h, km to 0.1 km), else :data:`DEFAULT_PRECISION`.
+
+Every table with a place, link or terminal id also carries its name (``name`` and ``name_zh``
+of a link: its places' names joined by an en dash; ``place_name`` of a terminal;
+``origin_name`` / ``destination_name`` of a demand row), from ``places.csv``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,29 @@ ColumnType = Literal["str", "int", "float", "bool"]
 
 DEFAULT_PRECISION = 4
 """Decimals of a float cell unless its column says otherwise (trailing zeros stripped)."""
+
+UNIT_PRECISION: dict[str, int] = {
+    "t/yr": 0,
+    "t-km/yr": 0,
+    "t-h/yr": 0,
+    "t": 1,
+    "t/day": 1,
+    "CNY": 0,
+    "CNY/yr": 0,
+    "CNY/day": 0,
+    "CNY/t": 2,
+    "fraction": 4,
+    "fraction/yr": 4,
+    "%": 2,
+    "h": 2,
+    "h/day": 2,
+    "km": 1,
+    "km/day": 1,
+    "kg/t": 2,
+    "kg/day": 2,
+    "1/day": 2,
+}
+"""Decimals of a float column by its unit, when the column does not state its own precision."""
 
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "mode": ("|".join(MODES), "a mode: " + ", ".join(MODES)),
@@ -80,7 +110,9 @@ def format_cell(x: Any, precision: int | None = DEFAULT_PRECISION) -> str:
             return ""
         if precision is None:
             return "0" if v == 0 else repr(v)
-        s = f"{v:.{precision}f}".rstrip("0").rstrip(".")
+        s = f"{v:.{precision}f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
         return "0" if s in ("-0", "") else s
     return str(x)
 
@@ -343,9 +375,16 @@ def _c(
     *,
     blank: str = "",
     blank_value: float | None = None,
-    precision: int | None = DEFAULT_PRECISION,
+    precision: int | None | Literal["unit"] = "unit",
 ) -> Column:
-    return Column(name, type_, unit, description, blank, blank_value, precision)
+    """A column; ``precision="unit"`` takes the unit's (:data:`UNIT_PRECISION`), else 4."""
+    p = UNIT_PRECISION.get(unit, DEFAULT_PRECISION) if precision == "unit" else precision
+    return Column(name, type_, unit, description, blank, blank_value, p)
+
+
+def unit_precision(unit: str) -> int:
+    """Decimals of a number in ``unit`` (:data:`UNIT_PRECISION`, else :data:`DEFAULT_PRECISION`)."""
+    return UNIT_PRECISION.get(unit, DEFAULT_PRECISION)
 
 
 # ------------------------------------------------------------------------------------ KPIs
@@ -410,11 +449,21 @@ _SHADOW = (
     "capacity constraint)"
 )
 
+_OD_NAMES: tuple[Column, ...] = (
+    _c("origin_name", "str", "", "English name of the origin"),
+    _c("origin_name_zh", "str", "", "Chinese name of the origin", blank="no name_zh"),
+    _c("destination_name", "str", "", "English name of the destination"),
+    _c("destination_name_zh", "str", "", "Chinese name of the destination", blank="no name_zh"),
+)
+
 LINK_FLOWS = OutputTable(
     "link_flows.csv",
     "one row per link and direction (each direction has its own capacity)",
     (
         _c("link", "str", "", "link id of links.csv"),
+        _c("name", "str", "", "English names of the places the flow leaves and enters, 'A–B'"),
+        _c("name_zh", "str", "", "Chinese names of the two places, 'A–B'", blank="no name_zh"),
+        _c("line", "str", "", "line or route name of links.csv", blank="none given"),
         _c("mode", "str", "", "road, rail, water or air"),
         _c("from", "str", "", "place id the flow leaves"),
         _c("to", "str", "", "place id the flow enters"),
@@ -469,6 +518,7 @@ OD_FLOWS = OutputTable(
         _c("origin", "str", "", "origin zone (place id)"),
         _c("destination", "str", "", "destination zone (place id)"),
         _c("commodity", "str", "", "commodity id"),
+        *_OD_NAMES,
         _c("demand_t", "float", "t/yr", "demand of the row"),
         _c("served_t", "float", "t/yr", "tonnes carried"),
         _c("unserved_t", "float", "t/yr", "tonnes not carried"),
@@ -537,6 +587,8 @@ TERMINALS = OutputTable(
     (
         _c("terminal", "str", "", "terminal id of terminals.csv"),
         _c("place", "str", "", "place id"),
+        _c("place_name", "str", "", "English name of the place"),
+        _c("place_name_zh", "str", "", "Chinese name of the place", blank="no name_zh"),
         _c("from_mode", "str", "", "one side: a mode, or zone"),
         _c("to_mode", "str", "", "the other side"),
         _c("kind", "str", "", "kind of the handling arc (transfer or access)"),
@@ -587,6 +639,7 @@ OD_PATHS = OutputTable(
         _c("origin", "str", "", "origin zone (place id)"),
         _c("destination", "str", "", "destination zone (place id)"),
         _c("commodity", "str", "", "commodity id"),
+        *_OD_NAMES,
         _c("path_no", "int", "", "path number within the demand row, from 1 (largest first)"),
         _c("tonnes_t", "float", "t/yr", "tonnes on the path"),
         _c("modes", "str", "", "mode chain of the path, e.g. road>rail>road"),
@@ -663,7 +716,7 @@ LINK_CHANGES = OutputTable(
     "link_changes.csv",
     "one row per link direction of link_flows.csv in either run, largest |flow change| first",
     (
-        *_keep(LINK_FLOWS, ("link", "direction", "mode", "from", "to")),
+        *_keep(LINK_FLOWS, ("link", "direction", "name", "name_zh", "mode", "from", "to")),
         _STATUS,
         *_compared(LINK_FLOWS, ()),
     ),
@@ -673,7 +726,9 @@ TERMINAL_CHANGES = OutputTable(
     "terminal_changes.csv",
     "one row per terminal of terminals.csv in either run",
     (
-        *_keep(TERMINALS, ("terminal", "place", "from_mode", "to_mode")),
+        *_keep(
+            TERMINALS, ("terminal", "place", "place_name", "place_name_zh", "from_mode", "to_mode")
+        ),
         _STATUS,
         *_compared(TERMINALS, ()),
     ),
@@ -684,6 +739,7 @@ OD_CHANGES = OutputTable(
     "one row per demand row of od_flows.csv in either run",
     (
         *_keep(OD_FLOWS, ("origin", "destination", "commodity")),
+        *_OD_NAMES,
         _STATUS,
         *_compared(OD_FLOWS, ()),
         _c("modes_base", "str", "", "mode chain of the main path in the base run"),

@@ -22,7 +22,7 @@ from freight.data.schema import MODES
 from freight.model.capacity import utilization
 from freight.model.graph import KINDS, LINK, TRANSFER
 from freight.model.linear import ModelRun
-from freight.results.declared import DEFAULT_PRECISION, format_cell
+from freight.results.declared import DEFAULT_PRECISION, format_cell, unit_precision
 from freight.results.folder import ResultFolder, sha256_file, write_file
 
 Table = list[dict[str, Any]]
@@ -47,6 +47,17 @@ def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = 
     return buf.getvalue()
 
 
+def _names(run: ModelRun, place: str) -> tuple[str, str]:
+    """English and Chinese name of a place (its id when the network does not know it)."""
+    p = run.net.place_by_id.get(place)
+    return (p.name, p.name_zh) if p is not None else (place, "")
+
+
+def _pair(a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str]:
+    """'A–B' names of a link (en dash); the Chinese one blank when either end has none."""
+    return f"{a[0]}–{b[0]}", (f"{a[1]}–{b[1]}" if a[1] and b[1] else "")
+
+
 def link_flows(run: ModelRun) -> Table:
     """One row per link direction: flow (total and per commodity), capacity as the data states
     it, background traffic, the capacity left for modelled freight, utilization counting
@@ -58,8 +69,14 @@ def link_flows(run: ModelRun) -> Table:
     rows: Table = []
     for a in np.flatnonzero(g.kind == LINK).tolist():
         cap = float(run.capacity[a])
+        frm, to = g.node_place[g.tail[a]], g.node_place[g.head[a]]
+        name, name_zh = _pair(_names(run, frm), _names(run, to))
+        lk = run.net.link_by_id.get(g.element[a])
         row: dict[str, Any] = {
             "link": g.element[a],
+            "name": name,
+            "name_zh": name_zh,
+            "line": (lk.line if lk is not None else "") or "",
             "mode": MODES[g.mode[a]],
             "from": g.node_place[g.tail[a]],
             "to": g.node_place[g.head[a]],
@@ -98,6 +115,8 @@ def terminal_flows(run: ModelRun) -> Table:
             {
                 "terminal": t.id,
                 "place": t.place,
+                "place_name": _names(run, t.place)[0],
+                "place_name_zh": _names(run, t.place)[1],
                 "from_mode": t.from_mode,
                 "to_mode": t.to_mode,
                 "kind": KINDS[g.kind[a]],
@@ -138,6 +157,16 @@ def _path_stats(run: ModelRun, arcs: Sequence[int], k: int) -> dict[str, Any]:
     }
 
 
+def _od_names(run: ModelRun, origin: str, destination: str) -> dict[str, str]:
+    o, d = _names(run, origin), _names(run, destination)
+    return {
+        "origin_name": o[0],
+        "origin_name_zh": o[1],
+        "destination_name": d[0],
+        "destination_name_zh": d[1],
+    }
+
+
 def od_flows(run: ModelRun) -> Table:
     """One row per demand row: demand, served, unserved, average money and generalized cost,
     time, distance and CO2 per tonne over its paths, the main path's mode chain and elements, and
@@ -164,6 +193,7 @@ def od_flows(run: ModelRun) -> Table:
                 "origin": dem.origin,
                 "destination": dem.destination,
                 "commodity": dem.commodity,
+                **_od_names(run, dem.origin, dem.destination),
                 "demand_t": dem.tonnes,
                 "served_t": served,
                 "unserved_t": float(run.unserved[r]),
@@ -197,6 +227,7 @@ def od_paths(run: ModelRun) -> Table:
                     "origin": dem.origin,
                     "destination": dem.destination,
                     "commodity": dem.commodity,
+                    **_od_names(run, dem.origin, dem.destination),
                     "path_no": i,
                     "tonnes_t": p.tonnes,
                     "modes": st["chain"],
@@ -253,7 +284,17 @@ def mode_summary(run: ModelRun) -> Table:
 
 
 def kpis(run: ModelRun) -> Table:
-    """Headline indicators (metric, value, unit)."""
+    """Headline indicators (metric, value, unit), each value rounded to its unit's precision
+    (:func:`freight.results.declared.unit_precision`: 1 t, 1 CNY, 4 decimals of a share)."""
+    out = _kpis(run)
+    for r in out:  # kpis.csv has one value column: round each value to its row's unit
+        if isinstance(r["value"], float) and math.isfinite(r["value"]):
+            r["value"] = round(r["value"], unit_precision(r["unit"])) + 0.0
+    return out
+
+
+def _kpis(run: ModelRun) -> Table:
+    """Headline indicators (metric, value, unit), unrounded."""
     g = run.graph
     d = run.demand
     total_demand = float(d.tonnes.sum())
@@ -303,7 +344,7 @@ def kpis(run: ModelRun) -> Table:
 def kpi_dict(run: ModelRun) -> dict[str, float]:
     """KPIs as a mapping metric -> value."""
     return {
-        r["metric"]: float(r["value"]) if r["value"] is not None else math.nan for r in kpis(run)
+        r["metric"]: float(r["value"]) if r["value"] is not None else math.nan for r in _kpis(run)
     }
 
 

@@ -20,8 +20,9 @@ from tests.paths import DATA
 TINY = DATA / "tiny"
 
 
-def _fmt_before(x: Any) -> str:
-    """The cell formatter as it was before the declarations (kept here as the reference)."""
+def _fmt_before(x: Any, decimals: int | None = 4) -> str:
+    """The cell formatter as it was before the declarations (kept here as the reference), with
+    the decimals of the column's unit since issue 14."""
     if x is None:
         return ""
     if isinstance(x, bool | np.bool_):
@@ -32,18 +33,24 @@ def _fmt_before(x: Any) -> str:
         v = float(x)
         if math.isnan(v) or math.isinf(v):
             return ""
-        s = f"{v:.4f}".rstrip("0").rstrip(".")
+        s = f"{v:.{decimals}f}"
+        s = s.rstrip("0").rstrip(".") if "." in s else s
         return "0" if s in ("-0", "") else s
     return str(x)
 
 
-def _csv_before(rows: list[dict[str, Any]]) -> str:
+def _csv_before(rows: list[dict[str, Any]], table: d.OutputTable | None = None) -> str:
     cols = list(rows[0]) if rows else []
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for r in rows:
-        w.writerow([_fmt_before(r.get(c)) for c in cols])
+        w.writerow(
+            [
+                _fmt_before(r.get(c), table.column(c).precision if table else 4)
+                for c in cols
+            ]
+        )
     return buf.getvalue()
 
 
@@ -109,7 +116,7 @@ def test_undeclared_table_and_command_are_rejected() -> None:
 
 
 def test_round_trip_of_a_declared_table() -> None:
-    """Rows written and parsed back give the values (rounded), blanks as declared."""
+    """Rows written and parsed back give the values (flow_t rounded to 1 t), blanks as declared."""
     rows = [
         {"link": "R_1", "mode": "rail", "capacity_t": math.inf, "flow_t": 12.345678,
          "utilization": None, "flow_t_grain": 3.0},
@@ -117,11 +124,11 @@ def test_round_trip_of_a_declared_table() -> None:
          "utilization": 0.25, "flow_t_grain": 0.0},
     ]  # fmt: skip
     text = d.LINK_FLOWS.csv_text(rows)
-    assert text.splitlines()[1] == "R_1,rail,,12.3457,,3"
+    assert text.splitlines()[1] == "R_1,rail,,12,,3"
     back = d.LINK_FLOWS.parse_rows(csv.DictReader(io.StringIO(text)))
     assert back[0]["capacity_t"] == math.inf  # blank = unbounded
     assert back[0]["utilization"] is None
-    assert back[0]["flow_t"] == pytest.approx(12.3457)
+    assert back[0]["flow_t"] == 12.0
     assert back[1] == {"link": "R_2", "mode": "road", "capacity_t": 100.0, "flow_t": 0.0,
                        "utilization": 0.25, "flow_t_grain": 0.0}  # fmt: skip
 
@@ -140,13 +147,15 @@ def test_empty_table_gets_the_declared_header() -> None:
 
 
 def test_run_tables_are_declared_and_bytes_unchanged(tiny_run: Any) -> None:
-    """Every table of a run is declared, and the declared writer gives the bytes of before."""
+    """Every table of a run is declared, and the declared writer gives the bytes of before with
+    each column rounded to its unit's decimals (tonnes to 1 t, CNY to 1 CNY, shares 4)."""
     tables = run_tables(tiny_run)
     assert set(tables) <= {t.file for t in d.RUN.tables}
     for name, rows in tables.items():
         text = d.RUN.table(name).csv_text(rows)
-        assert text == _csv_before(rows), name
-        assert text == csv_text(rows), name
+        assert text == _csv_before(rows, d.RUN.table(name)), name
+    flows = d.RUN.table("link_flows.csv").csv_text(tables["link_flows.csv"]).splitlines()
+    assert flows[0].startswith("link,name,name_zh,line,mode,from,to,direction,length_km")
 
 
 def test_kpi_metrics_declared_with_their_units(tiny_run: Any) -> None:
