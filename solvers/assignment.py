@@ -110,6 +110,11 @@ __all__ = [
 _CHUNK_ELEMENTS = 1 << 21
 #: Largest node count for which (tail, head) → pair ids use a dense lookup table.
 _DENSE_LOOKUP_NODES = 2048
+#: Walkers are merged (one per tree node) at steps 3, 6, 12, … while they are at least this
+#: share of the chunk's tree nodes (a merge costs a pass over them). On Chicago-Sketch 93,000
+#: walkers stand on 50,000 nodes by step 3; merging there and at step 6 cuts the walk's CPU time
+#: by about 20 % (merging at step 1 or 2 as well gains nothing).
+_MERGE_MIN_SHARE = 0.1
 #: Largest conjugate weight of CFW (keeps the direction from collapsing onto the old one).
 _CONJUGATE_MAX = 1.0 - 1e-5
 #: Relative precision of the exact line search on the step size.
@@ -498,7 +503,9 @@ class _Loader:
         roots). Each step then moves every walker one arc towards its root: two gathers and a
         ``bincount`` of the walkers' demand onto the entries — a loop over the tree depth,
         vectorized over OD pairs. Walkers that reached their root stay there, loading the
-        sentinel, until they are a quarter of the walkers and are dropped.
+        sentinel, until they are a quarter of the walkers and are dropped. Walkers that meet on
+        a node continue as one: at steps 3, 6, 12, … they are merged by a ``bincount`` over the
+        tree nodes while they number at least ``_MERGE_MIN_SHARE`` of them.
         """
         g = self.graph
         m = g.n_core
@@ -513,13 +520,22 @@ class _Loader:
         entry = np.where(
             has, g.entries(np.where(has, p, 0), col).astype(np.int32, copy=False), sentinel
         ).ravel()
+        n_tree = parent.size
         flow = np.zeros(sentinel + 1)
         cur = cell.astype(np.int32)
         amt = amount
         e = entry[cur]
+        step = 0
         while True:
             flow += np.bincount(e, weights=amt, minlength=sentinel + 1)
             cur = parent[cur]
+            step += 1
+            q, r = divmod(step, 3)
+            if r == 0 and q & (q - 1) == 0 and cur.size >= _MERGE_MIN_SHARE * n_tree:
+                # Walkers on the same tree node go the same way from here: merge them.
+                w = np.asarray(np.bincount(cur, weights=amt, minlength=n_tree), np.float64)
+                cur = np.flatnonzero(w).astype(np.int32)
+                amt = w[cur]
             e = entry[cur]
             alive = e != sentinel
             k = int(np.count_nonzero(alive))
