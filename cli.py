@@ -112,15 +112,15 @@ def validate(
     ] = 50,
 ) -> None:
     """Check a network data folder or a scenario file; print a summary, or the problems (exit 2)."""
-    from freight.data.csvio import load_network
     from freight.data.summary import network_summary
     from freight.errors import DataError
+    from freight.scenario.case import load_network_case
 
     try:
         if not path.is_dir() and (path.suffix.lower() == ".toml" or path.exists()):
             _validate_scenario(path)
             return
-        net = load_network(path)
+        net = load_network_case(path).net
     except DataError as exc:  # the same error, its problem list capped at --max-problems
         raise type(exc)(exc.problems, exc.context, max_shown=max_problems) from None
     s = network_summary(net)

@@ -20,12 +20,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from freight.data.checks import check_network
 from freight.data.csvio import load_network, write_network
 from freight.data.network import Network
 from freight.data.schema import MODES, TABLES, Demand, Link, Place, Terminal
 from freight.errors import DataError, Problem
+from freight.model.checks import check_network
 from freight.model.graph import build_graph
+from freight.scenario.case import load_network_case
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SRC = "assumption: test"
@@ -256,7 +257,7 @@ def test_load_raises_data_error(net: Network, name: str, tmp_path: Path) -> None
     write_network(variant(net), tmp_path)
     where = re.escape(f"  - {file}, row {row}, column '{column}': ")
     with pytest.raises(DataError, match=where + pattern.removeprefix("^")) as info:
-        load_network(tmp_path)
+        load_network_case(tmp_path)
     assert [(p.file, p.row, p.column) for p in info.value.problems] == [(file, row, column)]
     assert info.value.context == str(tmp_path)
 

@@ -187,8 +187,10 @@ def test_every_od_is_a_zone_and_every_commodity_exists(
 
 
 def test_base_network_passes_the_loader_checks() -> None:
-    """load_network's checks (references, kinds, connectivity of every OD) accept the folder."""
-    net = load_network(BASE)
+    """The case loader's checks (references, kinds, connectivity of every OD) accept the folder."""
+    from freight.scenario.case import load_network_case
+
+    net = load_network_case(BASE).net
     assert len(net.places) >= 40
     assert sum(p.zone for p in net.places) == 21
     assert net.total_demand() == sum(r.tonnes for r in demandgen.generate(BASE))

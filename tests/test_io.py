@@ -524,11 +524,13 @@ def test_ragged_rows_each_named(copy_tiny: Callable[..., Path]) -> None:
 
 def test_every_message_names_file_and_row_in_corpus() -> None:
     """Every problem of every broken corpus folder names a file, and a row unless file-level."""
+    from freight.scenario.case import load_network_case
+
     broken = Path(__file__).parent / "data" / "broken"
     seen = 0
     for folder in sorted(p for p in broken.iterdir() if (p / "EXPECT").is_file()):
         with pytest.raises(DataError) as info:
-            load_network(folder)
+            load_network_case(folder)
         for prob in info.value.problems:
             seen += 1
             assert prob.file.endswith(".csv"), prob

@@ -1,6 +1,6 @@
 """Consistency checks of a network: every cross-reference, duplicate and impossible demand.
 
-``check_network`` returns every problem found (never stops at the first); each names the file, the
+``check_tables`` returns every problem found (never stops at the first); each names the file, the
 row (file line; header = row 1) and the column, and says what was expected. A row that a project
 added or modified (``net.meta["origins"]``, set by :func:`freight.scenario.resolve.apply_projects`)
 is named by the project file and its key instead, e.g. ``P_X.toml, 'add_links[0].from'``: the
@@ -13,12 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
-
 from freight.data.network import Network
-from freight.data.schema import KIND_MODES, MODES, TABLE_BY_NAME
+from freight.data.schema import KIND_MODES, TABLE_BY_NAME
 from freight.errors import Problem
-from solvers.shortest_paths import shortest_path_tree
 
 
 class Origin(NamedTuple):
@@ -76,7 +73,7 @@ def _dups(net: Network, table: str, keys: Sequence[tuple[str, ...]], column: str
     return out
 
 
-def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
+def check_tables(net: Network) -> list[Problem]:
     """Check every cross-reference of a network.
 
     Checks: duplicate ids; links between unknown places, from a place to itself, of a mode not
@@ -84,8 +81,9 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
     background traffic above capacity; unknown commodities in ``excluded_commodities``; terminals
     at unknown places, between equal modes, or for a mode the place has no links of; zone access
     at a place that is not a zone; demand between unknown or non-zone places, from a place to
-    itself, for an unknown commodity, or duplicated; and (``connectivity``) demand with no
-    possible path for its commodity's allowed modes.
+    itself, for an unknown commodity, or duplicated. Whether the demand can be carried at all
+    needs the virtual graph: :func:`freight.model.checks.check_network` runs these checks and
+    then that one.
     """
     problems: list[Problem] = []
     places = net.place_by_id
@@ -186,56 +184,4 @@ def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
         if d.commodity not in commodities:
             problems.append(o.problem("commodity", f"unknown commodity {d.commodity!r}"))
 
-    if connectivity and not problems:
-        problems += _unreachable(net)
     return problems
-
-
-def _unreachable(net: Network) -> list[Problem]:
-    """Demand rows with no allowed path, and commodities whose unserved penalty is below the
-    cheapest route of one of their ODs (then leaving freight unserved would look cheaper than
-    carrying it, and unserved tonnes would be misreported)."""
-    from freight.model.graph import build_graph
-
-    g = build_graph(net)
-    out: list[Problem] = []
-    lines = row_origins(net, "demand")
-    clines = row_origins(net, "commodities")
-    by_comm: dict[int, list[int]] = defaultdict(list)
-    ci = g.commodity_index
-    for i, d in enumerate(net.demand):
-        by_comm[ci[d.commodity]].append(i)
-    n = g.n_nodes
-    for k, rows in sorted(by_comm.items()):
-        origins = sorted({g.src_node[net.demand[i].origin] for i in rows})
-        weight = np.where(g.allowed[k], g.generalized[k], np.inf)
-        dist, _ = shortest_path_tree(n, g.tail, g.head, weight, np.asarray(origins, dtype=np.int64))
-        row_of = {o: j for j, o in enumerate(origins)}
-        com = net.commodity_by_id[g.commodities[k]]
-        c_row = next(i for i, c in enumerate(net.commodities) if c.id == com.id)
-        worst: tuple[float, int] | None = None
-        for i in rows:
-            d = net.demand[i]
-            cost = dist[row_of[g.src_node[d.origin]], g.sink_node[d.destination]]
-            if not np.isfinite(cost):
-                modes = "/".join(m for m in MODES if m in com.allowed_modes)
-                out.append(
-                    lines[i].problem(
-                        "destination",
-                        f"no path from {d.origin!r} to {d.destination!r} for {d.commodity!r} "
-                        f"using {modes}",
-                    )
-                )
-            elif cost > com.unserved_penalty_cny_per_t and (worst is None or cost > worst[0]):
-                worst = (float(cost), i)
-        if worst is not None:
-            d = net.demand[worst[1]]
-            out.append(
-                clines[c_row].problem(
-                    "unserved_penalty_cny_per_t",
-                    f"penalty {com.unserved_penalty_cny_per_t:g} CNY/t is below the cheapest route "
-                    f"{d.origin}->{d.destination} ({worst[0]:.2f} CNY/t); it must exceed every "
-                    "route's cost",
-                )
-            )
-    return out

@@ -206,8 +206,10 @@ def load_network(folder: str | os.PathLike[str], *, check: bool = True) -> Netwo
         A folder holding places.csv, modes.csv, links.csv, terminals.csv, commodities.csv and
         demand.csv.
     check
-        Run the consistency checks of :mod:`freight.data.checks` (unknown ids, duplicates, modes a
-        place cannot serve, demand with no possible path, …).
+        Run the table checks of :mod:`freight.data.checks` (unknown ids, duplicates, modes a
+        place cannot serve, …). Whether every demand row can be carried needs the virtual graph:
+        :func:`freight.model.checks.check_network` (or the case loader,
+        :func:`freight.scenario.case.load_network_case`) runs both.
 
     Raises
     ------
@@ -228,9 +230,9 @@ def load_network(folder: str | os.PathLike[str], *, check: bool = True) -> Netwo
         meta={"path": str(folder), "lines": lines},
     )
     if check:
-        from freight.data.checks import check_network
+        from freight.data.checks import check_tables
 
-        found = check_network(net)
+        found = check_tables(net)
         if found:
             raise DataError(found, context=str(folder))
     return net

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from freight.data.csvio import load_network
 from freight.data.network import Network
 from freight.errors import DataError, Problem
+from freight.model.checks import check_reachability
 from freight.model.graph import CostParams
 from freight.model.methods import Method, as_method
 from freight.results.folder import ResultFolder
@@ -94,10 +95,13 @@ def is_result_folder(path: Path) -> bool:
 
 
 def load_network_case(path: Path, *, check: bool = True) -> Case:
-    """The case of a network folder."""
-    if not path.is_dir():
-        raise _not_found(path, "a network data folder")
+    """The case of a network folder (``check``: the table checks and whether every demand row
+    can be carried, :func:`freight.model.checks.check_network`)."""
     net = load_network(path, check=check)
+    if check:
+        found = check_reachability(net)
+        if found:
+            raise DataError(found, context=str(path))
     return Case(
         "network", path, net, CostParams(), (path,), {"id": "base", "data": path.as_posix()}
     )

@@ -574,7 +574,7 @@ def build_scenario_network(
     base
         The already-loaded base network (saves re-reading it in sweeps).
     """
-    from freight.data.checks import check_network
+    from freight.model.checks import check_network
 
     elog = EditLog()
     net = base if base is not None else load_network(sc.data)
@@ -619,7 +619,7 @@ def validate_scenario(path: str | Path) -> ScenarioCheck:
     ScenarioError, DataError
         Every problem found, each naming the file (scenario, project or CSV) and key or row.
     """
-    from freight.data.checks import check_network
+    from freight.model.checks import check_network
 
     sc = resolve(path)
     base = load_network(sc.data)
