@@ -97,6 +97,53 @@ def _fmt_t(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _cell(value: Any, unit: str, ctype: str) -> str:
+    """A cell for the terminal, formatted by its declared unit (the CSV keeps full precision)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) or ctype == "str":
+        return str(value)
+    if isinstance(value, bool) or ctype == "bool":
+        return "yes" if value else "no"
+    x = float(value)
+    if not math.isfinite(x):
+        return "unbounded" if x > 0 else ""
+    if ctype == "int":
+        return f"{int(x):,}"
+    if unit in ("fraction", "share", "1/yr"):
+        return f"{100 * x:.1f}%"
+    if unit.endswith("/t") or unit in ("h", "km", "CNY/t", "ratio", ""):
+        return f"{x:,.2f}" if abs(x) < 1e4 else _fmt_t(x)
+    return _fmt_t(x)
+
+
+def _show(
+    command: str,
+    file: str,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    title: str,
+    limit: int | None = None,
+    numbered: bool = False,
+) -> None:
+    """Print rows of a declared output table: headers and units from the declarations."""
+    from freight.results.declared import declared_table
+
+    decl = declared_table(command, file)
+    cols = [decl.column(c) for c in columns]
+    t = Table(title=title)
+    if numbered:
+        t.add_column("#", justify="right")
+    for name, c in zip(columns, cols, strict=True):
+        head = name if not c.unit else f"{name}\n[{c.unit}]"
+        t.add_column(head, justify="left" if c.type == "str" else "right")
+    for i, r in enumerate(rows[:limit] if limit is not None else rows, 1):
+        cells = [_cell(r.get(n), c.unit, c.type) for n, c in zip(columns, cols, strict=True)]
+        t.add_row(*([str(i)] if numbered else []), *cells)
+    console.print(t)
+
+
 @app.command()
 def validate(
     path: Annotated[
@@ -194,40 +241,28 @@ def _validate_scenario(path: Path) -> None:
 def _print_run_summary(run: ModelRun, out: Path) -> None:
     from freight.results.tables import kpi_dict, link_flows, mode_summary
 
-    t = Table(title="By mode")
-    for col in ("mode", "tonnes lifted", "share", "tonne-km", "money CNY", "tonne-hours", "CO2 t"):
-        t.add_column(col, justify="left" if col == "mode" else "right")
-    for r in mode_summary(run):
-        share = r["tonnes_share"]
-        t.add_row(
-            r["mode"],
-            "" if r["tonnes_lifted"] is None else _fmt_t(r["tonnes_lifted"]),
-            "" if share is None else f"{100 * share:.1f}%",
-            _fmt_t(r["tonne_km"]),
-            _fmt_t(r["money_cost_cny"]),
-            _fmt_t(r["tonne_hours"]),
-            _fmt_t(r["co2_t"]),
-        )
-    console.print(t)
-    links = [r for r in link_flows(run) if r["utilization"] is not None]
-    links.sort(key=lambda r: (-r["utilization"], -r["shadow_price_cny_per_t"], r["link"]))
-    t = Table(title="Most utilized links")
-    for col in ("link", "mode", "from", "to", "flow t", "capacity t", "util.", "shadow CNY/t"):
-        t.add_column(
-            col,
-            justify="right" if col in ("flow t", "capacity t", "util.", "shadow CNY/t") else "left",
-        )
-    for r in links[:10]:
-        t.add_row(
-            r["link"], r["mode"], r["from"], r["to"], _fmt_t(r["flow_t"]), _fmt_t(r["capacity_t"]),
-            f"{100 * r['utilization']:.0f}%", f"{r['shadow_price_cny_per_t']:.2f}",
-        )  # fmt: skip
-    console.print(t)
+    _show(
+        "run", "mode_summary.csv", mode_summary(run),
+        ["mode", "tonnes_lifted", "tonnes_share", "tonne_km", "money_cost_cny", "tonne_hours", "co2_t"],
+        title="By mode",
+    )  # fmt: skip
+    links = [
+        r
+        for r in link_flows(run)
+        if r["utilization"] is not None and r["utilization"] == r["utilization"]
+    ]
+    links.sort(key=lambda r: (-r["utilization"], -(r["shadow_price_cny_per_t"] or 0.0), r["link"]))
+    _show(
+        "run", "link_flows.csv", links,
+        ["link", "mode", "from", "to", "flow_t", "background_t", "capacity_t", "utilization",
+         "shadow_price_cny_per_t"],
+        title="Most utilized links (utilization counts background traffic)", limit=10,
+    )  # fmt: skip
     k = kpi_dict(run)
     console.print(
         f"demand {_fmt_t(k['demand'])} t/yr; served {_fmt_t(k['served'])}; "
         f"[bold]unserved {_fmt_t(k['unserved'])}[/bold]; generalized cost "
-        f"{k['generalized_cost'] / 1e8:,.2f} 亿 CNY/yr; CO2 {_fmt_t(k['co2'])} t/yr"
+        f"{_fmt_t(k['generalized_cost'])} CNY/yr; CO2 {_fmt_t(k['co2'])} t/yr"
     )
     console.print(f"results written to {out}/")
 
@@ -295,28 +330,16 @@ def compare(
         tables = compare_to_folder(
             base, scenario, out, method=method, progress=lambda m: bar.update(task, description=m)
         )
-    t = Table(title=f"{scenario} vs {base}")
-    for col in ("metric", "unit", "base", "scenario", "delta", "delta %"):
-        t.add_column(col, justify="left" if col in ("metric", "unit") else "right")
-
-    def f(x: float | None) -> str:
-        return "" if x is None else f"{x:,.4g}" if abs(x) < 100 else f"{x:,.0f}"
-
-    for r in tables["kpi_comparison.csv"]:
-        t.add_row(
-            r["metric"], r["unit"], f(r["base"]), f(r["scenario"]), f(r["delta"]), f(r["delta_pct"])
-        )
-    console.print(t)
-    t = Table(title="Largest link flow changes")
-    for col in ("link", "dir", "mode", "from", "to", "base t", "scenario t", "delta t", "shadow"):
-        t.add_column(col)
-    for r in tables["link_changes.csv"][:10]:
-        t.add_row(
-            r["link"], r["direction"][:3], r["mode"], r["from"], r["to"],
-            f(r["flow_t_base"]), f(r["flow_t_scenario"]), f(r["flow_t_delta"]),
-            f(r["shadow_price_cny_per_t_scenario"]),
-        )  # fmt: skip
-    console.print(t)
+    _show(
+        "compare", "kpi_comparison.csv", tables["kpi_comparison.csv"],
+        ["metric", "unit", "base", "scenario", "delta", "delta_pct"], title=f"{scenario} vs {base}",
+    )  # fmt: skip
+    _show(
+        "compare", "link_changes.csv", tables["link_changes.csv"],
+        ["link", "direction", "mode", "from", "to", "flow_t_base", "flow_t_scenario",
+         "flow_t_delta", "shadow_price_cny_per_t_scenario"],
+        title="Largest link flow changes", limit=10,
+    )  # fmt: skip
     console.print(f"comparison written to {out}/")
 
 
@@ -346,40 +369,20 @@ def appraise(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     rows = tables["appraisal.csv"]
+    cols = ["rank", "project", "benefit_cny_per_yr", "npv_cny", "bcr", "irr", "fyrr"]
     for fut in dict.fromkeys(r["future"] for r in rows):
-        t = Table(title=f"Projects ranked by NPV (put-one-in) — {fut}")
-        for col in (
-            "#",
-            "project",
-            "benefit 亿/yr",
-            "NPV 亿",
-            "BCR",
-            "IRR",
-            "FYRR",
-            "take-one-out NPV 亿",
-        ):
-            t.add_column(col, justify="left" if col == "project" else "right")
-        out_npv = {
-            r["project"]: r["npv_cny"]
-            for r in rows
-            if r["future"] == fut and r["test"] == "take_one_out"
-        }
-        for r in rows:
-            if r["future"] != fut or r["test"] != "put_one_in":
-                continue
-            t.add_row(
-                str(r["rank"]), r["project"], f"{r['benefit_cny_per_yr'] / 1e8:,.2f}",
-                f"{r['npv_cny'] / 1e8:,.1f}", "" if r["bcr"] is None else f"{r['bcr']:.2f}",
-                "" if r["irr"] is None else f"{100 * r['irr']:.1f}%",
-                "" if r["fyrr"] is None else f"{100 * r['fyrr']:.1f}%",
-                f"{out_npv.get(r['project'], float('nan')) / 1e8:,.1f}",
+        for test, title in (("put_one_in", "put-one-in"), ("take_one_out", "take-one-out")):
+            ranked = [r for r in rows if r["future"] == fut and r["test"] == test]
+            ranked.sort(key=lambda r: (r["rank"] if r["rank"] is not None else 1e9, r["project"]))
+            _show(
+                "appraise", "appraisal.csv", ranked, cols,
+                title=f"Projects ranked by NPV ({title}) — {fut}",
             )  # fmt: skip
-        console.print(t)
     for r in tables["interactions.csv"]:
         console.print(
-            f"{r['future']}: whole plan {r['plan_benefit_cny_per_yr'] / 1e8:,.2f} 亿 CNY/yr; "
-            f"sum of single projects {r['sum_of_singles_cny_per_yr'] / 1e8:,.2f}; interaction "
-            f"{r['interaction_cny_per_yr'] / 1e8:,.2f}"
+            f"{r['future']}: whole plan {_fmt_t(r['plan_benefit_cny_per_yr'])} CNY/yr; "
+            f"sum of single projects {_fmt_t(r['sum_of_singles_cny_per_yr'])}; interaction "
+            f"{_fmt_t(r['interaction_cny_per_yr'])}"
         )
     console.print(f"appraisal written to {out}/")
 
@@ -408,25 +411,12 @@ def criticality(
             out, source, only=only, factor=derate, jobs=jobs, scheduler=scheduler, method=method,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
-    t = Table(title="Most critical elements")
-    for col in (
-        "#",
-        "element",
-        "kind",
-        "mode",
-        "from",
-        "to",
-        "extra cost 万 CNY/yr",
-        "unserved t",
-        "ODs cut",
-    ):
-        t.add_column(col)
-    for r in rows[:15]:
-        t.add_row(
-            str(r["rank"]), r["element"], r["kind"], r["mode"], r["from"], r["to"],
-            f"{r['extra_cost_cny'] / 1e4:,.1f}", _fmt_t(r.get("extra_unserved_t", 0.0)), str(r.get("ods_cut", "")),
-        )  # fmt: skip
-    console.print(t)
+    _show(
+        "criticality", "criticality.csv", rows,
+        ["rank", "element", "kind", "mode", "from", "to", "extra_cost_cny", "extra_unserved_t",
+         "ods_cut"],
+        title="Most critical elements", limit=15,
+    )  # fmt: skip
     skipped = sum(1 for r in rows if r["skipped"])
     console.print(
         f"{len(rows)} elements, {len(rows) - skipped} re-solved, {skipped} carry no flow "
@@ -531,11 +521,14 @@ def sweep(
 @app.command()
 def plot(
     result_dir: Annotated[
-        Path, typer.Argument(help="folder written by 'freight run' or 'freight compare'")
+        Path,
+        typer.Argument(help="folder written by 'freight run', 'compare' or 'criticality'"),
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="PNG map to write (default: RESULT_DIR/map.png)"),
+        typer.Option(
+            "--out", "-o", help="map to write: .png, .svg or .pdf (default: RESULT_DIR/map.png)"
+        ),
     ] = None,
     geojson: Annotated[
         Path | None, typer.Option(help="also write the links as GeoJSON (WGS84), e.g. for QGIS")
@@ -551,7 +544,8 @@ def plot(
         typer.Option("--full-extent", help="show every place (default: the Chuannan–Yuxi region)"),
     ] = False,
 ) -> None:
-    """Map a run (link flows by mode) or a comparison (flow changes); optionally write GeoJSON."""
+    """Map a run (link flows by mode), a comparison (flow changes) or a criticality run (extra
+    cost per closed element) on a basemap; optionally write GeoJSON."""
     from freight.maps.geo import folder_kind
     from freight.maps.plot import DEFAULT_EXTENT, plot_folder
 
@@ -560,7 +554,8 @@ def plot(
         result_dir, out, geojson=geojson, data=data,
         extent=None if full_extent else DEFAULT_EXTENT,
     )  # fmt: skip
-    console.print(f"[bold]{result_dir}[/bold]: {'comparison' if kind == 'compare' else 'run'}")
+    what = {"compare": "comparison", "criticality": "criticality"}.get(kind, "run")
+    console.print(f"[bold]{result_dir}[/bold]: {what}")
     for p in written:
         console.print(f"written {p}")
 
@@ -652,27 +647,12 @@ def route(
     if note:
         console.print(f"{note}; empty tables written to {folder}/")
         return
-    t = Table(title=f"Drayage at {terminal} (per operating day)")
-    for col in (
-        "kind",
-        "customers",
-        "t/day",
-        "vehicles",
-        "veh-km",
-        "veh-h",
-        "cost CNY",
-        "CO2 kg",
-        "CNY/t",
-    ):
-        t.add_column(col, justify="left" if col == "kind" else "right")
-    for r in tables["summary.csv"]:
-        t.add_row(
-            r["kind"], str(r["customers"]), _fmt_t(r["tonnes_per_day"]), _fmt_t(r["vehicles_per_day"]),
-            _fmt_t(r["vehicle_km_per_day"]), _fmt_t(r["vehicle_hours_per_day"]),
-            _fmt_t(r["cost_cny_per_day"]), _fmt_t(r["co2_kg_per_day"]),
-            "" if r["drayage_cny_per_t"] is None else f"{r['drayage_cny_per_t']:.1f}",
-        )  # fmt: skip
-    console.print(t)
+    _show(
+        "route", "summary.csv", tables["summary.csv"],
+        ["kind", "customers", "tonnes_per_day", "vehicles_per_day", "vehicle_km_per_day",
+         "vehicle_hours_per_day", "cost_cny_per_day", "co2_kg_per_day", "drayage_cny_per_t"],
+        title=f"Drayage at {terminal} (per operating day)",
+    )  # fmt: skip
     console.print(f"tours, shuttles and summary written to {folder}/")
 
 

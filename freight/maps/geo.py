@@ -16,7 +16,6 @@ bytes.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -26,9 +25,10 @@ from typing import Any, Literal
 
 from freight.data.network import Network
 from freight.errors import DataError, Problem
+from freight.results.folder import ResultFolder
 from freight.results.tables import write_file_atomic
 
-FolderKind = Literal["run", "compare"]
+FolderKind = Literal["run", "compare", "criticality"]
 
 DIRECTIONS: tuple[str, str] = ("forward", "reverse")
 
@@ -48,70 +48,110 @@ VALUE_DECIMALS = 4
 
 
 def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Read a result CSV (header row, UTF-8) into a list of dicts of strings.
+    """Read a table of a result folder (header row, UTF-8) into a list of dicts of strings.
+
+    The folder is opened with :meth:`ResultFolder.open` and its manifest verified (every listed
+    file's SHA-256), so a damaged or incomplete folder is an error naming the file.
 
     Raises
     ------
     DataError
-        If the file does not exist.
+        If the folder has no manifest, a listed file is missing or damaged, or the table is not
+        one of the folder's files.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError([Problem(str(p), None, "", "file not found")])
-    with p.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    folder = ResultFolder.open(p.parent, verify=True)
+    if p.name not in folder.files:
+        raise DataError([Problem(str(p), None, "", "file not found in the result folder")])
+    return folder.read(p.name)
 
 
 def read_manifest(result_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``manifest.json`` of a result folder as a dict (empty when there is none).
+    """The verified ``manifest.json`` of a result folder as a dict.
 
     Raises
     ------
     DataError
-        If the manifest exists but is not valid JSON.
+        If the folder has no manifest, or a file it lists is missing or damaged.
     """
-    f = Path(result_dir) / "manifest.json"
-    if not f.is_file():
-        return {}
-    try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError([Problem(str(f), None, "", f"cannot read manifest: {exc}")]) from exc
-    return data if isinstance(data, dict) else {}
+    return dict(ResultFolder.open(result_dir, verify=True).manifest)
 
 
 def folder_kind(result_dir: str | os.PathLike[str]) -> FolderKind:
-    """Whether a folder holds the results of ``freight run`` or of ``freight compare``.
+    """Whether a folder holds the results of ``freight run``, ``compare`` or ``criticality``.
 
-    Decided by the manifest's ``command`` entry, else by the tables present
-    (``link_changes.csv`` for a comparison, ``link_flows.csv`` for a run).
+    Decided by the verified manifest's ``command`` entry.
 
     Raises
     ------
     DataError
-        If the folder is neither.
+        If the folder is missing, damaged, or of another command.
     """
     d = Path(result_dir)
     if not d.is_dir():
         raise DataError([Problem(str(d), None, "", "not found: expected a result folder")])
-    command = read_manifest(d).get("command")
-    if command in ("run", "compare"):
-        return "compare" if command == "compare" else "run"
-    if (d / "link_changes.csv").is_file():
-        return "compare"
-    if (d / "link_flows.csv").is_file():
-        return "run"
+    command = ResultFolder.open(d, verify=True).command
+    if command in ("run", "compare", "criticality"):
+        return command  # type: ignore[return-value]
     raise DataError(
         [
             Problem(
-                str(d),
+                str(d / "manifest.json"),
                 None,
-                "",
-                "not a result folder of 'freight run' (link_flows.csv) or 'freight compare' "
-                "(link_changes.csv)",
+                "command",
+                f"a result folder of 'freight {command}': expected one of 'freight run' "
+                "(link_flows.csv), 'freight compare' (link_changes.csv) or 'freight criticality'",
             )
         ]
     )
+
+
+GEOMETRY_FILE = "geometry.geojson"
+"""Optional sidecar of a network folder: link geometries keyed by the ``link`` property."""
+
+
+def link_geometry(data_dirs: Iterable[str | os.PathLike[str]]) -> dict[str, list[list[float]]]:
+    """Link geometries (lon, lat vertices) from the ``geometry.geojson`` of network folders.
+
+    Parameters
+    ----------
+    data_dirs
+        Folders (or files, whose folder is used) that may hold a ``geometry.geojson``: a
+        FeatureCollection of ``LineString`` features with a ``link`` property (links.csv id),
+        vertices in WGS84 degrees from the link's ``from`` place to its ``to`` place.
+
+    Returns
+    -------
+    dict
+        Link id -> vertices; links without a feature are drawn straight.
+
+    Raises
+    ------
+    DataError
+        If a sidecar exists but is not such a FeatureCollection.
+    """
+    out: dict[str, list[list[float]]] = {}
+    seen: set[Path] = set()
+    for d in data_dirs:
+        p = Path(d)
+        folder = p if p.is_dir() else p.parent
+        f = folder / GEOMETRY_FILE
+        if f in seen or not f.is_file():
+            continue
+        seen.add(f)
+        try:
+            fc = json.loads(f.read_text(encoding="utf-8"))
+            for feat in fc["features"]:
+                if feat["geometry"]["type"] != "LineString":
+                    raise ValueError(f"link {feat['properties']['link']}: not a LineString")
+                out[str(feat["properties"]["link"])] = [
+                    [float(x), float(y)] for x, y in feat["geometry"]["coordinates"]
+                ]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(
+                [Problem(str(f), None, "", f"not a link geometry file: {exc}")]
+            ) from exc
+    return out
 
 
 def network_for_result(
@@ -280,6 +320,7 @@ def links_geojson(
     *,
     places: bool = False,
     name: str = "links",
+    geometry: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> dict[str, Any]:
     """GeoJSON FeatureCollection of the links of a result or comparison table.
 
@@ -295,6 +336,10 @@ def links_geojson(
         geometry types as two layers.
     name
         The collection's ``name`` (the layer name in QGIS).
+    geometry
+        Link id -> vertices (lon, lat) from :func:`link_geometry`; a link with a geometry is
+        drawn along it (property ``geometry`` = ``sidecar``), any other as the straight line
+        between its places (``straight``).
 
     Returns
     -------
@@ -331,14 +376,19 @@ def links_geojson(
             )
             continue
         a, b = pl[frm], pl[to]
+        shape_ = (geometry or {}).get(link)
+        coords = (
+            [[_coord(x), _coord(y)] for x, y in shape_]
+            if shape_ and len(shape_) >= 2
+            else [[_coord(a.lon), _coord(a.lat)], [_coord(b.lon), _coord(b.lat)]]
+        )
+        props = link_properties(link, dirs, net, compare=compare)
+        props["geometry"] = "sidecar" if shape_ and len(shape_) >= 2 else "straight"
         features.append(
             {
                 "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [[_coord(a.lon), _coord(a.lat)], [_coord(b.lon), _coord(b.lat)]],
-                },
-                "properties": link_properties(link, dirs, net, compare=compare),
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": props,
             }
         )
     if problems:
@@ -375,8 +425,24 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 def result_link_rows(result_dir: str | os.PathLike[str]) -> list[dict[str, str]]:
     """The link rows of a run folder (``link_flows.csv``) or comparison (``link_changes.csv``)."""
     d = Path(result_dir)
-    name = "link_changes.csv" if folder_kind(d) == "compare" else "link_flows.csv"
+    kind = folder_kind(d)
+    if kind == "criticality":
+        raise DataError(
+            [Problem(str(d), None, "", "a criticality folder has no link flows: map it instead")]
+        )
+    name = "link_changes.csv" if kind == "compare" else "link_flows.csv"
     return read_csv(d / name)
+
+
+def result_geometry(
+    result_dir: str | os.PathLike[str], *, data: str | os.PathLike[str] | None = None
+) -> dict[str, list[list[float]]]:
+    """The link geometries of the network a result folder was computed on (see
+    :func:`link_geometry`): the sidecars of the case's input folders."""
+    from freight.scenario.case import load_result_case
+
+    case = load_result_case(result_dir, data=data)
+    return link_geometry([case.path, *case.inputs])
 
 
 def write_geojson(
@@ -412,5 +478,6 @@ def write_geojson(
         result_link_rows(d),
         places=places,
         name="link_changes" if kind == "compare" else "link_flows",
+        geometry=result_geometry(d),
     )
     return write_atomic(out_file, geojson_text(fc).encode("utf-8"))

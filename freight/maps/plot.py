@@ -1,8 +1,14 @@
-"""Maps of result folders: link flows of a run, and flow changes of a comparison (PNG).
+"""Maps of result folders: link flows of a run, flow changes of a comparison, and the extra cost
+of closing each element of a criticality run (PNG, SVG or PDF by the file's suffix).
 
-Links are straight lines between their places' WGS84 longitude/latitude (a plate carrée map
-with the aspect ratio of the map's middle latitude, so that shapes are right near it). Several
-links between the same two places (a road and a railway, two railways) are drawn side by side.
+The map has a basemap of the region (the Yangtze and the upper Yangtze (Jinsha) from Natural
+Earth's public-domain rivers layer, and provincial boundaries where the shipped layer has them:
+``freight/maps/data/basemap.geojson``, clipped once by ``tools/build_basemap.py``), a scale bar
+and place names. Links follow the network's optional ``geometry.geojson`` (the Yangtze water
+links follow the river); the others are straight lines between their places' WGS84
+longitude/latitude (a plate carrée map with the aspect ratio of the map's middle latitude, so
+that shapes are right near it). Several links between the same two places (a road and a railway,
+two railways) are drawn side by side.
 
 By default the map is clipped to the study region (:data:`DEFAULT_EXTENT`); links to far
 gateways (Shanghai, Alashankou, Qinzhou…) run to the frame's edge, where a label names the place
@@ -14,6 +20,7 @@ are written atomically (a temporary file in the same folder, then a rename).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import textwrap
@@ -23,7 +30,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
 
-from matplotlib import patheffects
+from matplotlib import patheffects, rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -33,15 +40,24 @@ from matplotlib.transforms import ScaledTranslation
 
 from freight.data.network import Network
 from freight.data.schema import MODES
+from freight.errors import DataError, Problem
 from freight.maps.geo import (
     folder_kind,
     links_geojson,
     network_for_result,
     read_csv,
     read_manifest,
+    result_geometry,
     write_atomic,
     write_geojson,
 )
+
+BASEMAP_FILE = Path(__file__).parent / "data" / "basemap.geojson"
+"""The clipped Natural Earth layers (rivers, provincial boundaries) drawn under every map."""
+RIVER_COLOR = "#9cc3e4"
+PROVINCE_COLOR = "#8c8c8c"
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+"""Map file suffixes and the format each is written in."""
 
 Extent = tuple[float, float, float, float]
 """Map frame: (lon_min, lon_max, lat_min, lat_max), degrees WGS84."""
@@ -67,7 +83,7 @@ GAP = 1.0
 """Gap (points) between parallel links drawn side by side."""
 MAP_MAX_IN = (8.5, 7.5)
 """Largest size of the map frame (width, height), inches; the figure adds fixed margins."""
-MARGINS_IN = (0.75, 2.4, 0.7, 0.75)
+MARGINS_IN = (0.75, 2.4, 0.7, 0.95)
 """Margins around the map frame (left, right for the legend, bottom, top for the title), inches."""
 DPI = 110
 
@@ -119,6 +135,7 @@ class _Seg:
     color: str
     dashed: bool
     label: str = ""
+    line: tuple[tuple[float, float], ...] = ()
 
 
 def _frame(extent: Extent | None, net: Network, segs: Sequence[_Seg]) -> Extent:
@@ -223,9 +240,10 @@ def _draw_links(
         n = math.hypot(dx, dy) or 1.0
         off = offs[s.link]
         shift = ScaledTranslation(-dy / n * off / 72.0, dx / n * off / 72.0, fig.dpi_scale_trans)
+        pts = s.line or (s.p, s.q)
         ax.plot(
-            [s.p[0], s.q[0]],
-            [s.p[1], s.q[1]],
+            [x for x, _ in pts],
+            [y for _, y in pts],
             color=s.color,
             linewidth=widths[s.link],
             linestyle=(0, (4, 3)) if s.dashed else "-",
@@ -271,7 +289,7 @@ def _draw_places(ax: Axes, net: Network, ext: Extent, used: set[str]) -> list[Te
         if not (p.zone or minor_labels):
             continue
         t = ax.annotate(
-            p.id,
+            p.name or p.id,
             (p.lon, p.lat),
             xytext=(4, 3),
             textcoords="offset points",
@@ -430,10 +448,112 @@ def _legend(ax: Axes, handles: Sequence[Line2D]) -> None:
     )
 
 
-def _savefig(fig: Figure, out_png: str | os.PathLike[str]) -> Path:
+def map_format(out: str | os.PathLike[str]) -> str:
+    """The format of a map file by its suffix (``png``, ``svg`` or ``pdf``).
+
+    Raises
+    ------
+    DataError
+        If the suffix is none of :data:`FORMATS`.
+    """
+    fmt = FORMATS.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise DataError(
+            [Problem(str(out), None, "--out", "a map is written as .png, .svg or .pdf")]
+        )
+    return fmt
+
+
+def _savefig(fig: Figure, out: str | os.PathLike[str]) -> Path:
+    fmt = map_format(out)
     buf = BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return write_atomic(out_png, buf.getvalue())
+    meta: dict[str, Any] = {"Software": None} if fmt == "png" else {"Creator": None}
+    if fmt == "svg":
+        meta = {"Date": None}
+    elif fmt == "pdf":
+        meta = {"CreationDate": None, "Producer": None, "Creator": None}
+    # SVG keeps its text as text (searchable, editable in a report); PDF embeds TrueType fonts
+    with rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
+        fig.savefig(buf, format=fmt, metadata=meta)
+    return write_atomic(out, buf.getvalue())
+
+
+def _basemap_features() -> list[dict[str, Any]]:
+    if not BASEMAP_FILE.is_file():
+        return []
+    feats: list[dict[str, Any]] = json.loads(BASEMAP_FILE.read_text(encoding="utf-8"))["features"]
+    return feats
+
+
+def _lines(geom: Mapping[str, Any]) -> list[list[list[float]]]:
+    if geom["type"] == "LineString":
+        return [geom["coordinates"]]
+    if geom["type"] == "MultiLineString":
+        return list(geom["coordinates"])
+    return []
+
+
+def draw_basemap(ax: Axes) -> list[Line2D]:
+    """Draw the shipped basemap (rivers, provincial boundaries) under the links.
+
+    Returns
+    -------
+    list of Line2D
+        The lines drawn; each has the gid ``basemap:river`` or ``basemap:province``.
+    """
+    drawn: list[Line2D] = []
+    for f in _basemap_features():
+        layer = f["properties"]["layer"]
+        style: dict[str, Any] = (
+            {"color": RIVER_COLOR, "linewidth": 2.2, "zorder": 1}
+            if layer == "river"
+            else {"color": PROVINCE_COLOR, "linewidth": 0.8, "linestyle": (0, (5, 2, 1, 2)),
+                  "zorder": 1}
+        )  # fmt: skip
+        for part in _lines(f["geometry"]):
+            (ln,) = ax.plot([x for x, _ in part], [y for _, y in part], **style)
+            ln.set_gid(f"basemap:{layer}")
+            drawn.append(ln)
+    return drawn
+
+
+def draw_scale_bar(ax: Axes, ext: Extent, coslat: float) -> float:
+    """A scale bar in the lower left corner; returns its length (km)."""
+    km_per_deg = 111.32 * coslat
+    width_km = (ext[1] - ext[0]) * km_per_deg
+    km = nice(width_km / 5)
+    x0 = ext[0] + 0.04 * (ext[1] - ext[0])
+    y0 = ext[2] + 0.04 * (ext[3] - ext[2])
+    dx = km / km_per_deg
+    (bar,) = ax.plot([x0, x0 + dx], [y0, y0], color="black", linewidth=3, solid_capstyle="butt",
+                     zorder=8)  # fmt: skip
+    bar.set_gid("scale-bar")
+    ax.text(x0 + dx / 2, y0 + 0.012 * (ext[3] - ext[2]), f"{km:g} km", ha="center",
+            va="bottom", fontsize=7.5, zorder=8, path_effects=_HALO)  # fmt: skip
+    return km
+
+
+def _basemap_handles() -> list[Line2D]:
+    layers = {f["properties"]["layer"] for f in _basemap_features()}
+    out = []
+    if "river" in layers:
+        out.append(
+            Line2D([], [], color=RIVER_COLOR, linewidth=2.2, label="Yangtze (Natural Earth)")
+        )
+    if "province" in layers:
+        out.append(Line2D([], [], color=PROVINCE_COLOR, linewidth=0.8,
+                          linestyle=(0, (5, 2, 1, 2)), label="provincial boundary"))  # fmt: skip
+    return out
+
+
+def _title(ax: Axes, fig: Figure, title: str, sub: str) -> None:
+    """Title and subtitle wrapped to the width of the figure (about 14 characters per inch)."""
+    width = max(40, int(fig.get_figwidth() * 14))
+    ax.set_title(
+        textwrap.fill(title, width) + "\n" + textwrap.fill(sub, int(width * 1.1)),
+        fontsize=11,
+        pad=10,
+    )
 
 
 def _scenario_label(entry: Any, default: str) -> str:
@@ -449,7 +569,8 @@ def _segments(features: Sequence[Mapping[str, Any]], compare: bool) -> list[_Seg
     segs: list[_Seg] = []
     for f in features:
         pr = f["properties"]
-        (x0, y0), (x1, y1) = f["geometry"]["coordinates"]
+        coords = f["geometry"]["coordinates"]
+        (x0, y0), (x1, y1) = coords[0], coords[-1]
         if compare:
             d = pr.get("flow_t_delta_total") or 0.0
             tol = 0.5
@@ -472,16 +593,20 @@ def _segments(features: Sequence[Mapping[str, Any]], compare: bool) -> list[_Seg
                 color=color,
                 dashed=value <= 0 and not compare,
                 label=label,
+                line=tuple((float(x), float(y)) for x, y in coords) if len(coords) > 2 else (),
             )
         )
     return segs
 
 
 def _footer(fig: Figure, ext: Extent | None, what: str = "tonnes per year") -> None:
-    note = f"Straight lines between places; line width proportional to {what}"
+    note = (
+        "Water links follow the Yangtze (Natural Earth 1:50m, public domain), other links are "
+        f"straight lines between places; line width proportional to {what}"
+    )
     if ext is not None:
         note += "; links to places outside the frame are cut at its edge (→ place)"
-    fig.text(0.01, 0.01, note + ".", fontsize=7, color="#555555")
+    fig.text(0.01, 0.01, textwrap.fill(note + ".", 150), fontsize=6.5, color="#555555")
 
 
 # --------------------------------------------------------------------------- public
@@ -493,6 +618,7 @@ def plot_result(
     *,
     net: Network | None = None,
     extent: Extent | None = DEFAULT_EXTENT,
+    geometry: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Path:
     """Map of a run's link flows: width by tonnes (both directions), colour by mode.
 
@@ -506,6 +632,9 @@ def plot_result(
         The network for the coordinates; default :func:`freight.maps.geo.network_for_result`.
     extent
         Map frame (lon_min, lon_max, lat_min, lat_max) in degrees; ``None`` fits every place.
+    geometry
+        Link id -> vertices (lon, lat); default the network's ``geometry.geojson`` when
+        ``net`` is not given (none otherwise).
 
     Returns
     -------
@@ -515,10 +644,13 @@ def plot_result(
     _check_extent(extent)
     d = Path(result_dir)
     network = net if net is not None else network_for_result(d)
-    fc = links_geojson(network, read_csv(d / "link_flows.csv"))
+    geometry = geometry if geometry is not None else (result_geometry(d) if net is None else {})
+    fc = links_geojson(network, read_csv(d / "link_flows.csv"), geometry=geometry)
     segs = _segments(fc["features"], compare=False)
     ext = _frame(extent, network, segs)
     fig, ax, coslat = _new_map(ext)
+    draw_basemap(ax)
+    draw_scale_bar(ax, ext, coslat)
     _, vmax = _draw_links(fig, ax, segs, coslat)
     _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
     if extent is not None:
@@ -537,7 +669,7 @@ def plot_result(
             f"; served {fmt_tonnes(float(kpi['served']))}/yr, "
             f"unserved {fmt_tonnes(float(kpi['unserved'] or 0))}/yr"
         )
-    ax.set_title(f"{textwrap.fill(title, 95)}\n{sub}", fontsize=11, pad=12)
+    _title(ax, fig, title, sub)
 
     present = {s.mode for s in segs}
     handles = [
@@ -554,7 +686,7 @@ def plot_result(
             label="no flow",
         )
     )
-    handles += _place_handles()
+    handles += _place_handles() + _basemap_handles()
     _legend(ax, handles)
     _footer(fig, extent)
     return _savefig(fig, out_png)
@@ -567,6 +699,7 @@ def plot_comparison(
     *,
     extent: Extent | None = DEFAULT_EXTENT,
     label_top: int = 8,
+    geometry: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Path:
     """Map of a comparison's link flow changes: width by |change|, green up, red down.
 
@@ -586,6 +719,9 @@ def plot_comparison(
         Map frame (lon_min, lon_max, lat_min, lat_max) in degrees; ``None`` fits every place.
     label_top
         Label this many links with the largest changes (inside the frame) by id and change.
+    geometry
+        Link id -> vertices (lon, lat); default the network's ``geometry.geojson`` when
+        ``net`` is not given (none otherwise).
 
     Returns
     -------
@@ -595,10 +731,13 @@ def plot_comparison(
     _check_extent(extent)
     d = Path(compare_dir)
     network = net if net is not None else network_for_result(d)
-    fc = links_geojson(network, read_csv(d / "link_changes.csv"))
+    geometry = geometry if geometry is not None else (result_geometry(d) if net is None else {})
+    fc = links_geojson(network, read_csv(d / "link_changes.csv"), geometry=geometry)
     segs = _segments(fc["features"], compare=True)
     ext = _frame(extent, network, segs)
     fig, ax, coslat = _new_map(ext)
+    draw_basemap(ax)
+    draw_scale_bar(ax, ext, coslat)
     _, vmax = _draw_links(fig, ax, segs, coslat)
     place_labels = _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
     exit_labels = _draw_exits(ax, segs, ext) if extent is not None else []
@@ -611,22 +750,125 @@ def plot_comparison(
     scen: Mapping[str, Any] = meta["scenario"] if isinstance(meta.get("scenario"), Mapping) else {}
     b = _scenario_label(base.get("scenario"), str(base.get("path", "base")))
     s_ = _scenario_label(scen.get("scenario"), str(scen.get("path", "scenario")))
-    ax.set_title(
-        textwrap.fill(f"Change in link flows — {s_} vs {b}", 95) + "\n"
+    _title(
+        ax, fig, f"Change in link flows — {s_} vs {b}",
         "scenario minus base, tonnes per year, both directions",
-        fontsize=11,
-        pad=12,
-    )
+    )  # fmt: skip
     handles = [
         Line2D([], [], color=INCREASE_COLOR, linewidth=4, label="more freight"),
         Line2D([], [], color=DECREASE_COLOR, linewidth=4, label="less freight"),
         Line2D([], [], color=UNCHANGED_COLOR, linewidth=W_ZERO * 2, label="no change"),
     ]
     handles += _width_handles(vmax, "#555555", "±")
-    handles += _place_handles()
+    handles += _place_handles() + _basemap_handles()
     _legend(ax, handles)
     _footer(fig, extent, "the change in tonnes per year")
     return _savefig(fig, out_png)
+
+
+def plot_criticality(
+    crit_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    net: Network | None = None,
+    *,
+    extent: Extent | None = DEFAULT_EXTENT,
+    label_top: int = 8,
+    geometry: Mapping[str, Sequence[Sequence[float]]] | None = None,
+) -> Path:
+    """Map of a criticality folder: each link's width and colour by the extra generalized cost
+    of closing it (CNY/yr, ``extra_cost_cny`` of ``criticality.csv``); closed terminals as
+    circles sized by theirs. The ``label_top`` most critical links are labelled.
+
+    Parameters
+    ----------
+    crit_dir
+        Folder written by ``freight criticality``.
+    out
+        The map file to (re)write (``.png``, ``.svg`` or ``.pdf``).
+    net
+        The network; default :func:`freight.maps.geo.network_for_result`.
+    extent
+        Map frame; ``None`` fits every place.
+    label_top
+        Number of links labelled with their extra cost.
+    geometry
+        Link id -> vertices (lon, lat); default the network's ``geometry.geojson`` when
+        ``net`` is not given (none otherwise).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    _check_extent(extent)
+    map_format(out)
+    d = Path(crit_dir)
+    network = net if net is not None else network_for_result(d)
+    geometry = geometry if geometry is not None else (result_geometry(d) if net is None else {})
+    rows = read_csv(d / "criticality.csv")
+    pl = network.place_by_id
+    cost: dict[str, float] = {}
+    for r in rows:
+        v = r.get("extra_cost_cny") or ""
+        cost[r["element"]] = max(float(v), 0.0) if v else 0.0
+    segs: list[_Seg] = []
+    for lk in network.links:
+        if lk.from_ not in pl or lk.to not in pl:
+            continue
+        a, b = pl[lk.from_], pl[lk.to]
+        value = cost.get(lk.id, 0.0)
+        shape_ = geometry.get(lk.id)
+        segs.append(
+            _Seg(
+                link=lk.id, mode=lk.mode, a=lk.from_, b=lk.to, p=(a.lon, a.lat), q=(b.lon, b.lat),
+                value=value, color="#b30000" if value > 0 else UNCHANGED_COLOR, dashed=False,
+                label=f"{a.name}–{b.name} {value / 1e6:,.1f} M CNY/yr",
+                line=tuple((float(x), float(y)) for x, y in shape_) if shape_ else (),
+            )
+        )  # fmt: skip
+    ext = _frame(extent, network, segs)
+    fig, ax, coslat = _new_map(ext)
+    draw_basemap(ax)
+    draw_scale_bar(ax, ext, coslat)
+    _, vmax = _draw_links(fig, ax, segs, coslat)
+    terms = [r for r in rows if r.get("kind") == "terminal" and cost.get(r["element"], 0.0) > 0]
+    tmax = max((cost[r["element"]] for r in terms), default=0.0)
+    for r in terms:
+        place = pl.get(r.get("from", ""))
+        if place is None or tmax <= 0:
+            continue
+        ax.scatter([place.lon], [place.lat], s=30 + 400 * cost[r["element"]] / tmax,
+                   facecolors="none", edgecolors="#b30000", linewidths=1.2, zorder=4)  # fmt: skip
+    place_labels = _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
+    exit_labels = _draw_exits(ax, segs, ext) if extent is not None else []
+    shown = sorted((s for s in segs if s.value > 0), key=lambda s: (-s.value, s.link))
+    _label_links(fig, ax, shown, ext, [*place_labels, *exit_labels], label_top)
+    meta = read_manifest(d)
+    who = _scenario_label(meta.get("scenario"), "base")
+    _title(
+        ax, fig, f"Criticality — extra cost of closing each link, {who}",
+        "generalized cost plus unserved penalty with the element closed, minus the base "
+        "(CNY per year)",
+    )  # fmt: skip
+    handles = [
+        Line2D([], [], color="#b30000", linewidth=4, label="extra cost when closed"),
+        Line2D([], [], color=UNCHANGED_COLOR, linewidth=W_ZERO * 2, label="no extra cost"),
+    ]
+    if vmax > 0:
+        for ref in sorted({nice(vmax), nice(vmax / 4)}, reverse=True):
+            handles.append(
+                Line2D([], [], color="#b30000", linewidth=W_MIN + (W_MAX - W_MIN) * ref / vmax,
+                       solid_capstyle="butt", label=f"{ref / 1e6:,.3g} M CNY/yr")
+            )  # fmt: skip
+    if terms:
+        handles.append(
+            Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="#b30000",
+                   linestyle="", markersize=8, label="terminal (size: extra cost)")
+        )  # fmt: skip
+    handles += _place_handles() + _basemap_handles()
+    _legend(ax, handles)
+    _footer(fig, extent, "the extra cost in CNY per year")
+    return _savefig(fig, out)
 
 
 def plot_folder(
@@ -637,17 +879,18 @@ def plot_folder(
     data: str | os.PathLike[str] | None = None,
     extent: Extent | None = DEFAULT_EXTENT,
 ) -> list[Path]:
-    """Map (and optionally GeoJSON) of a run or comparison folder, whichever it is.
+    """Map (and optionally GeoJSON) of a run, comparison or criticality folder.
 
     Parameters
     ----------
     result_dir
-        Folder written by ``freight run`` or ``freight compare`` (told apart by the manifest's
-        ``command``, else by ``link_flows.csv`` / ``link_changes.csv``).
+        Folder written by ``freight run``, ``compare`` or ``criticality`` (told apart by the
+        verified manifest's ``command``).
     out_png
-        The PNG to write; default ``map.png`` inside ``result_dir``.
+        The map to write (``.png``, ``.svg`` or ``.pdf``); default ``map.png`` inside
+        ``result_dir``.
     geojson
-        Also write the links as GeoJSON to this file.
+        Also write the links as GeoJSON to this file (runs and comparisons).
     data
         Network folder or scenario ``.toml`` for the coordinates, instead of the manifest's.
     extent
@@ -656,17 +899,30 @@ def plot_folder(
     Returns
     -------
     list of Path
-        The files written: the PNG, then the GeoJSON if asked for.
+        The files written: the map, then the GeoJSON if asked for.
+
+    Raises
+    ------
+    DataError
+        If the folder is missing, damaged or of another command, or the suffix is not a map's.
     """
     d = Path(result_dir)
     kind = folder_kind(d)
-    net = network_for_result(d, data=data)
     png = Path(out_png) if out_png is not None else d / "map.png"
-    if kind == "compare":
-        written = [plot_comparison(d, png, net, extent=extent)]
+    map_format(png)
+    net = network_for_result(d, data=data)
+    geometry = result_geometry(d, data=data)
+    if kind == "criticality":
+        written = [plot_criticality(d, png, net, extent=extent, geometry=geometry)]
+    elif kind == "compare":
+        written = [plot_comparison(d, png, net, extent=extent, geometry=geometry)]
     else:
-        written = [plot_result(d, png, net=net, extent=extent)]
+        written = [plot_result(d, png, net=net, extent=extent, geometry=geometry)]
     if geojson is not None:
+        if kind == "criticality":
+            raise DataError(
+                [Problem(str(d), None, "--geojson", "a criticality folder has no flows")]
+            )
         written.append(write_geojson(d, geojson, net=net))
     return written
 
@@ -677,7 +933,11 @@ __all__ = [
     "Extent",
     "fmt_tonnes",
     "nice",
+    "draw_basemap",
+    "draw_scale_bar",
+    "map_format",
     "plot_comparison",
+    "plot_criticality",
     "plot_folder",
     "plot_result",
 ]
