@@ -136,8 +136,9 @@ def _show(
     if numbered:
         t.add_column("#", justify="right")
     for name, c in zip(columns, cols, strict=True):
-        head = name if not c.unit else f"{name}\n[{c.unit}]"
-        t.add_column(head, justify="left" if c.type == "str" else "right")
+        label = name.replace("_", " ")
+        head = label if not c.unit or c.unit in ("fraction",) else f"{label} [{c.unit}]"
+        t.add_column(head, justify="left" if c.type == "str" else "right", overflow="fold")
     for i, r in enumerate(rows[:limit] if limit is not None else rows, 1):
         cells = [_cell(r.get(n), c.unit, c.type) for n, c in zip(columns, cols, strict=True)]
         t.add_row(*([str(i)] if numbered else []), *cells)
