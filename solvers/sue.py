@@ -59,37 +59,47 @@ each congested arc (BPR with ``α, β, t0 > 0``, finite ``C`` and some class wit
 the multiplier ``λ_a`` of each finite hard capacity. Given the prices, path costs and the
 nested-logit flows ``f(z)`` are closed-form. The equilibrium is the root of::
 
-    R_t = s_a (t_a − t_a(v_a(f(z))))              s_a = max_k w[k, a]  (CNY/t)
-    R_λ = φ_μ(θ* λ_a, (K_a − X_a(f(z))) / K_a) / (2 θ*)      θ* = max_o θ_route[o]
+    R_t = s_a t_a(B_a) · ln(t_a / t_a(v_a(f(z))))        s_a = max_k w[k, a]   (CNY/t)
+    R_λ = φ_μ(θ* λ_a, ln(K_a / X_a(f(z)))) / (2 θ*)       θ* = max_o θ_route[o] (CNY/t)
     φ_μ(a, b) = a + b − √((a − b)² + 4 μ²)
 
-``φ_0(a, b) = 2 min(a, b)``, so at ``μ = 0`` ``R_λ = min(λ, (K − X)/(θ* K))`` is the min-map of
-the complementarity (CNY/t); ``μ > 0`` is the Chen–Harker–Kanzow–Smale smoothing. Solved by an
-inexact smoothing Newton method (Qi, Sun & Zhou 2000, *Math. Programming* 87): each step solves
-``J d = −R`` by GMRES with exact Jacobian–vector products (the nested-logit derivative
-``∂f_p/∂g_j = f_p (−θ_r δ_pj + (θ_r − θ_c) P(j|n) [j ∈ n] + θ_c P(j))`` applied with segment
-sums; two sparse products per class and product), a Jacobi preconditioner and Eisenstat–Walker
-forcing terms; the step is projected (``t ≥ t(B)``, ``λ ≥ 0``) and backtracked until ``‖R‖``
-decreases by the Armijo factor. The smoothing starts at ``μ = min(10⁻³, ½ θ* ‖R‖_∞)`` and
-follows ``½ θ* ‖R‖_∞`` down, so it vanishes with the residual and the final convergence is
-that of Newton's method on the min-map (quadratic near a nondegenerate solution).
+- ``R_t ≈ s (t − t(v))`` near the root; in logarithms a steep BPR arc far from equilibrium
+  (``t(v)`` a quartic) keeps a moderate residual that Newton's linearization follows (without
+  it a case with 20× sharper choice and 20× less road capacity did not converge).
+- ``φ_0(a, b) = 2 min(a, b)``: at ``μ = 0``, ``R_λ = min(λ, ln(K/X)/θ*)``, the min-map of the
+  complementarity ``λ ≥ 0, X ≤ K, λ (K − X) = 0`` with a logarithmic slack (``ln(K/X) ≥ 0`` iff
+  ``X ≤ K``, equal to 0 iff ``X = K``). In logarithms the slack keeps a slope ``≈ θ`` per
+  CNY/t of ``λ`` however little flow is left on the arc, so a multiplier that overshot and
+  emptied its arc is pulled back instead of stalling (seen at 10× sharper choice).
+- ``μ > 0`` is the Chen–Harker–Kanzow–Smale smoothing of the min-map.
+
+Solved by an inexact smoothing Newton method (Qi, Sun & Zhou 2000, *Math. Programming* 87):
+each step solves ``J d = −R`` by GMRES with exact Jacobian–vector products (the nested-logit
+derivative ``∂f_p/∂g_j = f_p (−θ_r δ_pj + (θ_r − θ_c) P(j|n) [j ∈ n] + θ_c P(j))`` applied with
+segment sums; two sparse products per class and product), a Jacobi preconditioner and
+Eisenstat–Walker forcing terms; the step is projected (``t ≥ t(B)``, ``λ ≥ 0``) and backtracked
+until ``‖R‖`` decreases by the Armijo factor. The smoothing starts at
+``μ = min(10⁻³, ½ θ* ‖R‖_∞)`` and follows ``½ θ* ‖R‖_∞`` down, so it vanishes with the residual
+and the final convergence is that of Newton's method on the min-map (quadratic near a
+nondegenerate solution).
 
 Why smoothing: two capacities on arcs that carry the same paths (rail line sections in series,
 a terminal and its line) have identical rows ``∂X/∂λ``. The min-map Jacobian is then singular
 where both are near capacity, and the plain semismooth Newton method was seen to stall there
-(capacities 300 and 299 t in series). With ``μ > 0`` and in the symmetric case, write
-``u = (s · dt, dλ)`` and ``G = Bᵀ H B ⪰ 0`` (``B`` the path × priced-arc incidence weighted by
-PCU on time arcs, ``H = −∂f/∂g`` of the logit, symmetric positive semidefinite as the Hessian
-of a concave expected cost): then ``J = D₁ + D₂ G`` with ``D₁ = diag(1, ½ φ_a) > 0`` and
-``D₂ = diag(s T', ½ φ_b / (θ* K)) ≥ 0`` (``φ_a, φ_b ∈ (0, 2)``), which is nonsingular however
-dependent the capacity rows (``(D₁ + D₂ G) u = 0`` would give ``uᵀ G u < 0``). So for the
-current ``μ`` the Newton direction exists, is a descent direction of ``‖R‖²`` and the
-backtracking is well defined; ``μ`` is lowered between steps with the residual (Qi–Sun–Zhou
-make it a Newton variable; here it is set between steps). In the asymmetric multi-class case
-no such guarantee is claimed; the measure below says whether it got there. If 30 halvings fail
-(or GMRES returns no direction) a damped fixed-point step ``z ← z − α R``
-(``t ← t + α (t(v) − t)``; projected dual ascent on ``λ``) is taken instead, ``α`` halved until
-``‖R‖`` decreases: a safeguard with no rate.
+(capacities 300 and 299 t in series). With ``μ > 0`` and in the symmetric case
+(``w[k] = σ · pcu[k]``), write ``u = (σ · dt, dλ)`` and ``G = Bᵀ H B ⪰ 0`` (``B`` the
+path × priced-arc incidence weighted by PCU on time arcs, ``H = −∂f/∂g`` of the logit,
+symmetric positive semidefinite as the Hessian of a concave expected cost). After scaling each
+row by a positive number, ``J = D₁ + D₂ G`` with ``D₁ = diag(1, ½ φ_a) > 0`` and
+``D₂ = diag(σ t T'(v)/T(v), ½ φ_b / (θ* X)) ≥ 0`` (``φ_a, φ_b ∈ (0, 2)``), which is
+nonsingular however dependent the capacity rows: ``(D₁ + D₂ G) u = 0`` would give
+``uᵀ G u < 0``. So for the current ``μ`` the Newton direction exists, is a descent
+direction of ``‖R‖²`` and the backtracking is well defined; ``μ`` is lowered between steps with
+the residual (Qi–Sun–Zhou make it a Newton variable; here it is set between steps). In the
+asymmetric multi-class case no such guarantee is claimed; the measure below says whether it
+got there. If 30 halvings fail (or GMRES returns no direction) a damped fixed-point step is
+taken instead (``t ← t + α t ln(t(v)/t)``, ``λ ← λ − α R_λ``: projected dual ascent), ``α``
+halved until ``‖R‖`` decreases: a safeguard with no rate.
 
 Nothing loops over paths or OD-classes in Python: path sums are sparse matrix–vector products
 per cost class, logit sums ``np.add.reduceat`` over paths sorted by (class, OD-class, nest).
@@ -156,6 +166,8 @@ _GMRES_CYCLES = 4
 #: follows γ θ* ‖R‖_∞ down (γ = the share), so it vanishes as fast as the residual.
 _SMOOTHING_MAX = 1e-3
 _SMOOTHING_SHARE = 0.5
+#: Floor of X / K in the logarithmic slack (ln(1/_TINY) ≈ 690: no multiplier reaches it).
+_TINY = 1e-300
 #: Range of the GMRES relative tolerance (Eisenstat–Walker forcing term).
 _ETA_MIN = 1e-8
 _ETA_MAX = 0.1
@@ -603,12 +615,12 @@ class _System:
         self.t_arcs = z_arcs[t_pos]
         self.cap = cap  # hard capacity of the multiplier arcs
         self.theta_star = theta_star
-        self.rho = 1.0 / (theta_star * cap)
         self.smoothing = 0.0  # μ of the CHKS-smoothed complementarity (0 = the min-map)
         self.scale = w_z[:, t_pos].max(axis=0) if w_z.shape[0] else np.zeros(t_pos.size)
         self.n_t = t_pos.size
         self.n_z = z_arcs.size
         self.t_low = bpr.time(back_z[t_pos], self.t_arcs)
+        self.scale_t = self.scale * self.t_low  # R_t = s t(B) ln(t / t(v)) ≈ s (t − t(v))
         self.evaluations = 0
 
     def prices(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -644,33 +656,43 @@ class _System:
         v, x = self.loads(ch.flow)
         r = np.empty_like(z)
         tv = z[: self.n_t]
-        r[: self.n_t] = self.scale * (tv - self.bpr.time(v[self.t_pos], self.t_arcs))
+        r[: self.n_t] = self.scale_t * (
+            np.log(tv) - np.log(self.bpr.time(v[self.t_pos], self.t_arcs))
+        )
         lv = z[self.n_t :]
         r[self.n_t :] = self.smoothed(lv, x)[0]
         return r, ch, v, x
 
     def smoothed(self, lam: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """``R_λ`` (CNY/t) and its partial derivatives in ``a = θ* λ`` and ``b = (K − X)/K``.
+        """``R_λ`` (CNY/t) and the Jacobian weights of ``dλ`` and of ``−dX``.
 
-        ``R_λ = (a + b − √((a − b)² + 4μ²)) / (2 θ*)``: ``min(λ, (K − X)/(θ* K))`` at ``μ = 0``.
+        ``R_λ = (a + b − √((a − b)² + 4μ²)) / (2 θ*)`` with ``a = θ* λ`` and the logarithmic
+        slack ``b = ln(K / X)``: ``min(λ, ln(K/X) / θ*)`` at ``μ = 0``, the same complementarity
+        as ``min(λ, K − X)`` (``b ≥ 0`` iff ``X ≤ K``, ``b = 0`` iff ``X = K``). In logarithms the
+        slack keeps its slope ``≈ θ`` per CNY/t of ``λ`` however little flow is left on the arc,
+        so an overshooting multiplier that emptied an arc is pulled back instead of stalling.
         """
         a = self.theta_star * lam
-        b = (self.cap - x[self.lam_pos]) / self.cap
+        xs = np.maximum(x[self.lam_pos], _TINY * self.cap)
+        b = np.log(self.cap / xs)
         root = np.sqrt((a - b) ** 2 + 4.0 * self.smoothing**2)
         safe = np.where(root > 0, root, 1.0)
         da = np.where(root > 0, 1.0 - (a - b) / safe, 1.0)
         db = np.where(root > 0, 1.0 + (a - b) / safe, 1.0)
         r: FloatArray = 0.5 * (a + b - root) / self.theta_star
-        return r, da, db
+        w_x = np.where(x[self.lam_pos] > _TINY * self.cap, db / (self.theta_star * xs), 0.0)
+        return r, da, w_x
 
     def jvp(
         self,
         dz: FloatArray,
         ch: _Choice,
-        slope: FloatArray,
+        slope: tuple[FloatArray, FloatArray],
         active: tuple[FloatArray, FloatArray],
     ) -> FloatArray:
+        """``J dz`` at state ``ch``; ``slope = (t, t'(v)/t(v))`` on the time arcs."""
         self.evaluations += 1
+        t_now, slope_rel = slope
         dt = np.zeros(self.n_z)
         dt[self.t_pos] = dz[: self.n_t]
         dlam = np.zeros(self.n_z)
@@ -682,10 +704,10 @@ class _System:
         df = _choice_derivative(self.seg, ch, dg)
         dv, dx = self.loads_delta(df)
         out = np.empty_like(dz)
-        out[: self.n_t] = self.scale * (dz[: self.n_t] - slope * dv[self.t_pos])
+        out[: self.n_t] = self.scale_t * (dz[: self.n_t] / t_now - slope_rel * dv[self.t_pos])
         dl = dz[self.n_t :]
         da, db = active
-        out[self.n_t :] = 0.5 * da * dl - 0.5 * db * self.rho * dx[self.lam_pos]
+        out[self.n_t :] = 0.5 * da * dl - 0.5 * db * dx[self.lam_pos]
         return out
 
     def loads_delta(self, df: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -699,7 +721,10 @@ class _System:
         return dv, dx
 
     def diagonal(
-        self, ch: _Choice, slope: FloatArray, active: tuple[FloatArray, FloatArray]
+        self,
+        ch: _Choice,
+        slope: tuple[FloatArray, FloatArray],
+        active: tuple[FloatArray, FloatArray],
     ) -> FloatArray:
         """Approximate Jacobian diagonal (own-price effect ``−θ_r f δ``) for Jacobi scaling."""
         tf = self.seg.theta_r_path * ch.flow
@@ -711,9 +736,10 @@ class _System:
                 dvt += self.pcu_z[k] * self.w_z[k] * own
                 dxl += own
         d = np.empty(self.n_t + self.lam_pos.size)
-        d[: self.n_t] = self.scale * (1.0 + slope * dvt[self.t_pos])
+        t_now, slope_rel = slope
+        d[: self.n_t] = self.scale_t * (1.0 / t_now + slope_rel * dvt[self.t_pos])
         da, db = active
-        d[self.n_t :] = 0.5 * da + 0.5 * db * self.rho * dxl[self.lam_pos]
+        d[self.n_t :] = 0.5 * da + 0.5 * db * dxl[self.lam_pos]
         d[d <= 0] = 1.0
         return d
 
@@ -1110,7 +1136,11 @@ def _newton(
                 r, ch, v, x = system.residual(z)
                 norm = float(np.linalg.norm(r))
         it += 1
-        slope = system.bpr.slope(v[system.t_pos], system.t_arcs)
+        v_t = v[system.t_pos]
+        slope = (
+            z[:n_t],
+            system.bpr.slope(v_t, system.t_arcs) / system.bpr.time(v_t, system.t_arcs),
+        )
         _, da, db = system.smoothed(z[n_t:], x)
         active = (da, db)
         diag = system.diagonal(ch, slope, active)
@@ -1119,7 +1149,7 @@ def _newton(
         def matvec(
             d: FloatArray,
             state: _Choice = state,
-            slope: FloatArray = slope,
+            slope: tuple[FloatArray, FloatArray] = slope,
             active: tuple[FloatArray, FloatArray] = active,
         ) -> FloatArray:
             return system.jvp(d, state, slope, active)
@@ -1149,7 +1179,7 @@ def _newton(
         if not accepted:  # damped fixed-point step: t ← t + α (t(v) − t), λ ← dual ascent
             logger.debug("sue iteration %d: Newton step rejected, fixed-point step", it)
             fp = np.empty_like(z)
-            fp[:n_t] = -r[:n_t] / np.where(system.scale > 0, system.scale, 1.0)
+            fp[:n_t] = -z[:n_t] * r[:n_t] / system.scale_t  # ≈ t(v) − t
             fp[n_t:] = -r[n_t:]
             step = fp_step
             for _ in range(_MAX_HALVINGS):
