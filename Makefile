@@ -2,21 +2,29 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-dev
+RUNSTAMP := $(VENV)/.installed-run
 
 .PHONY: run test lint typecheck unit slow bench setup clean
 
-# The venv is (re)built when missing or when pyproject.toml changes.
+# The venv is (re)built when missing or when pyproject.toml changes. `make run` installs the
+# runtime dependencies only; `make test` adds the test and lint tools (the dev extras).
+$(RUNSTAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNSTAMP)
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUNSTAMP)
 
 setup: $(STAMP)
 
 ## The headline job: appraise every plan project under the central 2025 future; CSVs in results/.
-run: $(STAMP)
+run: $(RUNSTAMP)
 	$(BIN)/freight validate network_data/chuannan_yuxi
 	$(BIN)/freight run scenarios/future_2025_central.toml --out results/future_2025_central
 	$(BIN)/freight plot results/future_2025_central --out results/future_2025_central/map.png \
