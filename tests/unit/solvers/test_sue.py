@@ -38,18 +38,24 @@ cp: Any = cvxpy  # cvxpy's atoms are not typed
 def closed_form(
     cost: list[float], nest: list[int], theta_r: float, theta_c: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Nested-logit P(p), P(p | nest) and logsum of one OD, written out from the formulas."""
+    """Nested-logit P(p), P(p | nest) and logsum of one OD, written out from the formulas.
+
+    Costs are measured from their minimum ``c*`` (``G_n = c* − ln Σ e^{−θ_r (c − c*)} / θ_r``,
+    the same numbers, without underflow when ``θ · c`` is large).
+    """
+    base = min(cost)
     nests = sorted(set(nest))
     comp = {}
     for n in nests:
-        comp[n] = -math.log(
-            sum(math.exp(-theta_r * c) for c, m in zip(cost, nest, strict=True) if m == n)
+        total = sum(
+            math.exp(-theta_r * (c - base)) for c, m in zip(cost, nest, strict=True) if m == n
         )
-        comp[n] /= theta_r
-    denom = sum(math.exp(-theta_c * comp[n]) for n in nests)
-    logsum = -math.log(denom) / theta_c
+        comp[n] = base - math.log(total) / theta_r
+    low = min(comp.values())
+    denom = sum(math.exp(-theta_c * (comp[n] - low)) for n in nests)
+    logsum = low - math.log(denom) / theta_c
     p_cond = np.array([math.exp(-theta_r * (c - comp[m])) for c, m in zip(cost, nest, strict=True)])
-    p_nest = np.array([math.exp(-theta_c * comp[m]) / denom for m in nest])
+    p_nest = np.array([math.exp(-theta_c * (comp[m] - low)) / denom for m in nest])
     return p_nest * p_cond, p_cond, logsum
 
 
@@ -727,6 +733,48 @@ def test_asymmetric_with_capacity_satisfies_kkt() -> None:
         np.testing.assert_allclose(res.path_flow[members], q[o] * share[:-1], rtol=1e-9)
         assert res.unserved[o] == pytest.approx(q[o] * share[-1], rel=1e-6, abs=1e-9)
     assert res.flow[2] == pytest.approx(350.0, rel=1e-9) and res.multiplier[2] > 1.0
+
+
+def test_heavy_congestion_sharp_choice_satisfies_kkt() -> None:
+    """V/C ≈ 6 on BPR arcs, θ = 2 per CNY/t, two binding capacities: converges to flows that are
+    the written-out logit response to their own costs (the linear residual forms stalled here)."""
+    rng = np.random.default_rng(3)
+    n_arcs = 12
+    inc = np.zeros((18, n_arcs))
+    for p in range(18):
+        inc[p, rng.choice(n_arcs, 3, replace=False)] = 1.0
+    od = [p // 3 for p in range(18)]
+    nest = [2 * (p // 3) + (p % 3 > 0) for p in range(18)]
+    q = rng.uniform(500.0, 1500.0, 6)
+    hard = np.full(n_arcs, np.inf)
+    hard[[0, 1]] = [300.0, 400.0]
+    theta, pen = 2.0, 5000.0
+    res = solve(
+        sp.csr_matrix(inc),
+        od,
+        nest,
+        q,
+        theta,
+        theta / 2,
+        np.full(n_arcs, 8.0),
+        time_value=10.0,
+        free_flow_time=np.ones(n_arcs),
+        capacity=np.full(n_arcs, 150.0),
+        alpha=0.15,
+        beta=4.0,
+        background=np.full(n_arcs, 50.0),
+        hard_capacity=hard,
+        unserved_penalty=pen,
+        tol=1e-8,
+    )
+    assert res.status == "converged" and res.volume_capacity_ratio.max() > 5.0
+    t = np.array([bpr(1.0, 0.15, 4.0, 150.0, v) for v in res.volume])
+    cost = inc @ (8.0 + 10.0 * t + res.multiplier)
+    for o in range(6):
+        m = [3 * o, 3 * o + 1, 3 * o + 2]
+        share, _, _ = closed_form([cost[p] for p in m] + [pen], [0, 1, 1, 2], theta, theta / 2)
+        np.testing.assert_allclose(res.path_flow[m], q[o] * share[:3], rtol=1e-6, atol=1e-6)
+    assert np.all(res.flow[:2] <= hard[:2] * (1 + 1e-8)) and res.multiplier[:2].min() > 0
 
 
 # ---------------------------------------------------------------------------------------------
