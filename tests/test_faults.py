@@ -305,3 +305,28 @@ def test_kill_sweep_at_random_moments_then_resume_gives_the_same_table(tmp_path:
     a = json.dumps(sorted((out / "sweep.csv").read_text(encoding="utf-8").splitlines()))
     b = json.dumps(sorted((ref / "sweep.csv").read_text(encoding="utf-8").splitlines()))
     assert a.replace(str(out), "X") == b.replace(str(ref), "X")
+
+
+@pytest.mark.parametrize("capacity", ["0", "-1"])
+def test_tntp_capacity_zero_or_negative_exits_2(
+    capacity: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A TNTP link with capacity 0 or -1 (and BPR b > 0) exits 2 naming the file and link."""
+    src = paths.VALIDATION / "tntp" / "Braess-Example"
+    lines = (src / "Braess_net.tntp").read_text(encoding="utf-8").split("\n")
+    edited = [
+        line.replace("\t1\t4\t1\t", f"\t1\t4\t{capacity}\t", 1)
+        if line.startswith("\t1\t4\t1\t")
+        else line
+        for line in lines
+    ]
+    assert edited != lines
+    net = tmp_path / "net.tntp"
+    net.write_text("\n".join(edited), encoding="utf-8")
+    code, text = _cli(
+        ["import-tntp", str(net), str(src / "Braess_trips.tntp"), "--out", str(tmp_path / "o"),
+         "--assign", "ue"], capsys,
+    )  # fmt: skip
+    assert code == 2, text
+    assert "net.tntp" in text and "link 2 (1->4).capacity" in text
+    assert not (tmp_path / "o").exists()

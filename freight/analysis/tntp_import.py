@@ -43,6 +43,24 @@ def import_tntp(
         args = assignment_arguments(net, trips)
     except TntpFormatError as exc:
         raise DataError([Problem(str(net_file), None, "", str(exc))]) from None
+    bad = [
+        Problem(
+            str(net_file),
+            None,
+            f"link {i + 1} ({int(net.tail[i]) + 1}->{int(net.head[i]) + 1}).capacity",
+            f"capacity {float(net.capacity[i])!r} must be positive for a link with BPR b > 0 "
+            "(the volume-delay function divides by it)",
+        )
+        for i in range(net.n_links)
+        if not (net.capacity[i] > 0) and net.alpha[i] > 0
+    ]
+    bad += [
+        Problem(str(net_file), None, f"link {i + 1}.capacity", f"capacity {float(c)!r} is negative")
+        for i, c in enumerate(net.capacity)
+        if c < 0 and not net.alpha[i] > 0
+    ]
+    if bad:
+        raise DataError(bad)
     links: Table = [
         {
             "link": i + 1,
