@@ -9,37 +9,49 @@ Algorithm
 2. All-or-nothing: route every group on its uncapacitated shortest path. If no capacity is
    exceeded this is optimal — capacity duals 0 and every path's reduced cost is
    ``cost - shortest distance >= 0`` — and no LP is solved.
-3. Otherwise solve a restricted master LP in HiGHS: path columns and one unserved column per
-   demand row (bounds ``[0, demand]``, cost = penalty); group rows ``sum f + sum u = demand``;
-   capacity rows ``sum_{p ∋ a} f_p <= capacity_a`` **only for arcs in a working set S** (arcs
-   ever found over capacity; capacity rows are generated lazily like the columns).
-4. Pricing: with ``mu_a = -(row dual)`` on S and 0 elsewhere, Dijkstra per commodity from every
-   origin with weights ``cost_k + mu``; a group whose shortest path has reduced cost
+3. Otherwise build **one** restricted master LP in HiGHS and keep it alive to the end: path
+   columns and one unserved column per demand row (bounds ``[0, demand]``, cost = penalty);
+   group rows ``sum f + sum u = demand``; capacity rows ``sum_{p ∋ a} f_p <= capacity_a``
+   **only for arcs in a working set S** — arcs whose capacity the master's flow has exceeded
+   (capacity rows are generated lazily like the columns). Columns and rows are added in place
+   and every re-solve is a primal simplex from the previous optimal basis (new columns enter
+   nonbasic at 0, new rows with a basic slack), so a re-solve costs a few pivots per new column.
+4. Pricing: with ``mu_a = -(row dual)`` on S and 0 elsewhere, one Dijkstra per distinct cost row
+   from every origin with weights ``cost_k + mu``; a group whose shortest path has reduced cost
    ``dist - sigma_g < 0`` gets that path as a new column. Arcs outside S that the master's flow
    overloads join S.
-5. Certificate: for any ``mu >= 0`` the Lagrangian bound
+5. Dual stabilization (Wentges smoothing): the pricing is done first at
+   ``mu_s = alpha * center + (1 - alpha) * mu`` where ``center`` is the dual vector with the best
+   Lagrangian bound so far; the paths found there enter if their reduced cost **at the master's
+   duals** is negative, and the paths of the exact pricing at ``mu`` are added as well (up to two
+   columns per group and iteration). Smoothing damps the bang-bang oscillation of capacity duals
+   between 0 and large values, which otherwise generates many paths that are never used.
+6. Certificate: for any ``mu >= 0`` the Lagrangian bound
    ``LB = sum_d demand_d min(dist_d(mu), penalty_d) - sum_a mu_a capacity_a`` is a lower bound
    on the optimum; the master's objective is an upper bound once its flow respects every
-   capacity. Stop when ``UB - LB <= tol * max(|UB|, 1e-12)``. In exact arithmetic the gap is 0
-   once no column prices out; ``tol`` lets the tail stop at a proven gap and absorbs solver
-   tolerances. If no column prices out but the gap stays above ``tol`` the status is
-   ``"not_converged"`` (and ``method="auto"`` falls back to the LP).
+   capacity. The master is optimal for the full problem when its flow respects every capacity
+   and the exact pricing at its own duals finds every group's reduced cost
+   ``dist_g(mu) - sigma_g >= -tol * (1 + |sigma_g|)``; the relative gap ``(UB - LB) / |UB|`` then
+   follows and is reported too. A proven gap ``<= tol`` also stops (the message says which
+   criterion held and the smallest reduced cost). If no column prices out but neither holds the
+   status is ``"not_converged"`` (and ``method="auto"`` falls back to the LP).
 
-Master solves: HiGHS interior point without crossover while many columns are added per
-iteration (much faster than simplex on these degenerate masters; centred duals give better columns), then
-one IPM + crossover solve for a basis, then simplex warm-started from the basis HiGHS keeps when
-columns and rows are added. A gap proven by interior duals is followed by one crossover re-solve
-so that the returned solution is a vertex; every re-solve is checked against all capacities
-again (another optimal vertex of the restricted master may overload an arc outside S).
+Tuning (:class:`ColgenConfig`) was measured on the road-like generator of
+``benchmarks/perf/bench_multicommodity.py`` (see the multicommodity section of
+``benchmarks/README.md``): the warm-started simplex master is what pays most; the legacy
+interior-point master (``master="ipm"``) is kept for that comparison.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from solvers._mcf_lp import (
     HIGHS_INF,
@@ -53,21 +65,64 @@ from solvers._mcf_lp import (
 )
 from solvers.shortest_paths import shortest_path_tree
 
-MASTER_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
-"""HiGHS options of the restricted master (overridden by the caller's ``highs_options``).
+logger = logging.getLogger(__name__)
 
-Interior point without crossover: on these degenerate masters HiGHS's IPM is 5-20x faster than
-(even warm-started) simplex, and its well-centred duals make better prices than vertex duals
-(fewer, better columns). The final master is re-solved with crossover for a vertex solution
-(flows on as few paths as possible) and vertex duals."""
 
+@dataclass(frozen=True)
+class ColgenConfig:
+    """Tuning of the column generation (defaults are the measured best; see
+    ``benchmarks/README.md``, multicommodity section).
+
+    Attributes
+    ----------
+    master
+        ``"simplex"``: the one HiGHS model is re-solved by warm-started simplex every iteration;
+        ``"hybrid"``: when the first master has at least ``ipm_min_rows`` rows, interior point
+        without crossover while an iteration adds many columns (at least ``SWITCH_COLUMNS`` ×
+        master rows) and the gap is above ``SWITCH_GAP``, then one crossover for a basis, then
+        warm-started simplex; smaller masters use simplex from the start.
+    ipm_min_rows
+        See ``master``.
+    simplex_strategy
+        HiGHS ``simplex_strategy`` of the warm re-solves (4 = primal: new columns keep the basis
+        primal feasible; 1 = dual, what the master used before issue #18).
+    smoothing
+        Wentges smoothing factor ``alpha`` in ``[0, 1)``; 0 prices at the master's duals only.
+    exact_every_iteration
+        With smoothing, also price at the master's duals every iteration (up to two columns per
+        group and iteration); otherwise only after a mispricing and for the final proof.
+    warmup_rounds
+        Rounds of greedy routing into the free capacities before the first master (0 = none).
+    augment_rounds
+        Rounds of greedy routing of the master's unserved demand into its residual capacities
+        after each master solve (more columns per group and iteration; 0 = none).
+    prune_age
+        Delete path columns idle (no flow) for this many iterations and with a reduced cost
+        above ``1e-3 (1 + |sigma|)`` once the master has twice as many columns as rows
+        (0 = never); pricing brings any back if needed.
+    """
+
+    master: str = "hybrid"
+    ipm_min_rows: int = 1000
+    simplex_strategy: int = 4
+    smoothing: float = 0.5
+    exact_every_iteration: bool = False
+    warmup_rounds: int = 0
+    augment_rounds: int = 3
+    prune_age: int = 5
+
+
+CONFIG = ColgenConfig()
+"""The configuration :func:`solve_colgen` uses when none is passed (benchmarks swap it)."""
+
+IPM_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
+"""HiGHS options of the ``master="ipm"`` scheme's first phase."""
 
 SWITCH_GAP = 1e-3
 SWITCH_COLUMNS = 0.1
-"""The master switches from IPM to warm-started simplex once the relative gap is below
+"""``master="ipm"``: switch from IPM to warm-started simplex once the relative gap is below
 ``SWITCH_GAP`` or an iteration adds fewer columns and capacity rows than ``SWITCH_COLUMNS`` ×
-master rows: a hot simplex absorbs a few columns in a few pivots, while IPM would solve the
-whole master again."""
+master rows."""
 
 
 def _walk_paths(
@@ -105,7 +160,7 @@ def _walk_paths(
 
 
 class _Columns:
-    """Path columns of the restricted master: group, commodity, cost and arcs of each path."""
+    """Path columns of the restricted master: group and arcs of each path, in column order."""
 
     def __init__(self, n_arcs: int) -> None:
         self.n_arcs = n_arcs
@@ -115,6 +170,7 @@ class _Columns:
         self.n = 0
         self.nnz = 0
         self.seen: set[tuple[int, bytes]] = set()
+        self._inc: sp.csr_matrix | None = None
 
     def add(self, group: IntArray, ptr: IntArray, arcs: IntArray) -> None:
         self.group.append(group)
@@ -122,17 +178,55 @@ class _Columns:
         self.arc_parts.append(arcs)
         self.n += int(group.shape[0])
         self.nnz += int(arcs.shape[0])
+        self._inc = None
 
     def incidence(self) -> sp.csr_matrix:
-        """(n_columns, n_arcs) 0/1 matrix."""
-        ptr = np.concatenate([np.zeros(1, dtype=np.int64), *self.ptr_parts])
-        arcs = np.concatenate([np.zeros(0, dtype=np.int64), *self.arc_parts])
-        return sp.csr_matrix(
-            (np.ones(arcs.shape[0]), arcs, ptr), shape=(self.n, self.n_arcs), dtype=np.float64
-        )
+        """(n_columns, n_arcs) 0/1 matrix (cached until the next :meth:`add`)."""
+        if self._inc is None:
+            ptr = np.concatenate([np.zeros(1, dtype=np.int64), *self.ptr_parts])
+            arcs = np.concatenate([np.zeros(0, dtype=np.int64), *self.arc_parts])
+            self._inc = sp.csr_matrix(
+                (np.ones(arcs.shape[0]), arcs, ptr), shape=(self.n, self.n_arcs), dtype=np.float64
+            )
+        return self._inc
 
     def groups(self) -> IntArray:
         return np.concatenate([np.zeros(0, dtype=np.int64), *self.group])
+
+    def keep_only(self, keep: NDArray[np.bool_]) -> None:
+        """Drop the columns where ``keep`` is False (they may be generated again later)."""
+        inc = self.incidence()
+        groups = self.groups()
+        for j in np.flatnonzero(~keep).tolist():
+            arcs = inc.indices[inc.indptr[j] : inc.indptr[j + 1]].astype(np.int64)
+            self.seen.discard((int(groups[j]), arcs.tobytes()))
+        sub = inc[np.flatnonzero(keep)]
+        self.group = [groups[keep]]
+        self.ptr_parts = [sub.indptr[1:].astype(np.int64)]
+        self.arc_parts = [sub.indices.astype(np.int64)]
+        self.n = int(keep.sum())
+        self.nnz = int(sub.indptr[-1])
+        self._inc = None
+
+
+def _new_cols_only(
+    seen: set[tuple[int, bytes]], groups: IntArray, ptr: IntArray, arcs: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Drop the paths already in ``seen`` (and duplicates within the batch); mark the rest."""
+    keep = np.ones(groups.shape[0], dtype=bool)
+    for i, g in enumerate(groups.tolist()):
+        key = (g, arcs[ptr[i] : ptr[i + 1]].tobytes())
+        if key in seen:
+            keep[i] = False
+        else:
+            seen.add(key)
+    if keep.all():
+        return groups, ptr, arcs
+    lens = np.diff(ptr)[keep]
+    sel_arc = np.repeat(keep, np.diff(ptr))
+    new_ptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    new_ptr[1:] = np.cumsum(lens)
+    return groups[keep], new_ptr, arcs[sel_arc]
 
 
 def solve_colgen(
@@ -142,8 +236,33 @@ def solve_colgen(
     max_iter: int,
     time_limit: float | None,
     highs_options: dict[str, Any] | None,
+    config: ColgenConfig | None = None,
 ) -> RawSolution:
-    """Column (and row) generation; see the module docstring."""
+    """Column (and row) generation; see the module docstring.
+
+    Parameters
+    ----------
+    problem
+        The validated problem (original units; scaled internally).
+    tol
+        Relative tolerance of the optimality certificate (reduced costs and gap).
+    max_iter
+        Maximum number of master solves.
+    time_limit
+        Wall-clock seconds, or ``None``.
+    highs_options
+        Caller's HiGHS options, applied to the master after this module's own.
+    config
+        Tuning; :data:`CONFIG` when ``None``.
+
+    Returns
+    -------
+    RawSolution
+        In original units. ``stats`` holds the master's size and, from the last exact pricing,
+        ``min_reduced_cost`` (cost per flow unit, the smallest ``dist_g - sigma_g`` over the
+        groups; >= ``-tol (1 + |sigma_g|)`` on every group when that certificate holds).
+    """
+    cfg = CONFIG if config is None else config
     t_start = time.perf_counter()
     timings = {"shortest_path": 0.0, "master": 0.0, "build": 0.0, "extract": 0.0}
     n, n_arcs = problem.n_nodes, problem.n_arcs
@@ -171,6 +290,7 @@ def solve_colgen(
 
     # groups (commodity, origin, destination) and, per commodity, the Dijkstra sources
     gkey, row_g = np.unique((k_r * n + o_r) * n + t_r, return_inverse=True)
+    row_g = row_g.reshape(-1)
     n_g = int(gkey.shape[0])
     g_k = gkey // (n * n)
     g_o = (gkey // n) % n
@@ -185,7 +305,7 @@ def solve_colgen(
         srcs, inv = np.unique(g_o[gs], return_inverse=True)
         comm_groups[int(k)] = gs
         comm_sources[int(k)] = srcs
-        g_src[gs] = inv
+        g_src[gs] = inv.reshape(-1)
 
     # commodities with identical cost rows (e.g. one class per commodity and origin, as the
     # freight model passes them) share one Dijkstra call over the union of their sources
@@ -245,6 +365,19 @@ def solve_colgen(
         gather = np.repeat(starts - new_ptr[:-1], lens) + np.arange(int(new_ptr[-1]))
         return new_ptr, arcs_cat[gather]
 
+    def path_costs(groups: IntArray, ptr: IntArray, arcs: IntArray, mu: FloatArray) -> FloatArray:
+        """Cost of each path under ``cost[k] + mu``."""
+        owner = np.repeat(np.arange(groups.shape[0]), np.diff(ptr))
+        w = cost[g_k[groups][owner], arcs] + mu[arcs]
+        return np.bincount(owner, weights=w, minlength=groups.shape[0]).astype(np.float64)
+
+    capacity_term = np.where(capped, cap, 0.0)
+
+    def lagrangian(dist: FloatArray, mu: FloatArray) -> float:
+        """The Lagrangian lower bound of ``mu >= 0`` (scaled units)."""
+        served = np.minimum(dist[row_g], pen_r)
+        return float(np.sum(dem_r * served) - np.sum(mu * capacity_term))
+
     # ---- 1. all-or-nothing on uncapacitated shortest paths
     zero_mu = np.zeros(n_arcs)
     dist, preds = price(zero_mu)
@@ -272,13 +405,29 @@ def solve_colgen(
             iterations=0,
             timings=timings,
             stats={"columns": int(g_reach.shape[0]), "capacity_rows": 0, "groups": n_g},
+            min_reduced_cost=0.0,
         )
 
-    # ---- 2. restricted master
+    # ---- 2. restricted master: one HiGHS model for the whole run
     t0 = time.perf_counter()
-    master_options = {**MASTER_OPTIONS, **(highs_options or {})}
-    adaptive = not highs_options or not ({"solver", "run_crossover"} & set(highs_options))
-    phase = "ipm" if master_options.get("solver") == "ipm" else "given"
+    n_rows0 = n_g + int(over.sum())
+    if cfg.master == "hybrid" and n_rows0 >= cfg.ipm_min_rows:
+        master_options: dict[str, Any] = {**IPM_OPTIONS, **(highs_options or {})}
+        adaptive = not highs_options or not ({"solver", "run_crossover"} & set(highs_options))
+        phase = "ipm" if master_options.get("solver") == "ipm" else "given"
+    else:
+        master_options = {
+            "solver": "simplex",
+            "simplex_strategy": cfg.simplex_strategy,
+            "presolve": "off",
+            **(highs_options or {}),
+        }
+        adaptive, phase = False, "given"
+    # the final answer must be a vertex (flows on few paths, vertex duals) unless the caller
+    # chose the master's options
+    want_vertex = (
+        master_options.get("solver") == "ipm" and master_options.get("run_crossover") == "off"
+    )
     h = new_highs(master_options, None)
     e_i32 = np.zeros(0, dtype=np.int32)
     h.addRows(n_g, g_dem, g_dem, 0, np.zeros(n_g, dtype=np.int32), e_i32, np.zeros(0))
@@ -318,25 +467,12 @@ def solve_colgen(
 
     def add_cols(groups: IntArray, ptr: IntArray, arcs: IntArray) -> int:
         """Add path columns not already in the master; returns how many were added."""
-        keep = np.ones(groups.shape[0], dtype=bool)
-        for i, g in enumerate(groups.tolist()):
-            key = (g, arcs[ptr[i] : ptr[i + 1]].tobytes())
-            if key in cols.seen:
-                keep[i] = False
-            else:
-                cols.seen.add(key)
-        if not keep.all():
-            lens = np.diff(ptr)[keep]
-            sel_arc = np.repeat(keep, np.diff(ptr))
-            groups, arcs = groups[keep], arcs[sel_arc]
-            ptr = np.zeros(groups.shape[0] + 1, dtype=np.int64)
-            ptr[1:] = np.cumsum(lens)
+        groups, ptr, arcs = _new_cols_only(cols.seen, groups, ptr, arcs)
         m = int(groups.shape[0])
         if m == 0:
             return 0
         owner = np.repeat(np.arange(m), np.diff(ptr))
-        k_col = g_k[groups]
-        c = np.bincount(owner, weights=cost[k_col[owner], arcs], minlength=m)
+        c = path_costs(groups, ptr, arcs, zero_mu)
         crow = cap_row[arcs]
         incap = crow >= 0
         ent_col = np.concatenate([np.arange(m), owner[incap]])
@@ -361,20 +497,65 @@ def solve_colgen(
     add_cols(g_reach, ptr0, arcs0)
     timings["build"] += time.perf_counter() - t0
 
-    # ---- 3./4./5. iterate
+    lb = lagrangian(dist, zero_mu)  # the uncapacitated bound
+    mu_best = zero_mu
+    g_pen = np.zeros(n_g)
+    np.maximum.at(g_pen, row_g, pen_r)
+
+    def augment(resid: FloatArray, remaining: FloatArray, mu: FloatArray, rounds: int) -> int:
+        """Greedy routing of ``remaining`` (per group) into residual capacity ``resid``.
+
+        Each round prices under ``cost + mu`` with the full arcs removed, sends every group's
+        remainder along its path, scaled down where paths share a bottleneck so that no
+        residual is exceeded; every path met becomes a column. Returns the columns added.
+        """
+        added = 0
+        remaining = remaining.copy()
+        resid = resid.copy()
+        for _ in range(rounds):
+            act = remaining > 1e-9 * g_dem
+            if not act.any():
+                break
+            full = capped & (resid <= 1e-9 * (1.0 + capacity_term))
+            d_w, p_w = price(mu + np.where(full, np.inf, 0.0))
+            ok = np.flatnonzero(act & np.isfinite(d_w) & (d_w <= g_pen))
+            if not ok.shape[0]:
+                break
+            ptr_w, arcs_w = paths_for(ok, p_w)
+            added += add_cols(ok, ptr_w, arcs_w)
+            lens = np.diff(ptr_w)
+            load_w = np.bincount(arcs_w, weights=np.repeat(remaining[ok], lens), minlength=n_arcs)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(load_w > 0, np.minimum(1.0, resid / load_w), 1.0)
+            nz = lens > 0
+            share = np.ones(ok.shape[0])
+            share[nz] = np.minimum.reduceat(ratio[arcs_w], ptr_w[:-1][nz])
+            moved = remaining[ok] * share
+            resid -= np.bincount(arcs_w, weights=np.repeat(moved, lens), minlength=n_arcs)
+            remaining[ok] -= moved
+        return added
+
+    if cfg.warmup_rounds > 0:
+        t0 = time.perf_counter()
+        start_rem = np.where(np.isfinite(dist) & (dist <= g_pen), g_dem, 0.0)
+        augment(np.where(capped, cap, np.inf), start_rem, zero_mu, cfg.warmup_rounds)
+        timings["warmup"] = time.perf_counter() - t0
+        logger.debug("warm-up: %d columns", cols.n)
+
+    # ---- 3.-6. iterate
     status, message = "not_converged", f"no convergence in {max_iter} iterations"
     iterations = 0
-    lb = -np.inf
+    center = mu_best
     ub = np.inf
     x = np.zeros(0)
-    mu_best = np.zeros(n_arcs)
+    min_rc = -np.inf
     over = np.zeros(n_arcs, dtype=bool)
-    capacity_term = np.where(capped, cap, 0.0)
-    # the final answer must be a vertex (flows on few paths, vertex duals) unless the caller
-    # chose the master's options
-    want_vertex = (
-        master_options.get("solver") == "ipm" and master_options.get("run_crossover") == "off"
-    )
+    alpha = float(cfg.smoothing)
+    pivots = 0
+    n_pruned = 0
+    last_used = np.zeros(0, dtype=np.int64)
+    n_exact = 0
+    n_smoothed = 0
     while iterations < max_iter:
         iterations += 1
         if time_limit is not None:
@@ -388,6 +569,9 @@ def solve_colgen(
             h.setOptionValue("run_crossover", "on")
         elif phase == "simplex":
             h.setOptionValue("solver", "simplex")
+            if adaptive:
+                h.setOptionValue("simplex_strategy", cfg.simplex_strategy)
+                h.setOptionValue("presolve", "off")
         h.run()
         vertex = phase in ("crossover", "simplex") or not want_vertex
         if phase == "crossover":
@@ -397,42 +581,122 @@ def solve_colgen(
         if st != "optimal":
             status, message = st, f"restricted master: {msg}"
             break
+        info = h.getInfo()
+        pivots += int(info.simplex_iteration_count)
         sol = h.getSolution()
         x = np.asarray(sol.col_value, dtype=np.float64)
         y = np.asarray(sol.row_dual, dtype=np.float64)
-        ub = float(h.getInfo().objective_function_value)
+        ub = float(info.objective_function_value)
         sigma = y[:n_g]
         mu = np.zeros(n_arcs)
         in_s = np.flatnonzero(cap_row >= 0)
         mu[in_s] = np.maximum(-y[cap_row[in_s]], 0.0)
         f = np.maximum(x[n_u:], 0.0)
+        if last_used.shape[0] < cols.n:
+            last_used = np.concatenate(
+                [last_used, np.full(cols.n - last_used.shape[0], iterations)]
+            )
+        last_used[f > 0] = iterations
         load = cols.incidence().T @ f
         over = capped & (cap_row < 0) & (load > cap + feas_tol)
-
-        dist, preds = price(mu)
-        lb_now = float(np.sum(dem_r * np.minimum(dist[row_g], pen_r)) - np.sum(mu * capacity_term))
-        if lb_now > lb:  # any mu >= 0 gives a valid bound: keep the best one and its duals
-            lb, mu_best = lb_now, mu
-        rc = dist - sigma
-        cand = np.flatnonzero(np.isfinite(dist) & (rc < -1e-9 * (1.0 + np.abs(sigma))))
         scale = max(abs(ub), 1e-12)
-        if not over.any():
-            if ub - lb <= tol * scale:
-                if vertex:
-                    status, message = "optimal", f"relative gap {(ub - lb) / scale:.2e}"
-                    if ub - lb_now <= tol * scale:
-                        mu_best = mu  # vertex duals: exact zeros where interior ones had residue
-                    break
-                phase = "crossover"  # proven optimal: re-solve once for a vertex solution
-                continue
+        rc_tol = tol * (1.0 + np.abs(sigma))
+
+        new_g: list[IntArray] = []  # the iteration's new columns: groups, path lengths, arcs
+        new_ptr: list[IntArray] = []
+        new_arcs: list[IntArray] = []
+
+        # smoothed pricing: paths at mu_s, kept if they price out at the master's duals
+        smoothed_found = False
+        if alpha > 0.0:
+            mu_s = alpha * center + (1.0 - alpha) * mu
+            dist_s, preds_s = price(mu_s)
+            n_smoothed += 1
+            lb_s = lagrangian(dist_s, mu_s)
+            if lb_s > lb:
+                lb, mu_best, center = lb_s, mu_s, mu_s
+            g_ok = np.flatnonzero(np.isfinite(dist_s))
+            ptr_s, arcs_s = paths_for(g_ok, preds_s)
+            rc_s = path_costs(g_ok, ptr_s, arcs_s, mu) - sigma[g_ok]
+            good = rc_s < -rc_tol[g_ok]
+            if good.any():
+                smoothed_found = True
+                keep_arc = np.repeat(good, np.diff(ptr_s))
+                p = np.zeros(int(good.sum()) + 1, dtype=np.int64)
+                p[1:] = np.cumsum(np.diff(ptr_s)[good])
+                new_g.append(g_ok[good])
+                new_ptr.append(p)
+                new_arcs.append(arcs_s[keep_arc])
+        # exact pricing at the master's duals: every iteration, after a mispricing, or to prove
+        exact = (
+            alpha == 0.0
+            or not vertex
+            or cfg.exact_every_iteration
+            or not smoothed_found
+            or (not over.any() and ub - lb <= tol * scale)
+        )
+        if exact:
+            dist, preds = price(mu)
+            n_exact += 1
+            lb_now = lagrangian(dist, mu)
+            if lb_now > lb:  # any mu >= 0 gives a valid bound: keep the best one and its duals
+                lb, mu_best, center = lb_now, mu, mu
+            rc = dist - sigma
+            rel = np.where(np.isfinite(dist), rc / (1.0 + np.abs(sigma)), np.inf)
+            min_rc = float(rc[np.argmin(rel)]) if n_g else 0.0
+            cand = np.flatnonzero(np.isfinite(dist) & (rc < -rc_tol))
+            if not over.any():
+                rc_ok = not cand.shape[0]
+                if rc_ok or ub - lb <= tol * scale:
+                    if vertex:
+                        status = "optimal"
+                        if ub - lb_now <= tol * scale:
+                            lb = max(lb, lb_now)
+                            mu_best = mu  # the master's vertex duals: exact zeros off-bottleneck
+                        message = f"relative gap {(ub - lb) / scale:.2e}; reduced costs " + (
+                            f">= -{tol:.0e} (1 + |sigma|) on all {n_g} groups"
+                            if rc_ok
+                            else f"down to {min_rc * problem.cost_scale:.3e} per unit"
+                        )
+                        break
+                    phase = "crossover"  # proven optimal: re-solve once for a vertex solution
+                    continue
+            if cand.shape[0]:
+                ptr, arcs = paths_for(cand, preds)
+                new_g.append(cand)
+                new_ptr.append(ptr)
+                new_arcs.append(arcs)
+
         t0 = time.perf_counter()
         if over.any():
             add_rows(np.flatnonzero(over))
         added = 0
-        if cand.shape[0]:
-            ptr, arcs = paths_for(cand, preds)
-            added = add_cols(cand, ptr, arcs)
+        if new_g:
+            g_cat = np.concatenate(new_g)
+            lens = np.concatenate([np.diff(p) for p in new_ptr])
+            p_cat = np.zeros(g_cat.shape[0] + 1, dtype=np.int64)
+            p_cat[1:] = np.cumsum(lens)
+            added = add_cols(g_cat, p_cat, np.concatenate(new_arcs))
+        if cfg.augment_rounds > 0:
+            un_g: FloatArray = np.bincount(
+                row_g, weights=np.clip(x[:n_u], 0.0, dem_r), minlength=n_g
+            ).astype(np.float64)
+            if (un_g > 1e-9 * g_dem).any():
+                resid = np.where(capped, np.maximum(cap - load, 0.0), np.inf)
+                added += augment(resid, un_g, mu, cfg.augment_rounds)
         timings["build"] += time.perf_counter() - t0
+        logger.debug(
+            "colgen iteration %d: UB %.10g LB %.10g, %d columns and %d rows added, master "
+            "%d x %d, %d pivots",
+            iterations,
+            ub,
+            lb,
+            added,
+            int(over.sum()),
+            h.getNumRow(),
+            h.getNumCol(),
+            int(info.simplex_iteration_count),
+        )
         if (
             phase == "ipm"
             and adaptive
@@ -442,7 +706,27 @@ def solve_colgen(
             )
         ):
             phase = "crossover"
+        if cfg.prune_age > 0 and vertex and cols.n > 2 * h.getNumRow():
+            # drop paths idle for prune_age iterations and clearly unprofitable (nonbasic: the
+            # basis stays valid); pricing brings any of them back if the duals ask for it
+            rc_col = np.asarray(sol.col_dual, dtype=np.float64)[n_u : n_u + last_used.shape[0]]
+            g_col = cols.groups()[: rc_col.shape[0]]
+            idle = (iterations - last_used[: rc_col.shape[0]] >= cfg.prune_age) & (
+                rc_col > 1e-3 * (1.0 + np.abs(sigma[g_col]))
+            )
+            if idle.sum() > 0.1 * cols.n:
+                keep = np.ones(cols.n, dtype=bool)
+                keep[: idle.shape[0]] = ~idle
+                drop = np.flatnonzero(~keep) + n_u
+                h.deleteCols(int(drop.shape[0]), drop.astype(np.int32))
+                cols.keep_only(keep)
+                last_used = last_used[keep[: last_used.shape[0]]]
+                x = np.concatenate([x[:n_u], x[n_u:][keep[: x.shape[0] - n_u]]])
+                n_pruned += int(drop.shape[0])
         if added == 0 and not over.any():
+            if not exact:  # smoothed columns were all known: price exactly next time
+                alpha = 0.0
+                continue
             status = "not_converged"
             message = (
                 f"no improving column but relative gap {(ub - lb) / scale:.2e} > tol "
@@ -450,13 +734,24 @@ def solve_colgen(
             )
             break
 
+    stats = {
+        "columns": cols.n,
+        "capacity_rows": n_cap_rows,
+        "groups": n_g,
+        "simplex_pivots": pivots,
+        "exact_pricings": n_exact,
+        "smoothed_pricings": n_smoothed,
+        "pruned_columns": n_pruned,
+    }
     if status not in ("optimal", "not_converged") or x.shape[0] == 0:
         out = failed(problem, status, message, iterations)
         out.timings = timings
+        out.stats = stats
         return out
     if status == "not_converged" and over.any():
         out = failed(problem, status, message + "; last master violates capacity", iterations)
         out.timings = timings
+        out.stats = stats
         return out
 
     t0 = time.perf_counter()
@@ -479,5 +774,6 @@ def solve_colgen(
         unserved=unserved * problem.flow_scale,
         iterations=iterations,
         timings=timings,
-        stats={"columns": cols.n, "capacity_rows": n_cap_rows, "groups": n_g},
+        stats=stats,
+        min_reduced_cost=min_rc * problem.cost_scale,
     )

@@ -117,6 +117,9 @@ class RawSolution:
     iterations: int
     timings: dict[str, float] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    min_reduced_cost: float = float("nan")
+    """Column generation: smallest reduced cost of any group's shortest path at the final
+    master duals (cost per flow unit; NaN for the LP)."""
 
 
 def failed(problem: Problem, status: str, message: str, iterations: int = 0) -> RawSolution:

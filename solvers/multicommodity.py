@@ -158,7 +158,14 @@ class MultiFlowResult:
     message
         Human-readable detail on the status (empty when there is nothing to say).
     stats
-        Sizes: LP rows/columns/nonzeros, or columns, capacity rows and groups of the master.
+        Sizes: LP rows/columns/nonzeros, or columns, capacity rows and groups of the master
+        (and, for ``"colgen"``, simplex pivots and pricing rounds).
+    min_reduced_cost
+        ``"colgen"``: the smallest reduced cost ``dist_g(mu) - sigma_g`` over every
+        (commodity, origin, destination) group at the final master duals, cost per flow unit —
+        the optimality proof: at ``status == "optimal"`` it is ``>= -tol (1 + |sigma_g|)`` on
+        every group unless ``message`` says the stop was by proven gap instead. ``0.0`` when
+        the all-or-nothing assignment was optimal; NaN for ``"lp"``.
     """
 
     status: str
@@ -174,6 +181,7 @@ class MultiFlowResult:
     timings: Mapping[str, float]
     message: str = ""
     stats: Mapping[str, int] | None = None
+    min_reduced_cost: float = float("nan")
 
     @property
     def relative_gap(self) -> float:
@@ -417,6 +425,7 @@ def _finish(
         timings=timings,
         message=raw.message,
         stats=dict(raw.stats),
+        min_reduced_cost=float(raw.min_reduced_cost),
     )
 
 
