@@ -118,7 +118,7 @@ and every positive multiplier sits on a full arc (its negative side is the relat
 smoothing leaves slack arcs a multiplier ≤ ``capacity_gap / θ*``, not exactly 0). Iterations stop
 when both are at most ``tol`` (default 1e-6). On a generated regional-size instance
 (benchmarks/perf/bench_sue.py: 2,730 arcs, 1,300 OD-classes, 24,517 paths, 148 hard
-capacities) it takes 6 Newton steps to 1e-4 and 8 to 1e-6 (11 with 4× sharper choice and
+capacities) it takes 6 Newton steps to 1e-4 and 7 to 1e-6 (9 and 10 with 4× sharper choice and
 4× less road capacity), about a second on 2 shared cores.
 """
 
