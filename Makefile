@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 RUNSTAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint typecheck unit slow bench setup clean
+.PHONY: run test lint typecheck unit slow bench bench-timings setup clean
 
 # The venv is (re)built when missing or when pyproject.toml changes. `make run` installs the
 # runtime dependencies only; `make test` adds the test and lint tools (the dev extras).
@@ -46,7 +46,11 @@ unit: $(STAMP)
 slow: $(STAMP)
 	$(BIN)/pytest -q -m slow -p no:cacheprovider
 
-bench: $(STAMP)
+## Function timings with pytest-benchmark (each asserts its answer).
+bench-timings: $(STAMP)
+	$(BIN)/pytest benchmarks/timings -p no:cacheprovider --benchmark-only
+
+bench: $(STAMP) bench-timings
 	$(BIN)/python benchmarks/perf/bench_mincostflow.py
 	$(BIN)/python benchmarks/perf/bench_multicommodity.py
 	$(BIN)/python benchmarks/perf/bench_assignment.py
