@@ -564,10 +564,8 @@ def random_case(seed: int) -> Case:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_random_cases_agree_with_fisk_program(seed: int) -> None:
-    """On 8 random capacitated two-class cases, arc flows equal cvxpy's Fisk optimum to 1e-6.
-
-    (Found a bug: the time cost of a capacitated constant-time arc was counted twice.)
-    """
+    """On 8 random capacitated two-class cases, arc flows equal cvxpy's Fisk optimum to 1e-6."""
+    # (this test found a bug: the time cost of a capacitated constant-time arc counted twice)
     case = random_case(seed)
     res = case.run(tol=1e-10)
     assert res.status == "converged"
@@ -594,7 +592,7 @@ def test_capacity_case_binds() -> None:
 def test_background_case_is_congested_and_two_classes_differ() -> None:
     """The background case has V/C above 1 with background and differing class shares."""
     res = background_case().run(tol=1e-10)
-    assert res.volume_capacity_ratio[0] > 0.7 and res.background_delay[:3].min() > 0
+    assert res.volume_capacity_ratio[:2].min() > 1.0 and res.background_delay[:3].min() > 0
     share0 = res.path_flow[:3] / 900.0
     share1 = res.path_flow[3:] / 1200.0
     assert abs(share0[2] - share1[2]) > 0.01
@@ -692,8 +690,7 @@ def test_fixed_point_fallback_converges(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_asymmetric_with_capacity_satisfies_kkt() -> None:
-    """Asymmetric classes and a binding capacity: the flows are the logit response (checked by
-    the closed form written out) to the costs they cause, and λ complements the capacity."""
+    """Asymmetric classes, binding capacity: flows are the written-out logit response to their costs."""
     inc = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]], dtype=float)
     od, nest, k_path = [0, 0, 0, 1, 1], [0, 0, 1, 2, 3], [0, 0, 0, 1, 1]
     q, tr, tc = np.array([600.0, 400.0]), np.array([0.2, 0.25]), np.array([0.1, 0.15])
@@ -736,8 +733,8 @@ def test_asymmetric_with_capacity_satisfies_kkt() -> None:
 
 
 def test_heavy_congestion_sharp_choice_satisfies_kkt() -> None:
-    """V/C ≈ 6 on BPR arcs, θ = 2 per CNY/t, two binding capacities: converges to flows that are
-    the written-out logit response to their own costs (the linear residual forms stalled here)."""
+    """V/C ≈ 6, θ = 2 per CNY/t, binding capacities: flows are the logit response to their costs."""
+    # (the linear residual forms t − t(v) and K − X stalled on this case)
     rng = np.random.default_rng(3)
     n_arcs = 12
     inc = np.zeros((18, n_arcs))
