@@ -63,7 +63,7 @@ DEFAULT_FUTURE = ROOT / "scenarios" / "future_2025_central.toml"
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
 PLAN_AREA: tuple[str, ...] = ("ZG", "LZ", "NJ", "YB", "JJ", "YC", "QJ", "WS", "DZ", "TL", "RC")
-"""The plan area's zones (region.md header): four Sichuan cities, seven Chongqing districts."""
+"""The plan area's zones (the plan, S1): four Sichuan cities, seven Chongqing districts."""
 WEST_CQ: tuple[str, ...] = ("YC", "RC", "DZ")
 """Western Chongqing, the hinterland of the Yongchuan harbour district."""
 EAST: tuple[str, ...] = ("WH", "NJG", "SH")

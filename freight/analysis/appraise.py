@@ -14,7 +14,7 @@ choice: demand growth after the scenario year is not credited), with a ramp-up o
 operating year and 75 % in the second.
 
 Economic indicators, at 2023 prices discounted to ``base_year`` at the social discount rate (8 %,
-建设项目经济评价方法与参数 3rd ed., region.md [S40]): capex spread evenly over the construction years
+建设项目经济评价方法与参数 3rd ed. [S40]): capex spread evenly over the construction years
 ``construction_start .. opening_year - 1`` (all in the opening year when they coincide); opex each
 operating year; ``period`` operating years (30, [S40]); a straight-line residual value
 ``capex × (lifetime - period) / lifetime`` at the end when the lifetime is longer. NPV, BCR
