@@ -103,8 +103,13 @@ def _build(p: RoutingProblem) -> tuple[ProblemData, list[int], list[list[int]], 
 
     service = np.zeros(n) if p.service_time is None else p.service_time
     service_s = _scaled(service, p.scale, up=True)
+    # Loads are scaled by ``scale`` too (exact: an integer factor on both sides), so excess load
+    # is penalised on the same footing as distance and time; with EXACT_2D × 1000 distances and
+    # unscaled loads PyVRP's load penalty hits its cap and the search stays infeasible.
     demand = np.round(p.demand * p.load_scale).astype(np.int64)
     capacity = np.round(p.vehicle_capacity * p.load_scale).astype(np.int64)
+    if (int(capacity.max()) + int(demand.sum())) * p.scale < _INT_MAX // 4:
+        demand, capacity = demand * p.scale, capacity * p.scale
 
     locations = [Location(0.0, 0.0) for _ in range(n)]
     depot_objs = [
@@ -248,8 +253,12 @@ def solve_pyvrp(
             display=False,
             initial_solution=initial,
         )
+    seen: dict[str, tuple[int, str]] = {}
     for w in caught:  # e.g. PenaltyBoundWarning on a tight or infeasible instance
-        logger.info("PyVRP %s: %s", w.category.__name__, " ".join(str(w.message).split())[:200])
+        count, text = seen.get(w.category.__name__, (0, " ".join(str(w.message).split())))
+        seen[w.category.__name__] = (count + 1, text)
+    for name, (count, text) in seen.items():
+        logger.info("PyVRP %s (x%d): %s", name, count, text[:200])
     best = res.best
     if not best.is_feasible():
         return make_result("timeout", None, "PYVRP_NO_FEASIBLE_SOLUTION", t0)
