@@ -162,6 +162,34 @@ class ModeRow(Row):
     pcu: float = _col("passenger-car units per vehicle", "pcu", default=1.0, ge=0.01, le=100)
     bpr_alpha: float = _col("volume-delay alpha (BPR)", "", default=0.15, ge=0, le=100)
     bpr_beta: float = _col("volume-delay beta (BPR)", "", default=4.0, ge=0, le=10)
+    load_factor: float = _col(
+        "loaded share of payload on loaded trips (behavioural model: tonnes -> vehicles)",
+        "",
+        default=1.0,
+        ge=0.01,
+        le=1.0,
+    )
+    empty_share: float = _col(
+        "empty vehicle-km per loaded vehicle-km (behavioural model: empty running)",
+        "",
+        default=0.0,
+        ge=0.0,
+        le=2.0,
+    )
+    vehicle_cost_per_h: float = _col(
+        "vehicle time cost (crew, capital) per vehicle-hour; part of cost_per_t_km at speed_kmh",
+        "CNY/veh-h",
+        default=0.0,
+        ge=0.0,
+        le=1e6,
+    )
+    toll_per_t_km: float = _col(
+        "tolls, taxes and fees within cost_per_t_km (transfers, not resource costs)",
+        "CNY/t-km",
+        default=0.0,
+        ge=0.0,
+        le=MAX_COST_PER_T_KM,
+    )
     source: str = _col("citation or 'assumption: reasoning'")
 
 
@@ -208,6 +236,32 @@ class Link(Row):
     )
     wait_h: float = _col(
         "extra time per traversal (e.g. lock queue)", "h", default=0.0, ge=0, le=MAX_HOURS
+    )
+    queue_capacity_t: float | None = _col(
+        "behavioural model: capacity of the queue curve replacing wait_h, per direction; "
+        "blank = wait_h is a constant",
+        "t/yr",
+        default=None,
+        gt=0,
+        le=MAX_CAPACITY_T,
+    )
+    queue_base_h: float = _col(
+        "behavioural model: service time of the queue curve (e.g. lockage)",
+        "h",
+        default=0.0,
+        ge=0,
+        le=MAX_HOURS,
+    )
+    queue_alpha: float = _col(
+        "behavioural model: wait = queue_base_h x queue_alpha x (volume / queue_capacity_t) ^ "
+        "queue_beta, volume incl. background_t",
+        "",
+        default=0.0,
+        ge=0,
+        le=1e4,
+    )
+    queue_beta: float = _col(
+        "behavioural model: exponent of the queue curve", "", default=0.0, ge=0, le=10
     )
     co2_g_per_t_km: float | None = _col(
         "blank = mode default", "g/t-km", default=None, ge=0, le=MAX_CO2_G_PER_T_KM
@@ -262,6 +316,33 @@ class Commodity(Row):
     cost_factor: float = _col(
         "multiplies link money cost (hazmat surcharge)", "", default=1.0, ge=0.01, le=MAX_FACTOR
     )
+    chain_scale: float = _col(
+        "behavioural model: upper (mode-chain) logit scale x the OD's reference cost",
+        "",
+        default=2.0,
+        gt=0,
+        le=1e3,
+    )
+    route_scale: float = _col(
+        "behavioural model: lower (route) logit scale x the OD's reference cost "
+        "(>= chain_scale)",
+        "",
+        default=4.0,
+        gt=0,
+        le=1e3,
+    )
+    asc_rail: float = _col(
+        "behavioural model: constant added to chains using rail", "CNY/t", default=0.0,
+        ge=-MAX_COST_PER_T, le=MAX_COST_PER_T,
+    )  # fmt: skip
+    asc_water: float = _col(
+        "behavioural model: constant added to chains using water", "CNY/t", default=0.0,
+        ge=-MAX_COST_PER_T, le=MAX_COST_PER_T,
+    )  # fmt: skip
+    asc_air: float = _col(
+        "behavioural model: constant added to chains using air", "CNY/t", default=0.0,
+        ge=-MAX_COST_PER_T, le=MAX_COST_PER_T,
+    )  # fmt: skip
     unserved_penalty_cny_per_t: float = _col(
         "price of a tonne that cannot be carried", "CNY/t", gt=0, le=MAX_PENALTY
     )

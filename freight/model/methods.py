@@ -16,11 +16,14 @@ if TYPE_CHECKING:
     from freight.model.graph import CostParams, VirtualGraph
     from freight.model.linear import ModelRun
 
-Method = Literal["mcf", "lp", "ue", "so"]
+Method = Literal["mcf", "lp", "ue", "so", "logit"]
 """``mcf``: the planner's system-optimal view, fast exact multi-commodity flow (shortest paths,
 then column generation where a capacity binds); ``lp``: the same optimum from the monolithic
 arc-flow LP in HiGHS (the reference); ``ue`` / ``so``: user-equilibrium / system-optimal static
-assignment with BPR link times (:mod:`freight.model.equilibrium`)."""
+assignment with BPR link times (:mod:`freight.model.equilibrium`); ``logit``: the behavioural
+model, nested-logit mode-chain and route choice in a stochastic user equilibrium with road
+congestion over background traffic, the lock queue and hard rail/terminal capacities
+(:mod:`freight.model.behavioural`, uncalibrated defaults)."""
 
 METHODS: tuple[Method, ...] = get_args(Method)
 
@@ -29,6 +32,9 @@ LINEAR_METHODS: tuple[Method, ...] = ("mcf", "lp")
 
 EQUILIBRIUM_METHODS: tuple[Method, ...] = ("ue", "so")
 """Methods of the equilibrium view (no capacity duals: shadow prices are blank)."""
+
+BEHAVIOURAL_METHODS: tuple[Method, ...] = ("logit",)
+"""Methods of the behavioural model (shadow prices = the equilibrium's capacity multipliers)."""
 
 Status = Literal["optimal", "converged", "not_converged", "time_limit", "infeasible", "error"]
 """How a solve ended. ``optimal``: proven optimal (linear model) or zero gap; ``converged``: the
@@ -72,8 +78,12 @@ def solve(
 
     ``graph`` (a prebuilt graph of ``net`` with ``params``), ``capacity`` (arc capacities as
     stated, replacing the graph's, t/yr) and ``paths`` (decompose into OD paths) apply to the
-    linear methods; the equilibrium view always builds its own graph and decomposes.
+    linear methods; the equilibrium view and the behavioural model build their own graph.
     """
+    if method == "logit":
+        from freight.model.behavioural import solve_behavioural
+
+        return check_finite(solve_behavioural(net, params))
     if method == "ue" or method == "so":
         from freight.model.equilibrium import solve_equilibrium
 

@@ -1,0 +1,329 @@
+"""The behavioural freight model (``--method logit``): nested-logit mode-chain and route choice
+in a stochastic user equilibrium with road congestion over background traffic, the Three Gorges
+lock queue, and the hard capacities of rail lines and terminals.
+
+Pipeline
+--------
+1. :func:`freight.model.costs.cost_parts`: the generalized cost per arc and commodity split into
+   vehicle distance, vehicle time, cargo time, handling, tolls (transfers) and CO2; tonnes to
+   vehicles and PCU (:mod:`freight.model.vehicles`).
+2. :func:`freight.model.congestion.congestion`: which arcs slow down with volume (BPR of
+   truck + background PCU on roads, the fitted queue curve of the locks), which keep a hard
+   capacity (rail lines, terminals).
+3. :func:`freight.model.choice.generate`: the choice set (best path of every feasible mode chain
+   and a route alternative within it) at the free-flow costs with the background's congestion.
+4. :func:`solvers.sue.solve`: the nested-logit SUE (chain above, route below, path-size factor
+   within each chain, per-commodity constants, an unserved alternative at the commodity's
+   penalty), stopped at ``gap`` and ``capacity_gap`` ≤ :data:`GAP` (default 1e-4).
+
+Scales
+------
+The logit scales of an OD row are dimensionless parameters of its commodity divided by the
+OD's *reference cost* (CNY/t)::
+
+    θ_chain = chain_scale / C_ref,   θ_route = route_scale / C_ref
+    C_ref   = road entering charge + DETOUR × crow-fly km × (road rate × cost_factor
+              + value of time / road speed)
+
+from ``modes.csv`` and ``commodities.csv`` as stated (no tariff factor, no project): a change of
+price or network never changes the scales, so logsums of two runs compare. A cost difference of
+``C_ref / chain_scale`` between two chains changes their odds by ``e``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from freight.data.network import Network
+from freight.data.schema import MODES
+from freight.model.choice import ChoiceSet, generate
+from freight.model.congestion import Congestion, congestion
+from freight.model.costs import PARTS, CostParts, cost_parts
+from freight.model.graph import LINK, CostParams, build_graph, demand_arrays
+from freight.model.linear import ModelRun, flow_classes
+from freight.model.methods import as_status
+from freight.model.paths import PathFlow
+
+log = logging.getLogger(__name__)
+
+GAP = 1e-4
+"""Stopping gap of the behavioural equilibrium (flow gap and capacity gap of solvers.sue)."""
+DETOUR = 1.2
+"""Road distance over crow-fly distance of the reference cost (the fact sheet's detour factor
+in the basin, §3)."""
+MIN_REFERENCE_COST = 10.0
+"""Floor of the reference cost, CNY/t (an OD a few km apart still has handling costs)."""
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True, eq=False)
+class BehaviouralRun(ModelRun):
+    """A :class:`~freight.model.linear.ModelRun` of the behavioural model with its choice data.
+
+    Attributes
+    ----------
+    choice
+        The choice set solved over.
+    sue
+        The solver's result (path and nest flows, shares, logsums, arc times, multipliers).
+    parts
+        The cost parts of every arc.
+    cong
+        The congestion arrays.
+    path_parts
+        Cost per tonne of each path by part (:data:`freight.model.costs.PARTS` plus
+        ``capacity_price`` and ``asc``), CNY/t, ``(n_paths, len(PARTS) + 2)``.
+    theta_chain, theta_route
+        Logit scales per demand row, 1/(CNY/t).
+    """
+
+    choice: ChoiceSet | None = None
+    sue: object | None = None
+    parts: CostParts | None = None
+    cong: Congestion | None = None
+    path_parts: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    theta_chain: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    theta_route: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+
+def _crow_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def reference_cost(net: Network) -> NDArray[np.float64]:
+    """Reference cost ``C_ref`` of each demand row of the canonical network, CNY/t (module doc)."""
+    net = net.canonical()
+    places = net.place_by_id
+    comm = net.commodity_by_id
+    road = net.mode_by_name.get("road")
+    rate = road.cost_per_t_km if road is not None else 0.35
+    speed = road.speed_kmh if road is not None else 55.0
+    fixed = road.fixed_cost_per_t if road is not None else 0.0
+    out = np.empty(len(net.demand))
+    for i, r in enumerate(net.demand):
+        o, dd, c = places[r.origin], places[r.destination], comm[r.commodity]
+        km = DETOUR * _crow_km(o.lon, o.lat, dd.lon, dd.lat)
+        cost = fixed + km * (rate * c.cost_factor + c.value_of_time_cny_per_t_h / speed)
+        out[i] = max(cost, MIN_REFERENCE_COST)
+    return out
+
+
+def solve_behavioural(
+    net: Network,
+    params: CostParams | None = None,
+    *,
+    gap: float = GAP,
+    max_iter: int = 100,
+    choice: ChoiceSet | None = None,
+    warm_start: BehaviouralRun | None = None,
+) -> BehaviouralRun:
+    """Solve the behavioural model of a network (module docstring).
+
+    Parameters
+    ----------
+    net
+        A loaded network (demand included).
+    params
+        Prices (carbon price, value-of-time and tariff factors).
+    gap
+        Target of the flow gap and the capacity gap (dimensionless, ≤ 1e-4 documented).
+    max_iter
+        Newton iterations at most.
+    choice
+        A choice set on the same graph (e.g. the base case's, to keep it fixed while a price
+        varies); default: generated at this run's free-flow costs.
+    warm_start
+        A run on the same arcs whose times and multipliers start the iteration.
+
+    Returns
+    -------
+    BehaviouralRun
+        ``graph.time_h`` holds the equilibrium times and ``graph.generalized`` the generalized
+        cost per commodity without capacity multipliers; ``capacity_dual`` the multipliers
+        (CNY/t, 0 where no hard capacity binds, blank where there is none).
+    """
+    from solvers import sue as sue_solver
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    net = net.canonical()
+    g = build_graph(net, params)
+    d = demand_arrays(net, g)
+    parts = cost_parts(net, g)
+    cong = congestion(net, g, parts.vehicles)
+    money = parts.money()
+    w = parts.time_value()
+    # constant time outside the volume-delay curve is valued in c0
+    c0 = money + w * cong.constant_time[None, :]
+    usable = g.allowed & ~cong.closed[None, :]
+    comms = net.commodities
+    allowed_modes = [frozenset(c.allowed_modes) for c in comms]
+    timings["build_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    if choice is None:
+        t_bg = cong.background_time()
+        search = np.where(usable, c0 + w * (t_bg - cong.constant_time)[None, :], 0.0)
+        choice = generate(g, d, np.maximum(search, 0.0), usable, allowed_modes)
+    timings["choice_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    n_rows = len(d.tonnes)
+    c_ref = reference_cost(net)
+    scale_c = np.array([c.chain_scale for c in comms])[d.commodity]
+    scale_r = np.array([max(c.route_scale, c.chain_scale) for c in comms])[d.commodity]
+    theta_c = scale_c / c_ref
+    theta_r = scale_r / c_ref
+    asc_mode = np.array([[c.asc_rail, c.asc_water, c.asc_air] for c in comms])
+    path_asc = np.zeros(choice.n_paths)
+    labels = choice.nest_label
+    for j, (m, col) in enumerate((("rail", 0), ("water", 1), ("air", 2))):
+        del j
+        has = np.array([m in labels[n].split("-") for n in choice.path_nest.tolist()], dtype=bool)
+        path_asc += np.where(has, asc_mode[d.commodity[choice.path_od], col], 0.0)
+    ps = sue_solver.path_size_factor(choice.incidence, g.length_km, choice.path_nest)
+    hard = cong.hard_capacity.copy()
+    used_arcs = np.asarray(choice.incidence.sum(axis=0)).ravel() > 0
+    hard[~used_arcs] = np.inf
+    res = sue_solver.solve(
+        choice.incidence,
+        choice.path_od,
+        choice.path_nest,
+        d.tonnes,
+        theta_r,
+        theta_c,
+        np.where(usable, c0, 0.0),
+        od_class=d.commodity,
+        time_value=w,
+        pcu=cong.pcu,
+        free_flow_time=cong.free_flow_time,
+        capacity=cong.capacity,
+        alpha=cong.alpha,
+        beta=cong.beta,
+        background=cong.background,
+        hard_capacity=hard,
+        asc=path_asc,
+        path_size=ps,
+        unserved_penalty=d.penalty,
+        tol=gap,
+        max_iter=max_iter,
+        warm_start=warm_start.sue if warm_start is not None else None,  # type: ignore[arg-type]
+    )
+    timings["solve_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    t_eq = cong.constant_time + np.asarray(res.time, dtype=float)
+    generalized = money + w * t_eq[None, :]
+    geq = replace(g, time_h=t_eq, generalized=generalized)
+    flow = np.asarray(res.class_flow, dtype=float)
+    pf = np.asarray(res.path_flow, dtype=float)
+    cls_comm, cls_origin, demand_class = flow_classes(d)
+    del cls_comm
+    path_class = demand_class[choice.path_od]
+    sel = sp.csr_matrix(
+        (pf, (path_class, np.arange(choice.n_paths))), shape=(len(cls_origin), choice.n_paths)
+    )
+    class_flow = np.asarray((sel @ choice.incidence).todense(), dtype=float)
+    unserved = np.asarray(res.unserved, dtype=float)
+    od_paths: list[list[PathFlow]] = [[] for _ in range(n_rows)]
+    for p in np.flatnonzero(pf > 1e-9 * max(1.0, float(d.tonnes.max(initial=1.0)))):
+        od_paths[int(choice.path_od[p])].append(PathFlow(choice.path_arcs[p], float(pf[p])))
+    for lst in od_paths:
+        lst.sort(key=lambda x: (-x.tonnes, x.arcs))
+    mult = np.asarray(res.multiplier, dtype=float)
+    inc = choice.incidence
+    kp = d.commodity[choice.path_od]
+    cols: list[NDArray[np.float64]] = []
+    vt = parts.vehicle_time_value * t_eq
+    for name in PARTS:
+        if name == "vehicle_distance":
+            arr = parts.distance
+        elif name == "tolls":
+            arr = parts.tolls
+        elif name == "handling":
+            arr = np.broadcast_to(parts.handling, parts.distance.shape)
+        elif name == "co2":
+            arr = np.broadcast_to(parts.co2, parts.distance.shape)
+        elif name == "vehicle_time":
+            arr = np.broadcast_to(vt, parts.distance.shape)
+        else:  # cargo_time
+            arr = parts.cargo_time_value[:, None] * t_eq[None, :]
+        cols.append(np.asarray(inc.multiply(arr[kp]).sum(axis=1)).ravel())
+    cols.append(np.asarray(inc @ mult).ravel())
+    cols.append(path_asc)
+    path_parts = np.stack(cols, axis=1)
+    total = float((pf * (path_parts.sum(axis=1) - path_asc - cols[-2])).sum())
+    objective = total + float((unserved * d.penalty).sum())
+    hard_arc = np.isfinite(cong.hard_capacity)
+    dual = np.where(hard_arc, mult, np.nan)
+    bg_delay = np.asarray(res.background_delay, dtype=float)
+    lock = cong.is_queue
+    lock_wait = np.where(lock, np.asarray(res.time, dtype=float) - cong.free_flow_time, 0.0)
+    lock_vol = np.asarray(res.volume, dtype=float)
+    lock_info = {
+        g.arc_label(int(a)): {
+            "volume_t": float(lock_vol[a]),
+            "wait_h": float(lock_wait[a]),
+            "background_wait_change_h": float(
+                lock_wait[a]
+                - (np.asarray(res.time_background_only, dtype=float)[a] - cong.free_flow_time[a])
+            ),
+        }
+        for a in np.flatnonzero(lock)
+    }
+    timings["extract_s"] = time.perf_counter() - t0
+    status = as_status(str(res.status))
+    log.info("behavioural: %s", res.summary())
+    return BehaviouralRun(
+        net=net,
+        graph=geq,
+        demand=d,
+        method="logit",
+        status=status,
+        objective=objective,
+        flow=flow,
+        class_flow=class_flow,
+        demand_class=demand_class,
+        capacity_dual=dual,
+        unserved=unserved,
+        od_paths=tuple(tuple(x) for x in od_paths),
+        capacity=g.capacity_t,
+        capacity_free=g.capacity_free_t,
+        timings=timings,
+        solver_info={
+            "gap": float(res.gap),
+            "capacity_gap": float(res.capacity_gap),
+            "target_gap": float(gap),
+            "iterations": int(res.iterations),
+            "paths": int(choice.n_paths),
+            "nests": len(choice.nest_label),
+            "logsum_total_cny": float((res.logsum * d.tonnes).sum()),
+            "background_delay_road_pcu_h": float(bg_delay[cong.is_road].sum()),
+            "background_delay_lock_t_h": float(bg_delay[lock].sum()),
+            "locks": lock_info,
+        },
+        choice=choice,
+        sue=res,
+        parts=parts,
+        cong=cong,
+        path_parts=path_parts,
+        theta_chain=theta_c,
+        theta_route=theta_r,
+    )
+
+
+def mode_tonne_km(run: ModelRun, mode: str) -> float:
+    """Tonne-km per year on the links of ``mode`` (t·km/yr)."""
+    g = run.graph
+    sel = (g.kind == LINK) & (g.mode == MODES.index(mode))
+    return float((run.flow.sum(axis=0)[sel] * g.length_km[sel]).sum())
