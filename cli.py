@@ -562,6 +562,59 @@ def plot(
 
 
 @app.command()
+def export(
+    result_dir: Annotated[Path, typer.Argument(help="a result folder written by freight")],
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(help="Excel workbook to write: a sheet per table, units under the header"),
+    ] = None,
+    gpkg: Annotated[
+        Path | None,
+        typer.Option(
+            help="GeoPackage to write (run or comparison): layers links, places, terminals, "
+            "with QGIS styles (.qml) next to it"
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="network folder or scenario .toml (default: from manifest.json)"),
+    ] = None,
+) -> None:
+    """Export a result folder to Excel (--xlsx) and/or a GeoPackage for QGIS (--gpkg)."""
+    from freight.errors import DataError, Problem
+
+    if xlsx is None and gpkg is None:
+        raise DataError([Problem(str(result_dir), None, "", "give --xlsx FILE and/or --gpkg FILE")])
+    written: list[Path] = []
+    if xlsx is not None:
+        from freight.export.xlsx import write_xlsx
+
+        written.append(write_xlsx(result_dir, xlsx))
+    if gpkg is not None:
+        from freight.export.gpkg import write_gpkg
+
+        written += write_gpkg(result_dir, gpkg, data=data)
+    for p in written:
+        console.print(f"written {p}")
+
+
+@app.command()
+def report(
+    result_dirs: Annotated[
+        list[Path],
+        typer.Argument(help="result folders: runs, comparisons, appraisals, criticality runs"),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the HTML file to write")],
+    title: Annotated[str | None, typer.Option(help="title of the report")] = None,
+) -> None:
+    """One self-contained HTML report (inline CSS, embedded map images) of result folders."""
+    from freight.report import write_report
+
+    path = write_report(result_dirs, out, title=title)
+    console.print(f"written {path}")
+
+
+@app.command()
 def vrp(
     file: Annotated[Path, typer.Argument(help="CVRPLIB/TSPLIB .vrp or Solomon-style .vrptw file")],
     time_limit: Annotated[float, typer.Option("--time-limit", help="search time limit, s")] = 30.0,

@@ -23,6 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "scenario": {"results", "model", "data", "errors"},
     "analysis": {"scenario", "results", "model", "data", "errors"},
     "maps": {"analysis", "scenario", "results", "model", "data", "errors"},
+    "export": {"maps", "analysis", "scenario", "results", "model", "data", "errors"},
+    "report": {"maps", "analysis", "scenario", "results", "model", "data", "errors"},
+    "api": {"maps", "analysis", "scenario", "results", "model", "data", "errors"},
 }
 
 

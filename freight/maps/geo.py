@@ -338,7 +338,7 @@ def links_geojson(
         The collection's ``name`` (the layer name in QGIS).
     geometry
         Link id -> vertices (lon, lat) from :func:`link_geometry`; a link with a geometry is
-        drawn along it (property ``geometry`` = ``sidecar``), any other as the straight line
+        drawn along it (property ``geometry_source`` = ``sidecar``), any other as the straight line
         between its places (``straight``).
 
     Returns
@@ -383,7 +383,7 @@ def links_geojson(
             else [[_coord(a.lon), _coord(a.lat)], [_coord(b.lon), _coord(b.lat)]]
         )
         props = link_properties(link, dirs, net, compare=compare)
-        props["geometry"] = "sidecar" if shape_ and len(shape_) >= 2 else "straight"
+        props["geometry_source"] = "sidecar" if shape_ and len(shape_) >= 2 else "straight"
         features.append(
             {
                 "type": "Feature",

@@ -547,8 +547,9 @@ def _basemap_handles() -> list[Line2D]:
 
 
 def _title(ax: Axes, fig: Figure, title: str, sub: str) -> None:
-    """Title and subtitle wrapped to the width of the figure (about 14 characters per inch)."""
-    width = max(40, int(fig.get_figwidth() * 14))
+    """Title and subtitle wrapped to the width of the figure (about 11 characters of 11 pt per
+    inch), so that no line is clipped."""
+    width = max(40, int(fig.get_figwidth() * 11))
     ax.set_title(
         textwrap.fill(title, width) + "\n" + textwrap.fill(sub, int(width * 1.1)),
         fontsize=11,

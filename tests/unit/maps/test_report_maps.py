@@ -132,5 +132,5 @@ def test_water_links_follow_the_river_within_the_sidecar() -> None:
          "flow_t": 1.0},
     ]  # fmt: skip
     fc = links_geojson(net, rows, geometry=geo)
-    kinds = {f["properties"]["link"]: f["properties"]["geometry"] for f in fc["features"]}
+    kinds = {f["properties"]["link"]: f["properties"]["geometry_source"] for f in fc["features"]}
     assert kinds == {"W_GYP_FULING": "sidecar", "R_CD_NJ": "straight"}

@@ -1,0 +1,145 @@
+"""Excel workbook of a result folder: a sheet per table, units under the header, numbers as numbers.
+
+Each declared table of the folder becomes one sheet (named by the file's stem, cut to Excel's 31
+characters). Row 1 holds the column names, row 2 their units (``t/yr``, ``CNY/yr`` …, blank for
+none) and the data start in row 3, with the panes frozen below the units. Cells are parsed by the
+declared column type, so numbers are numbers (an unbounded capacity is the text ``unbounded``),
+and a number format shows the column's declared precision. Text (``泸州``, ``Neijiang–Dazu``) is
+stored as Unicode: Excel shows it without the mojibake a CSV without BOM gets. A first sheet
+``about`` names the command, the folder and the inputs of the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from freight.results.declared import Column
+from freight.results.folder import ResultFolder, write_file
+
+log = logging.getLogger(__name__)
+
+MAX_SHEET = 31
+"""Longest sheet name Excel accepts."""
+
+_BOLD = Font(bold=True)
+_UNIT = Font(italic=True, color="666666")
+_HEAD_FILL = PatternFill("solid", fgColor="E8EEF4")
+
+
+def number_format(column: Column) -> str:
+    """The Excel number format of a declared float column: its precision, thousands separated.
+
+    ``precision=0`` gives ``#,##0``; 2 gives ``#,##0.00``; ``None`` (shortest exact text) gives
+    ``General``.
+    """
+    if column.type == "int":
+        return "0" if column.unit in ("year", "") else "#,##0"
+    if column.type != "float" or column.precision is None:
+        return "General"
+    if column.precision == 0:
+        return "#,##0"
+    return "#,##0." + "0" * column.precision
+
+
+def _cell(value: Any, column: Column) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "unbounded" if value > 0 else None
+        if math.isnan(value):
+            return None
+        return round(value, column.precision) if column.precision is not None else value
+    return value
+
+
+def _sheet_name(file: str, taken: set[str]) -> str:
+    base = Path(file).stem[:MAX_SHEET]
+    name, i = base, 2
+    while name.lower() in taken:
+        suffix = f"_{i}"
+        name, i = base[: MAX_SHEET - len(suffix)] + suffix, i + 1
+    taken.add(name.lower())
+    return name
+
+
+def workbook_bytes(folder: ResultFolder) -> bytes:
+    """The ``.xlsx`` bytes of an opened result folder (see the module doc)."""
+    wb = Workbook()
+    about = wb.active
+    assert about is not None
+    about.title = "about"
+    m = folder.manifest
+    about.append(["freight result folder", str(folder.path.name)])
+    about.append(["command", folder.command])
+    for key in ("method", "status", "written_by"):
+        if key in m:
+            about.append([key, str(m[key])])
+    about.append(["tables", ", ".join(folder.tables)])
+    about.append(["inputs", "; ".join(str(p) for p in folder.inputs)])
+    about.append(["units", "row 2 of every sheet; money in CNY (2023 prices)"])
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 100
+    taken = {"about"}
+    for file in folder.tables:
+        decl = folder.table(file)
+        rows = folder.rows(file)
+        header = list(rows[0]) if rows else list(decl.fixed_columns)
+        cols = [decl.column(c) for c in header]
+        ws = wb.create_sheet(_sheet_name(file, taken))
+        ws.append(header)
+        ws.append([c.unit for c in cols])
+        for c in ws[1]:
+            c.font, c.fill = _BOLD, _HEAD_FILL
+        for c in ws[2]:
+            c.font = _UNIT
+        for r in rows:
+            ws.append([_cell(r.get(h), c) for h, c in zip(header, cols, strict=True)])
+        for j, (h, c) in enumerate(zip(header, cols, strict=True), 1):
+            letter = get_column_letter(j)
+            fmt = number_format(c)
+            if fmt != "General":
+                for (cell,) in ws.iter_rows(min_row=3, min_col=j, max_col=j):
+                    cell.number_format = fmt
+            ws.column_dimensions[letter].width = min(max(len(h), len(c.unit)) + 3, 40)
+        ws.freeze_panes = "A3"
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_xlsx(result_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
+    """Write the workbook of a result folder (verified first) atomically.
+
+    Parameters
+    ----------
+    result_dir
+        A folder written by a freight command.
+    out
+        The ``.xlsx`` file to (re)write.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    freight.errors.DataError
+        If the folder is missing, has no manifest, or a listed file is missing or damaged.
+    freight.results.folder.OutputError
+        If ``out`` may not or cannot be written.
+    """
+    folder = ResultFolder.open(result_dir, verify=True)
+    data = workbook_bytes(folder)
+    log.info("%s: %d sheets", out, len(folder.tables) + 1)
+    return write_file(out, data, inputs=[folder.path])

@@ -1,0 +1,143 @@
+"""`freight export`: the Excel workbook and the GeoPackage of result folders (tests/data/tiny and
+one regional run)."""
+
+from __future__ import annotations
+
+import shutil
+import xml.dom.minidom
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from cli import main
+from freight.errors import DataError
+from freight.export.gpkg import LAYERS, STYLES, write_gpkg
+from freight.export.xlsx import write_xlsx
+
+ROOT = Path(__file__).resolve().parents[3]
+TINY = ROOT / "tests" / "data" / "tiny"
+SC = ROOT / "tests" / "data" / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A result folder of `freight run` on the tiny network."""
+    out = tmp_path_factory.mktemp("export") / "run"
+    assert main(["run", str(TINY), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def regional_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The regional 2025 plan run (with P_NEIDA, the Neijiang–Dazu expressway; a few seconds)."""
+    out = tmp_path_factory.mktemp("export") / "r"
+    assert main(["run", str(ROOT / "scenarios" / "plan_2025_central.toml"), "--out", str(out)]) == 0
+    return out
+
+
+def test_workbook_has_a_sheet_per_table_with_units_and_numbers(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """A sheet per table, units in row 2, W_PQ's forward flow the number 60 (tests/test_plot.py)."""
+    out = tmp_path / "run.xlsx"
+    assert main(["export", str(run_dir), "--xlsx", str(out)]) == 0
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["about", "link_flows", "od_flows", "mode_summary", "terminals",
+                             "od_paths", "kpis"]  # fmt: skip
+    ws = wb["link_flows"]
+    header = [c.value for c in ws[1]]
+    units = dict(zip(header, [c.value for c in ws[2]], strict=True))
+    assert units["flow_t"] == "t/yr" and units["length_km"] == "km" and units["link"] is None
+    rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=3)]
+    w = next(r for r in rows if r["link"] == "W_PQ" and r["direction"] == "forward")
+    assert w["flow_t"] == 60 and isinstance(w["flow_t"], int | float)
+    assert w["name"] == "Port P–Port Q"
+    assert ws.freeze_panes == "A3"
+
+
+def test_workbook_keeps_chinese_and_dash_names(regional_run: Path, tmp_path: Path) -> None:
+    """openpyxl reads 泸州 and Neijiang–Dazu back unchanged from a regional run's workbook."""
+    out = write_xlsx(regional_run, tmp_path / "r.xlsx")
+    wb = load_workbook(out)
+    ws = wb["link_flows"]
+    names = {c.value for c in ws["B"]} | {c.value for c in ws["C"]}
+    assert "Neijiang–Dazu" in names
+    od = wb["od_flows"]
+    header = [c.value for c in od[1]]
+    zh = {r[header.index("origin_name_zh")] for r in od.iter_rows(min_row=3, values_only=True)}
+    assert "泸州" in zh
+
+
+def test_geopackage_layers_and_river_geometry(regional_run: Path, tmp_path: Path) -> None:
+    """Three layers; water links above Yichang have >2 vertices and follow the Yangtze sidecar."""
+    import pyogrio
+
+    written = write_gpkg(regional_run, tmp_path / "r.gpkg")
+    assert [p.name for p in written] == ["r.gpkg", "r.links.qml", "r.places.qml", "r.terminals.qml"]
+    layers = {name for name, _ in pyogrio.list_layers(written[0])}
+    assert {"links", "places", "terminals"} <= layers
+    links = pyogrio.read_dataframe(written[0], layer="links")
+    water = links[links["mode"] == "water"].set_index("link")
+    assert len(water.loc["W_FULING_TGD"].geometry.coords) > 2
+    assert water.loc["W_FULING_TGD", "geometry_source"] == "sidecar"
+    assert water.loc["W_NJG_SH", "geometry_source"] == "straight"
+    assert water.loc["W_GYP_FULING", "name"] == "Guoyuan port–Fuling"
+    assert (links["flow_t_total"] >= 0).all()
+    places = pyogrio.read_dataframe(written[0], layer="places").set_index("place")
+    assert places.loc["LZ", "name_zh"] == "泸州"
+    terms = pyogrio.read_dataframe(written[0], layer="terminals")
+    assert {"terminal", "place_name", "throughput_t", "utilization"} <= set(terms.columns)
+
+
+def test_water_geometry_length_near_length_km(regional_run: Path, tmp_path: Path) -> None:
+    """W_GYP_FULING's river line is within 10 % of its 77 km (Natural Earth 1:50m: 77.3 km)."""
+    import pyogrio
+    from pyproj import Geod
+
+    path = write_gpkg(regional_run, tmp_path / "r.gpkg")[0]
+    links = pyogrio.read_dataframe(path, layer="links").set_index("link")
+    g = links.loc["W_GYP_FULING"].geometry
+    km = Geod(ellps="WGS84").geometry_length(g) / 1000
+    assert km == pytest.approx(77.0, rel=0.10)
+
+
+def test_styles_are_valid_qgis_xml_and_stored_as_defaults(run_dir: Path, tmp_path: Path) -> None:
+    """Each shipped .qml parses as XML with a <qgis> root and is the layer's default style."""
+    import sqlite3
+
+    for layer in LAYERS:
+        doc = xml.dom.minidom.parse(str(STYLES / f"{layer}.qml"))
+        assert doc.documentElement.tagName == "qgis"
+    path = write_gpkg(run_dir, tmp_path / "t.gpkg")[0]
+    con = sqlite3.connect(path)
+    got = con.execute("SELECT f_table_name, useAsDefault FROM layer_styles ORDER BY id").fetchall()
+    con.close()
+    assert got == [("links", 1), ("places", 1), ("terminals", 1)]
+
+
+def test_damaged_folder_exits_2(run_dir: Path, tmp_path: Path) -> None:
+    """A result folder with an edited table is refused (manifest hash) with exit 2."""
+    bad = tmp_path / "bad"
+    shutil.copytree(run_dir, bad)
+    (bad / "kpis.csv").write_text("metric,value,unit\n", encoding="utf-8")
+    assert main(["export", str(bad), "--xlsx", str(tmp_path / "x.xlsx")]) == 2
+    with pytest.raises(DataError, match="kpis.csv"):
+        write_xlsx(bad, tmp_path / "x.xlsx")
+
+
+def test_export_needs_an_output(run_dir: Path) -> None:
+    """Neither --xlsx nor --gpkg: exit 2 with a message."""
+    assert main(["export", str(run_dir)]) == 2
+
+
+def test_comparison_geopackage(tmp_path: Path) -> None:
+    """A comparison's links layer has the flow change: W_PQ +50 t, R_AB −50 t (tests/test_plot.py)."""
+    import pyogrio
+
+    cmp = tmp_path / "cmp"
+    assert main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(cmp)]) == 0
+    path = write_gpkg(cmp, tmp_path / "c.gpkg")[0]
+    links = pyogrio.read_dataframe(path, layer="links").set_index("link")
+    assert links.loc["W_PQ", "flow_t_delta_total"] == pytest.approx(50.0)
+    assert links.loc["R_AB", "flow_t_delta_total"] == pytest.approx(-50.0)
