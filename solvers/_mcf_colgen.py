@@ -12,21 +12,26 @@ Algorithm
 3. Otherwise build **one** restricted master LP in HiGHS and keep it alive to the end: path
    columns and one unserved column per demand row (bounds ``[0, demand]``, cost = penalty);
    group rows ``sum f + sum u = demand``; capacity rows ``sum_{p ∋ a} f_p <= capacity_a``
-   **only for arcs in a working set S** — arcs whose capacity the master's flow has exceeded
-   (capacity rows are generated lazily like the columns). Columns and rows are added in place
-   and every re-solve is a primal simplex from the previous optimal basis (new columns enter
-   nonbasic at 0, new rows with a basic slack), so a re-solve costs a few pivots per new column.
-4. Pricing: with ``mu_a = -(row dual)`` on S and 0 elsewhere, one Dijkstra per distinct cost row
-   from every origin with weights ``cost_k + mu``; a group whose shortest path has reduced cost
-   ``dist - sigma_g < 0`` gets that path as a new column. Arcs outside S that the master's flow
-   overloads join S.
-5. Dual stabilization (Wentges smoothing): the pricing is done first at
+   **only for arcs whose capacity the master's flow has exceeded** (rows are generated lazily
+   like the columns). Columns and rows are added in place; a re-solve is a primal simplex from
+   the previous optimal basis (new columns enter nonbasic at 0, new rows with a basic slack).
+   Masters with many groups per row (an iteration then adds many columns at once) are first
+   solved by interior point without crossover until the additions thin out, then crossed over
+   once to a basis (``ColgenConfig.master = "hybrid"``).
+4. Pricing: with ``mu_a = -(row dual)`` on capacity rows and 0 elsewhere, one Dijkstra per
+   distinct cost row from every origin with weights ``cost_k + mu``; a group whose shortest path
+   has reduced cost ``dist - sigma_g < 0`` gets that path as a new column.
+5. Dual stabilization (Wentges smoothing): the pricing is done at
    ``mu_s = alpha * center + (1 - alpha) * mu`` where ``center`` is the dual vector with the best
-   Lagrangian bound so far; the paths found there enter if their reduced cost **at the master's
-   duals** is negative, and the paths of the exact pricing at ``mu`` are added as well (up to two
-   columns per group and iteration). Smoothing damps the bang-bang oscillation of capacity duals
-   between 0 and large values, which otherwise generates many paths that are never used.
-6. Certificate: for any ``mu >= 0`` the Lagrangian bound
+   Lagrangian bound so far; a path found there enters if its reduced cost **at the master's
+   duals** is negative. When none does (a mispricing) the exact pricing at ``mu`` runs in the
+   same iteration, so no iteration is wasted and the proof below is always at the master's duals.
+6. More columns per group and iteration: the master's unserved demand is routed greedily, a few
+   rounds, into the capacity its flow leaves free (shortest paths under
+   ``cost + mu`` with full arcs removed); those paths enter too. Path columns idle for several
+   iterations with a clearly positive reduced cost are deleted (nonbasic, so the basis stays
+   valid); pricing brings one back if the duals ask for it.
+7. Certificate: for any ``mu >= 0`` the Lagrangian bound
    ``LB = sum_d demand_d min(dist_d(mu), penalty_d) - sum_a mu_a capacity_a`` is a lower bound
    on the optimum; the master's objective is an upper bound once its flow respects every
    capacity. The master is optimal for the full problem when its flow respects every capacity
@@ -36,10 +41,9 @@ Algorithm
    criterion held and the smallest reduced cost). If no column prices out but neither holds the
    status is ``"not_converged"`` (and ``method="auto"`` falls back to the LP).
 
-Tuning (:class:`ColgenConfig`) was measured on the road-like generator of
-``benchmarks/perf/bench_multicommodity.py`` (see the multicommodity section of
-``benchmarks/README.md``): the warm-started simplex master is what pays most; the legacy
-interior-point master (``master="ipm"``) is kept for that comparison.
+Each piece was measured on its own (``benchmarks/perf/bench_multicommodity.py --mode ablation``;
+figures in the multicommodity section of ``benchmarks/README.md``); :class:`ColgenConfig` keeps
+the switches so that the comparison can be re-run, including the master before issue #18.
 """
 
 from __future__ import annotations
@@ -77,12 +81,13 @@ class ColgenConfig:
     ----------
     master
         ``"simplex"``: the one HiGHS model is re-solved by warm-started simplex every iteration;
-        ``"hybrid"``: when the first master has at least ``ipm_min_rows`` rows, interior point
-        without crossover while an iteration adds many columns (at least ``SWITCH_COLUMNS`` ×
-        master rows) and the gap is above ``SWITCH_GAP``, then one crossover for a basis, then
-        warm-started simplex; smaller masters use simplex from the start.
-    ipm_min_rows
-        See ``master``.
+        ``"hybrid"``: when the groups are at least ``ipm_share`` of the first master's rows
+        (so an iteration adds about that share of new columns), interior point without
+        crossover while an iteration adds more than ``switch_share`` × master rows of columns
+        and rows and the gap is above ``SWITCH_GAP``, then one crossover for a basis, then
+        warm-started simplex; otherwise simplex from the start.
+    ipm_share, switch_share
+        See ``master`` (the master before issue #18: always IPM first, switch at 0.1).
     simplex_strategy
         HiGHS ``simplex_strategy`` of the warm re-solves (4 = primal: new columns keep the basis
         primal feasible; 1 = dual, what the master used before issue #18).
@@ -103,7 +108,8 @@ class ColgenConfig:
     """
 
     master: str = "hybrid"
-    ipm_min_rows: int = 1000
+    ipm_share: float = 0.25
+    switch_share: float = 0.25
     simplex_strategy: int = 4
     smoothing: float = 0.5
     exact_every_iteration: bool = False
@@ -116,13 +122,11 @@ CONFIG = ColgenConfig()
 """The configuration :func:`solve_colgen` uses when none is passed (benchmarks swap it)."""
 
 IPM_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
-"""HiGHS options of the ``master="ipm"`` scheme's first phase."""
+"""HiGHS options of the ``master="hybrid"`` scheme's first phase."""
 
 SWITCH_GAP = 1e-3
-SWITCH_COLUMNS = 0.1
-"""``master="ipm"``: switch from IPM to warm-started simplex once the relative gap is below
-``SWITCH_GAP`` or an iteration adds fewer columns and capacity rows than ``SWITCH_COLUMNS`` ×
-master rows."""
+"""``master="hybrid"``: switch from IPM to warm-started simplex once the relative gap is below
+this (or an iteration adds few columns, see :class:`ColgenConfig`)."""
 
 
 def _walk_paths(
@@ -411,7 +415,7 @@ def solve_colgen(
     # ---- 2. restricted master: one HiGHS model for the whole run
     t0 = time.perf_counter()
     n_rows0 = n_g + int(over.sum())
-    if cfg.master == "hybrid" and n_rows0 >= cfg.ipm_min_rows:
+    if cfg.master == "hybrid" and n_g >= cfg.ipm_share * n_rows0:
         master_options: dict[str, Any] = {**IPM_OPTIONS, **(highs_options or {})}
         adaptive = not highs_options or not ({"solver", "run_crossover"} & set(highs_options))
         phase = "ipm" if master_options.get("solver") == "ipm" else "given"
@@ -702,7 +706,7 @@ def solve_colgen(
             and adaptive
             and (
                 (ub - lb <= SWITCH_GAP * scale and not over.any())
-                or added + int(over.sum()) <= SWITCH_COLUMNS * (n_g + n_cap_rows)
+                or added + int(over.sum()) <= cfg.switch_share * (n_g + n_cap_rows)
             )
         ):
             phase = "crossover"

@@ -57,19 +57,17 @@ added (which column generation needs) and lets options be passed through.
 
 ``"colgen"`` — exact path-based column generation (see :mod:`solvers._mcf_colgen`): first the
 uncapacitated all-or-nothing shortest paths (optimal, with no LP at all, if no capacity is
-exceeded), otherwise a restricted master LP in HiGHS over path columns with capacity rows
-generated lazily, priced by ``scipy.sparse.csgraph.dijkstra`` from every (commodity, origin)
-under ``cost + capacity_dual``. It stops when the Lagrangian lower bound proves the master's
-solution optimal within ``tol``. The master is solved by HiGHS's interior point method (without
-crossover: 5–20× faster than simplex on these degenerate masters, and its centred duals price
-better columns) until an iteration adds few columns (< 10 % of the master's rows) or the gap is
-below 1e-3, then by warm-started simplex, which absorbs the few late columns in a few pivots;
-the final solution is a vertex. It solves a master with a few
-thousand path columns instead of an LP with classes × arcs columns. Measured
-(benchmarks/perf/bench_multicommodity.py, 2 shared cores): on a generated 500-node, 2,958-arc,
-10-commodity, 1,000-row network with a quarter of the arcs binding, 11.8 s against 313 s for
-the LP with HiGHS IPM and 555 s with HiGHS's default simplex, same objective; 27× also at 200
-nodes. On the tiny published instances both take milliseconds.
+exceeded), otherwise one restricted master LP in HiGHS kept alive across iterations — path
+columns and violated capacity rows added in place, each re-solve a primal simplex from the
+previous basis (interior point first when an iteration adds many columns per master row) —
+priced by ``scipy.sparse.csgraph.dijkstra`` from every (commodity, origin) under
+``cost + capacity_dual`` at Wentges-smoothed duals, with extra columns from routing the
+master's unserved demand into its free capacity, and idle columns pruned. It stops when the
+exact pricing at the master's own duals finds no group with a reduced cost below
+``-tol (1 + |sigma_g|)`` (``min_reduced_cost`` and ``message`` of the result state it) or the
+Lagrangian bound proves a gap ``<= tol``; the final solution is a vertex. Measured
+(``benchmarks/perf/bench_multicommodity.py``, 2 shared cores): see the multicommodity section
+of ``benchmarks/README.md``.
 
 ``"auto"`` (default) — ``"colgen"``; if it does not return ``"optimal"`` (iteration or time
 limit, numerical stall) the LP is solved instead and its result returned, with the reason in

@@ -67,7 +67,8 @@ RESULTS = ROOT / "benchmarks" / "perf" / "results"
 VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     "legacy": _mcf_colgen.ColgenConfig(
         master="hybrid",
-        ipm_min_rows=0,
+        ipm_share=0.0,
+        switch_share=0.1,
         simplex_strategy=1,
         smoothing=0.0,
         exact_every_iteration=True,

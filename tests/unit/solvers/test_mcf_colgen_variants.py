@@ -18,7 +18,8 @@ from solvers.multicommodity import MultiFlowResult, solve
 VARIANTS = {
     "legacy": _mcf_colgen.ColgenConfig(
         master="hybrid",
-        ipm_min_rows=0,
+        ipm_share=0.0,
+        switch_share=0.1,
         simplex_strategy=1,
         smoothing=0.0,
         augment_rounds=0,
@@ -36,7 +37,7 @@ VARIANTS = {
     "smooth_strong": _mcf_colgen.ColgenConfig(master="simplex", smoothing=0.8, augment_rounds=0),
     "warmup": _mcf_colgen.ColgenConfig(master="simplex", warmup_rounds=5),
     "prune_fast": _mcf_colgen.ColgenConfig(master="simplex", prune_age=1),
-    "hybrid_ipm": _mcf_colgen.ColgenConfig(master="hybrid", ipm_min_rows=0),
+    "hybrid_ipm": _mcf_colgen.ColgenConfig(master="hybrid", ipm_share=0.0),
     "default": _mcf_colgen.ColgenConfig(),
 }
 
