@@ -319,7 +319,7 @@ class Commodity(Row):
     chain_scale: float = _col(
         "behavioural model: upper (mode-chain) logit scale x the OD's reference cost",
         "",
-        default=2.0,
+        default=4.0,
         gt=0,
         le=1e3,
     )
@@ -327,7 +327,7 @@ class Commodity(Row):
         "behavioural model: lower (route) logit scale x the OD's reference cost "
         "(>= chain_scale)",
         "",
-        default=4.0,
+        default=8.0,
         gt=0,
         le=1e3,
     )

@@ -43,13 +43,21 @@ from numpy.typing import NDArray
 
 from freight.data.network import Network
 from freight.data.schema import MODES
-from freight.model.choice import ChoiceSet, generate
+from freight.model.choice import ChoiceSet, generate, with_paths
 from freight.model.congestion import Congestion, congestion
 from freight.model.costs import PARTS, CostParts, cost_parts
-from freight.model.graph import LINK, CostParams, build_graph, demand_arrays
+from freight.model.graph import (
+    LINK,
+    CostParams,
+    DemandArrays,
+    VirtualGraph,
+    build_graph,
+    demand_arrays,
+)
 from freight.model.linear import ModelRun, flow_classes
 from freight.model.methods import as_status
 from freight.model.paths import PathFlow
+from solvers.sue import SUEResult
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +93,7 @@ class BehaviouralRun(ModelRun):
     """
 
     choice: ChoiceSet | None = None
-    sue: object | None = None
+    sue: SUEResult | None = None
     parts: CostParts | None = None
     cong: Congestion | None = None
     path_parts: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
@@ -126,6 +134,7 @@ def solve_behavioural(
     max_iter: int = 100,
     choice: ChoiceSet | None = None,
     warm_start: BehaviouralRun | None = None,
+    include: BehaviouralRun | None = None,
 ) -> BehaviouralRun:
     """Solve the behavioural model of a network (module docstring).
 
@@ -144,6 +153,10 @@ def solve_behavioural(
         varies); default: generated at this run's free-flow costs.
     warm_start
         A run on the same arcs whose times and multipliers start the iteration.
+    include
+        Another run (e.g. without a project) whose paths join this choice set wherever all
+        their arcs exist here (matched by element and end nodes) and are usable, so that two
+        runs compared in an appraisal choose over the same paths where both networks have them.
 
     Returns
     -------
@@ -175,6 +188,8 @@ def solve_behavioural(
         t_bg = cong.background_time()
         search = np.where(usable, c0 + w * (t_bg - cong.constant_time)[None, :], 0.0)
         choice = generate(g, d, np.maximum(search, 0.0), usable, allowed_modes)
+    if include is not None:
+        choice = with_paths(g, d, choice, _mapped_paths(include, g, d, net, usable))
     timings["choice_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -217,7 +232,7 @@ def solve_behavioural(
         unserved_penalty=d.penalty,
         tol=gap,
         max_iter=max_iter,
-        warm_start=warm_start.sue if warm_start is not None else None,  # type: ignore[arg-type]
+        warm_start=warm_start.sue if warm_start is not None else None,
     )
     timings["solve_s"] = time.perf_counter() - t0
 
@@ -322,8 +337,69 @@ def solve_behavioural(
     )
 
 
+def _mapped_paths(
+    other: BehaviouralRun,
+    g: VirtualGraph,
+    d: DemandArrays,
+    net: Network,
+    usable: NDArray[np.bool_],
+) -> dict[int, set[tuple[int, ...]]]:
+    """Paths of ``other`` translated onto graph ``g`` (rows by OD and commodity, arcs by label)."""
+    assert other.choice is not None
+    arc_of = {g.arc_label(a): a for a in range(g.n_arcs)}
+    row_of = {(r.origin, r.destination, r.commodity): i for i, r in enumerate(net.demand)}
+    og = other.graph
+    out: dict[int, set[tuple[int, ...]]] = {}
+    for arcs, orow in zip(other.choice.path_arcs, other.choice.path_od.tolist(), strict=True):
+        r = other.net.demand[int(orow)]
+        row = row_of.get((r.origin, r.destination, r.commodity))
+        if row is None:
+            continue
+        mapped = [arc_of.get(og.arc_label(a)) for a in arcs]
+        if any(m is None for m in mapped):
+            continue
+        path = tuple(int(m) for m in mapped if m is not None)
+        if usable[d.commodity[row], list(path)].all():
+            out.setdefault(row, set()).add(path)
+    return out
+
+
 def mode_tonne_km(run: ModelRun, mode: str) -> float:
     """Tonne-km per year on the links of ``mode`` (t·km/yr)."""
     g = run.graph
     sel = (g.kind == LINK) & (g.mode == MODES.index(mode))
     return float((run.flow.sum(axis=0)[sel] * g.length_km[sel]).sum())
+
+
+def check_behavioural(run: BehaviouralRun, *, rtol: float = 2 * GAP) -> list[str]:
+    """Problems of a behavioural result (empty when none), by :func:`solvers.check.check_flows`.
+
+    Checks flow conservation per flow class (commodity, origin), the hard capacities (rail
+    lines, terminals; within ``rtol``, the capacity gap the solve stops at) and served +
+    unserved = demand per row; and that path flows add up to the class flows.
+    """
+    from solvers.check import check_flows
+
+    assert run.cong is not None and run.choice is not None and run.sue is not None
+    g, d = run.graph, run.demand
+    problems = check_flows(
+        g.n_nodes,
+        g.tail,
+        g.head,
+        run.cong.hard_capacity,
+        run.class_flow,
+        d.origin,
+        d.destination,
+        d.tonnes,
+        commodity=run.demand_class,
+        unserved=run.unserved,
+        rtol=rtol,
+    )
+    pf = np.asarray(run.sue.path_flow, dtype=float)
+    arc_total = np.asarray(run.choice.incidence.T @ pf).ravel()
+    if not np.allclose(arc_total, run.flow.sum(axis=0), rtol=1e-9, atol=1e-6):
+        problems.append("path flows do not add up to the arc flows")
+    served = np.bincount(run.choice.path_od, weights=pf, minlength=len(d.tonnes))
+    if not np.allclose(served + run.unserved, d.tonnes, rtol=1e-9, atol=1e-6):
+        problems.append("served + unserved differs from demand")
+    return problems

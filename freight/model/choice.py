@@ -237,6 +237,18 @@ class _Layered:
         return tuple(out)
 
 
+def with_paths(
+    g: VirtualGraph, d: DemandArrays, choice: ChoiceSet, extra: dict[int, set[tuple[int, ...]]]
+) -> ChoiceSet:
+    """``choice`` with more paths per demand row (duplicates dropped; same ordering rules)."""
+    found: dict[int, set[tuple[int, ...]]] = {}
+    for p, row in zip(choice.path_arcs, choice.path_od.tolist(), strict=True):
+        found.setdefault(int(row), set()).add(p)
+    for row, paths in extra.items():
+        found.setdefault(row, set()).update(paths)
+    return _assemble(g, d, found)
+
+
 def _assemble(
     g: VirtualGraph, d: DemandArrays, found: dict[int, set[tuple[int, ...]]]
 ) -> ChoiceSet:
