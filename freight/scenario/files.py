@@ -105,6 +105,27 @@ class DemandGrowth(_Strict):
     )
 
 
+class BackgroundGrowth(_Strict):
+    """Growth of the links' background traffic (``background_t``) to the scenario year
+    (``[background]``)."""
+
+    growth: float | None = _f(
+        None,
+        "growth per year of every link's background, compound from the demand's base year; "
+        "blank = inherited (0 at the root)",
+        "1/yr",
+        ge=MIN_GROWTH,
+        le=MAX_GROWTH,
+    )
+    by_mode: dict[Mode, Growth] = _f(
+        {}, "growth per year of the links of a mode (replaces growth; keys road, rail, water, air)",
+        "1/yr",
+    )  # fmt: skip
+    by_link: dict[str, Growth] = _f(
+        {}, "growth per year of named links (replaces by_mode and growth; keys link ids)", "1/yr"
+    )
+
+
 class Parameters(_Strict):
     """Prices of the generalized cost (``[parameters]``)."""
 
@@ -169,6 +190,11 @@ class ScenarioFile(_Strict):
         ge=MIN_YEAR, le=MAX_YEAR,
     )  # fmt: skip
     demand: DemandGrowth = _f(DemandGrowth(), "demand growth ([demand] table)")
+    background: BackgroundGrowth = _f(
+        BackgroundGrowth(),
+        "growth of background traffic ([background] table); a grown background is capped at "
+        "the link's capacity_t",
+    )
     parameters: Parameters = _f(Parameters(), "prices ([parameters] table)")
     projects: list[str] | None = _f(
         None, "project ids (files projects/ID.toml); replaces the parent's list"

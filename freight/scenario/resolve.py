@@ -7,7 +7,8 @@ dates.
 
 Resolution is explicit and deterministic: the base data, then each ``extends`` ancestor's settings
 (oldest first; a child's value replaces its parent's), then this file's; then the projects in the
-order listed, then the disruptions, then demand growth. Every applied edit is logged as
+order listed, then background growth (``[background]``, capped at each link's capacity), then the
+disruptions, then demand growth. Every applied edit is logged as
 ``table id.column: old -> new`` and kept with the results. Two projects that set the same column of
 the same element to different values, that add the same id, or where one removes what another
 edits, contradict each other: an error names both. A project whose ``requires`` is missing, or
@@ -84,6 +85,12 @@ class Scenario:
     key_files: dict[str, Path] = field(default_factory=dict, compare=False)
     """The file of the chain that set each commodity-keyed entry (``demand.by_commodity.grain``),
     and ``year``, to name it in errors found on the network."""
+    background_growth: float = 0.0
+    """Growth per year of every link's ``background_t`` (``[background] growth``)."""
+    background_by_mode: dict[str, float] = field(default_factory=dict)
+    """Growth per year of the background of a mode's links (``[background.by_mode]``)."""
+    background_by_link: dict[str, float] = field(default_factory=dict)
+    """Growth per year of named links' background (``[background.by_link]``)."""
 
 
 @dataclass
@@ -146,7 +153,15 @@ def resolve(path: str | Path) -> Scenario:
     disruptions: list[Disruption] = []
     method = "mcf"
     key_files: dict[str, Path] = {}
+    bg_growth = 0.0
+    bg_mode: dict[str, float] = {}
+    bg_link: dict[str, float] = {}
     for p, sf in chain:
+        bgs = sf.background
+        bg_growth = bgs.growth if bgs.growth is not None else bg_growth
+        bg_mode = {**bg_mode, **{str(k): v for k, v in bgs.by_mode.items()}}
+        bg_link = {**bg_link, **bgs.by_link}
+        key_files.update({f"background.by_link.{k}": p for k in bgs.by_link})
         year = sf.year if sf.year is not None else year
         d = sf.demand
         growth = d.growth if d.growth is not None else growth
@@ -217,6 +232,9 @@ def resolve(path: str | Path) -> Scenario:
         method=method,
         chain=tuple(p for p, _ in chain),
         key_files=key_files,
+        background_growth=bg_growth,
+        background_by_mode=bg_mode,
+        background_by_link=bg_link,
     )
 
 
@@ -558,6 +576,56 @@ def grow_demand(net: Network, sc: Scenario, elog: EditLog) -> Network:
     return net.with_tables(demand=tuple(rows))
 
 
+def grow_background(net: Network, sc: Scenario, elog: EditLog) -> Network:
+    """Grow each link's ``background_t`` from the demand's base year to the scenario year.
+
+    The rate of a link is ``[background.by_link]`` of its id, else ``[background.by_mode]`` of its
+    mode, else ``[background] growth``. A grown background above the link's ``capacity_t`` is
+    capped there (traffic beyond the capacity cannot pass either; the capping is logged).
+
+    Raises
+    ------
+    ScenarioError
+        If a ``[background.by_link]`` key is not a link of the network (its file and key named).
+    """
+    known = net.link_by_id
+    problems = [
+        Problem(
+            str(sc.key_files.get(f"background.by_link.{k}", sc.path)),
+            None,
+            f"background.by_link.{k}",
+            f"unknown link {k!r} (not in links.csv of {sc.data.name}){did_you_mean(k, known)}",
+        )
+        for k in sc.background_by_link
+        if k not in known
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    if sc.year is None or not net.demand:
+        return net
+    base_year = min(d.base_year for d in net.demand)
+    years = sc.year - base_year
+    if years == 0 or not (sc.background_growth or sc.background_by_mode or sc.background_by_link):
+        return net
+    rows = []
+    capped: list[str] = []
+    for lk in net.links:
+        g = sc.background_by_link.get(
+            lk.id, sc.background_by_mode.get(lk.mode, sc.background_growth)
+        )
+        bg = lk.background_t * (1.0 + g) ** years
+        if lk.capacity_t is not None and bg > lk.capacity_t:
+            capped.append(lk.id)
+            bg = lk.capacity_t
+        rows.append(lk if bg == lk.background_t else lk.model_copy(update={"background_t": bg}))
+    elog.add(
+        f"background: {base_year} -> {sc.year}, growth {sc.background_growth:g}/yr, by mode "
+        f"{sc.background_by_mode}, by link {sc.background_by_link}"
+        + (f"; capped at capacity_t: {', '.join(capped)}" if capped else "")
+    )
+    return net.with_tables(links=tuple(rows))
+
+
 def build_scenario_network(
     sc: Scenario,
     *,
@@ -582,6 +650,7 @@ def build_scenario_network(
     folder = projects_dir(sc)
     if plist:
         net = apply_projects(net, load_projects(list(plist), folder, str(sc.path)), folder, elog)
+    net = grow_background(net, sc, elog)
     if sc.disruptions:
         net = apply_disruptions(net, sc.disruptions, str(sc.path), elog)
     net = grow_demand(net, sc, elog)
@@ -634,6 +703,11 @@ def validate_scenario(path: str | Path) -> ScenarioCheck:
             )
         except ScenarioError as exc:
             problems += exc.problems
+    if not problems:
+        try:
+            net = grow_background(net, sc, elog)
+        except ScenarioError as exc:
+            problems += exc.problems
     # a disruption may name an element a project adds: check them on the edited network only
     if sc.disruptions and not problems:
         try:
@@ -677,6 +751,7 @@ __all__ = [
     "apply_projects",
     "build_scenario_network",
     "check_scenario_ids",
+    "grow_background",
     "grow_demand",
     "read_project_file",
     "read_scenario_file",

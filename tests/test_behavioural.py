@@ -1,0 +1,82 @@
+"""The behavioural model on the regional network: background growth per future, flow checks on
+every behavioural result, the lock wait as an output, and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from freight.data.csvio import load_network
+from freight.model.behavioural import check_behavioural, solve_behavioural
+from freight.scenario.resolve import build_scenario_network, resolve
+from tests.paths import REGION, SCENARIOS
+
+
+def _links(path: Path) -> dict[str, float]:
+    net, _ = build_scenario_network(resolve(path))
+    return {lk.id: lk.background_t for lk in net.links}
+
+
+def test_background_growth_per_future() -> None:
+    """2025 central: road × 1.0449², the locks × 1.045², rail flat; 2035 central: the locks'
+    74 Mt × 1.0286¹² ≈ 103 Mt is capped at their 85 Mt capacity; the base is unchanged."""
+    base = {lk.id: lk.background_t for lk in load_network(REGION).links}
+    assert _links(SCENARIOS / "base_2023.toml") == base
+    f25 = _links(SCENARIOS / "future_2025_central.toml")
+    assert f25["E_CD_NJ"] == pytest.approx(50_160_000 * 1.0449**2, rel=1e-12)
+    assert f25["W_TGD_YICHANG"] == pytest.approx(74_000_000 * 1.045**2, rel=1e-12)
+    assert f25["R_CD_NJ"] == base["R_CD_NJ"]
+    f35 = _links(SCENARIOS / "future_2035_central.toml")
+    assert f35["W_TGD_YICHANG"] == 85_000_000
+    assert f35["E_CD_NJ"] == pytest.approx(50_160_000 * 1.034**12, rel=1e-12)
+
+
+def test_unknown_background_link_is_named(tmp_path: Path) -> None:
+    """A [background.by_link] key that is not a link is an error naming the key."""
+    from freight.errors import ScenarioError
+
+    f = tmp_path / "bad.toml"
+    f.write_text(
+        f'id = "bad"\nextends = "{(SCENARIOS / "base_2023.toml").as_posix()}"\nyear = 2025\n'
+        "[background.by_link]\nNO_SUCH_LINK = 0.01\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="background.by_link.NO_SUCH_LINK"):
+        build_scenario_network(resolve(f))
+
+
+@pytest.mark.parametrize("name", ["base_2023", "future_2025_central", "plan_2025_central"])
+def test_behavioural_result_passes_the_flow_checks(name: str) -> None:
+    """Conservation per class, hard capacities, served + unserved = demand, at gap ≤ 1e-4."""
+    sc = resolve(SCENARIOS / f"{name}.toml")
+    net, _ = build_scenario_network(sc)
+    run = solve_behavioural(net, sc.params)
+    assert run.status in ("optimal", "converged")
+    assert run.solver_info["gap"] <= 1e-4 and run.solver_info["capacity_gap"] <= 1e-4
+    assert check_behavioural(run) == []
+
+
+def test_base_lock_wait_within_15_percent() -> None:
+    """The modelled Three Gorges wait of the base year (passage-weighted over both directions)
+    is within 15 % of the fact sheet's 200 h for 2023 traffic (S31e)."""
+    sc = resolve(SCENARIOS / "base_2023.toml")
+    net, _ = build_scenario_network(sc)
+    locks = solve_behavioural(net, sc.params).solver_info["locks"]
+    vol = sum(v["volume_t"] for v in locks.values())
+    mean = sum(v["volume_t"] * v["wait_h"] for v in locks.values()) / vol
+    assert abs(mean / 200.0 - 1) <= 0.15
+
+
+def test_run_logit_writes_a_result_folder(tmp_path: Path) -> None:
+    """``freight run --method logit`` exits 0 and records the method and gap in the manifest."""
+    import json
+
+    from cli import main
+
+    out = tmp_path / "r"
+    code = main(["run", str(SCENARIOS / "base_2023.toml"), "--method", "logit", "--out", str(out)])
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["method"] == "logit"
+    assert manifest["solver_info"]["gap"] <= 1e-4
