@@ -433,6 +433,12 @@ def main(argv: list[str] | None = None) -> int:
         base["zones"] = net.n_zones
         for target in gaps:
             fr, ae = measure(net, aeq, target, args.max_iter, args.repeat)
+            done = f"{net.name} {target:.0e}: freight {fr['times_s']} s"
+            if ae is not None:
+                done += (
+                    f", AequilibraE {ae['times_same_def_s']} s, ratio {fr['ratio_same_def']:.2f}"
+                )
+            print(done, flush=True)
             rows.append({**base, "solver": "freight-bfw", "target_gap": target, **fr})
             if ae is None:
                 rows[-1]["note"] = f"AequilibraE skipped: {reason}"
