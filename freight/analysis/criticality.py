@@ -50,6 +50,18 @@ class Element:
     arcs: tuple[int, ...]
 
 
+
+def _element_names(net: Any, frm: str, to: str) -> dict[str, str]:
+    """``name`` / ``name_zh`` of an element: 'A–B' of a link's places, a terminal's place name."""
+    pl = net.place_by_id
+    a, b = pl.get(frm), pl.get(to)
+    if a is None:
+        return {"name": frm, "name_zh": ""}
+    if b is None or to in ("", frm):
+        return {"name": a.name, "name_zh": a.name_zh}
+    zh = f"{a.name_zh}–{b.name_zh}" if a.name_zh and b.name_zh else ""
+    return {"name": f"{a.name}–{b.name}", "name_zh": zh}
+
 def elements(run: ModelRun, only: Only | None = None) -> list[Element]:
     """Every link and terminal of a solved model (the handling arc for terminals)."""
     g = run.graph
@@ -185,6 +197,7 @@ def criticality(
             "mode": e.mode,
             "from": e.place_from,
             "to": e.place_to,
+            **_element_names(prep.net, e.place_from, e.place_to),
             "base_flow_t": flow,
             "skipped": e.id not in task_of,
         }

@@ -314,10 +314,9 @@ def criticality_section(folder: ResultFolder, tmp: Path) -> Section:
             (
                 "rank",
                 "element",
+                "name",
                 "kind",
                 "mode",
-                "from",
-                "to",
                 "extra_cost_cny",
                 "extra_unserved_t",
                 "ods_cut",

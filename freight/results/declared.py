@@ -759,48 +759,139 @@ COMPARE = ResultKind(
 
 APPRAISAL = OutputTable(
     "appraisal.csv",
-    "one row per future × project × test (put_one_in: the project added to the plan without it; "
-    "take_one_out: the plan with and without the project); ranked by NPV within a future and test",
+    "one row per future × project × test (put_one_in: the do-minimum plus the project against the "
+    "same without it; take_one_out: the plan without the projects that require the project, with "
+    "and without it; take_one_out_group: the whole plan against the plan without the project and "
+    "its dependents); ranked by NPV within a future and test (do-minimum projects unranked). "
+    "Money at the price base (price_base_year), economic prices, discounted to it",
     (
-        _c("future", "str", "", "scenario id of the future"),
-        _c("year", "int", "year", "year of the future"),
+        _c("future", "str", "", "the future: the scenario id without its year"),
+        _c("years", "str", "", "the modelled years of the future, space-separated"),
         _c("project", "str", "", "project id"),
         _c("name", "str", "", "project name"),
-        _c("test", "str", "", "put_one_in or take_one_out"),
-        _c("benefit_cny_per_yr", "float", "CNY/yr", "annual benefit: the four items below"),
-        _c("money_saving_cny", "float", "CNY/yr", "money cost saved"),
-        _c("time_saving_cny", "float", "CNY/yr", "time cost saved"),
-        _c("co2_avoided_t", "float", "t/yr", "CO2 avoided"),
-        _c("co2_value_cny", "float", "CNY/yr", "co2_avoided_t × the carbon price"),
-        _c("unserved_penalty_avoided_cny", "float", "CNY/yr", "unserved penalty avoided"),
-        _c("unserved_avoided_t", "float", "t/yr", "tonnes no longer unserved"),
-        _c("capex_cny", "float", "CNY", "capital cost of the project"),
+        _c("test", "str", "", "put_one_in, take_one_out or take_one_out_group"),
+        _c("do_minimum", "bool", "", "open before the base year: in the do-minimum, no cost"),
+        _c("dependents", "str", "", "projects that require this one, space-separated"),
+        _c("benefit_method", "str", "", "rule_of_half (generalized cost) or logsum (behavioural)"),
+        _c("method", "str", "", "model method of every solve"),
+        _c("benefit_year", "int", "year", "first operating year from the base year on"),
+        _c("benefit_cny_per_yr", "float", "CNY/yr",
+           "full annual benefit in benefit_year (no ramp-up): the sum of benefits.csv's components"),
+        _c("money_saving_cny", "float", "CNY/yr",
+           "of it: vehicle operating costs, handling, logsum adjustment (transfers net to 0)"),
+        _c("time_saving_cny", "float", "CNY/yr", "of it: cargo time and background traffic time"),
+        _c("co2_value_cny", "float", "CNY/yr", "of it: CO2 avoided × the carbon price"),
+        _c("unserved_penalty_avoided_cny", "float", "CNY/yr",
+           "unserved penalty avoided in the first modelled year: shown, never counted"),
+        _c("newly_served_t", "float", "t/yr", "tonnes served with and not without (first modelled year)"),
+        _c("unvalued_t", "float", "t/yr",
+           "of them, tonnes of rows wholly unserved without (no cost to compare, valued 0 by the "
+           "rule of half)"),
+        _c("capex_cny", "float", "CNY", "capex as stated, at price_year market prices"),
+        _c("price_year", "int", "year", "price year of capex_cny"),
+        _c("price_base_year", "int", "year", "price base of every money column"),
+        _c("capex_base_cny", "float", "CNY",
+           "freight capex re-indexed to the price base at economic prices (sunk part included)"),
+        _c("sunk_capex_cny", "float", "CNY", "of it, spent before the base year: not counted"),
+        _c("optimism_bias_rate", "float", "fraction", "optimism-bias uplift of the counted capex"),
+        _c("freight_capex_share", "float", "fraction", "share of the capex charged to freight"),
         _c("opening_year", "int", "year", "year the project opens"),
-        _c("pv_benefit_cny", "float", "CNY", "present value of benefits (and residual value)"),
-        _c("pv_cost_cny", "float", "CNY", "present value of capital and operating costs"),
-        _c("npv_cny", "float", "CNY", "net present value: pv_benefit_cny − pv_cost_cny"),
-        _c("bcr", "float", "", "benefit-cost ratio", blank="no cost"),
+        _c("pv_benefit_cny", "float", "CNY", "present value of benefits"),
+        _c("pv_residual_cny", "float", "CNY", "present value of the residual value"),
+        _c("pv_capex_cny", "float", "CNY", "present value of the counted capex"),
+        _c("pv_optimism_bias_cny", "float", "CNY", "present value of the optimism bias"),
+        _c("pv_opex_cny", "float", "CNY", "present value of operating costs"),
+        _c("pv_cost_cny", "float", "CNY", "pv_capex + pv_optimism_bias + pv_opex"),
+        _c("npv_cny", "float", "CNY", "pv_benefit + pv_residual − pv_cost"),
+        _c("bcr", "float", "", "(pv_benefit + pv_residual) / pv_cost", blank="no cost"),
+        _c("bcr_full_capex", "float", "", "BCR with the whole capex charged", blank="no cost"),
         _c("irr", "float", "fraction/yr", "internal rate of return", blank="no sign change"),
-        _c("fyrr", "float", "fraction", "first-year rate of return", blank="no capital cost"),
-        _c("status_with", "str", "", "solver status of the network with the project"),
-        _c("status_without", "str", "", "solver status of the network without the project"),
-        _c("rank", "int", "", "rank by NPV within the future and test (1 = best)"),
+        _c("fyrr", "float", "fraction", "benefit of the first operating year / capex",
+           blank="no capital cost"),
+        _c("capex_switch_cny", "float", "CNY", "capex (with optimism bias) at which BCR = 1",
+           blank="no cost or no benefit"),
+        _c("benefit_switch_share", "float", "fraction", "share of the benefits at which BCR = 1",
+           blank="no cost or no benefit"),
+        _c("largest_components", "str", "", "the three largest components by PV (CNY)"),
+        _c("status_with", "str", "", "solver status with the project, per modelled year"),
+        _c("status_without", "str", "", "solver status without the project, per modelled year"),
+        _c("rank", "int", "", "rank by NPV within the future and test (1 = best)",
+           blank="do-minimum project"),
     ),
     key=("future", "project", "test"),
-)
+)  # fmt: skip
+BENEFITS = OutputTable(
+    "benefits.csv",
+    "one row per future × project × test × year × user class × component (kind benefit), and "
+    "the costs (kind cost: capex, optimism_bias, opex; kind residual); CNY at the price base",
+    (
+        _c("future", "str", "", "the future"),
+        _c("project", "str", "", "project id"),
+        _c("test", "str", "", "put_one_in, take_one_out or take_one_out_group"),
+        _c("year", "int", "year", "calendar year"),
+        _c("kind", "str", "", "benefit, cost or residual"),
+        _c("user_class", "str", "",
+           "freight, background, government, society (benefits) or costs"),
+        _c("component", "str", "",
+           "vehicle_distance, vehicle_time, cargo_time, handling, transfers_tolls, "
+           "transfers_vat, logsum_adjustment, background_time, co2, local_air, accidents; "
+           "capex, optimism_bias, opex, residual_value"),
+        _c("value_cny", "float", "CNY", "value in the year at the price base"),
+        _c("discounted_cny", "float", "CNY", "value discounted to the base year"),
+        _c("price_base_year", "int", "year", "price base and discounting year"),
+    ),
+    key=("future", "project", "test", "year", "user_class", "component"),
+)  # fmt: skip
+TEE = OutputTable(
+    "tee.csv",
+    "TAG TEE / AMCB layout: one row per future × project × test × component, the present value "
+    "by user class (CNY at the price base)",
+    (
+        _c("future", "str", "", "the future"),
+        _c("project", "str", "", "project id"),
+        _c("test", "str", "", "put_one_in, take_one_out or take_one_out_group"),
+        _c("component", "str", "", "benefit component (benefits.csv)"),
+        _c("freight_cny", "float", "CNY", "modelled freight users"),
+        _c("background_cny", "float", "CNY", "background traffic (not modelled)"),
+        _c("government_cny", "float", "CNY", "government and infrastructure operators"),
+        _c("society_cny", "float", "CNY", "externalities"),
+        _c("total_cny", "float", "CNY", "sum of the user classes"),
+        _c("price_base_year", "int", "year", "price base and discounting year"),
+    ),
+    key=("future", "project", "test", "component"),
+)  # fmt: skip
+SENSITIVITY = OutputTable(
+    "sensitivity.csv",
+    "one row per future × project × test × sensitivity test (values in the economics file)",
+    (
+        _c("future", "str", "", "the future"),
+        _c("project", "str", "", "project id"),
+        _c("test", "str", "", "put_one_in, take_one_out or take_one_out_group"),
+        _c("sensitivity", "str", "",
+           "central, capex_high, benefits_low, vot_elasticity, vot_low, carbon_low, carbon_high"),
+        _c("npv_cny", "float", "CNY", "net present value under the test"),
+        _c("bcr", "float", "", "benefit-cost ratio under the test", blank="no cost"),
+    ),
+    key=("future", "project", "test", "sensitivity"),
+)  # fmt: skip
 INTERACTIONS = OutputTable(
     "interactions.csv",
     "one row per future: the whole plan against the sum of its projects one at a time",
     (
-        _c("future", "str", "", "scenario id of the future"),
-        _c("plan_benefit_cny_per_yr", "float", "CNY/yr", "benefit of the whole plan"),
-        _c("sum_of_singles_cny_per_yr", "float", "CNY/yr", "sum of the put-one-in benefits"),
-        _c("interaction_cny_per_yr", "float", "CNY/yr", "plan benefit − sum of singles"),
+        _c("future", "str", "", "the future"),
+        _c("year", "int", "year", "first modelled year (the year of the benefits below)"),
+        _c("plan_benefit_cny_per_yr", "float", "CNY/yr",
+           "benefit of the whole plan against the do-minimum (price base)"),
         _c("carbon_price_cny_per_t", "float", "CNY/t", "carbon price used"),
         _c("discount_rate", "float", "fraction/yr", "discount rate used"),
+        _c("newly_served_t", "float", "t/yr", "tonnes the plan newly serves"),
+        _c("sum_of_singles_cny_per_yr", "float", "CNY/yr",
+           "sum of the put-one-in benefits of the projects not in the do-minimum, in the same "
+           "year (full benefit, price base)"),
+        _c("interaction_cny_per_yr", "float", "CNY/yr", "plan benefit − sum of singles"),
     ),
     key=("future",),
-)
+)  # fmt: skip
 RUNS = OutputTable(
     "runs.csv",
     "one row per solved network variant: its KPIs (one column per metric)",
@@ -816,7 +907,7 @@ RUNS = OutputTable(
 APPRAISE = ResultKind(
     "appraise",
     "`freight appraise PLAN... --out DIR`: cost-benefit appraisal of every project of a plan",
-    (APPRAISAL, INTERACTIONS, RUNS),
+    (APPRAISAL, BENEFITS, TEE, SENSITIVITY, INTERACTIONS, RUNS),
 )
 
 # ----------------------------------------------------------------------- freight criticality
@@ -830,6 +921,8 @@ CRITICALITY = OutputTable(
         _c("mode", "str", "", "mode of the element"),
         _c("from", "str", "", "place id of one end (the place, for a terminal)"),
         _c("to", "str", "", "place id of the other end"),
+        _c("name", "str", "", "'A–B' of a link's places, or the terminal's place name"),
+        _c("name_zh", "str", "", "the same in Chinese", blank="no name_zh"),
         _c("base_flow_t", "float", "t/yr", "flow through the element in the base run"),
         _c("skipped", "bool", "", "true when the element carries no flow (not re-solved)"),
         _c("status", "str", "", "solver status of the re-solve, or error: message"),
@@ -897,7 +990,7 @@ ROBUST = ResultKind(
     "`freight sweep ... --appraise --out DIR`: the plan appraised in every sampled future; also "
     "holds the appraisal tables above and each generated case's scenario file "
     "(scenarios__CASE.toml)",
-    (ROBUST_RANKING, REGRET, APPRAISAL, INTERACTIONS, RUNS),
+    (ROBUST_RANKING, REGRET, APPRAISAL, BENEFITS, TEE, SENSITIVITY, INTERACTIONS, RUNS),
 )
 
 # ----------------------------------------------------------------------------- freight route
