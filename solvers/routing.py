@@ -19,11 +19,11 @@ Engines and the default per problem class
 ``engine="auto"`` picks by :func:`problem_class` (:data:`DEFAULT_ENGINE`): PyVRP for ``"cvrp"``
 and ``"vrptw"``, OR-Tools for ``"pickup_delivery"`` (the only class PyVRP does not cover here).
 The choice comes from the side-by-side benchmark in ``benchmarks/vrp`` (same instances, same 20 s
-limit, same fleet, every route checked independently). On the 26-instance subset run by both
-engines, OR-Tools was within 1 % of the best known on 9 of 17 CVRPs (A-n45-k6 +5.7 %, P-n76-k4
-+6.8 %) and found no feasible solution at all for 3 of the 9 Solomon instances with their
-best-known fleets (R105, R108, R112), while PyVRP met the acceptance bounds on every instance
-run (figures in ``benchmarks/vrp/README.md``). With time windows, PyVRP starts from our
+limit, same fleet, same machine load, every route checked independently). On the 26-instance
+subset run by both engines, PyVRP was within 1 % of the best known on 16 of 17 CVRPs (mean gap
+0.14 %) against OR-Tools' 6 of 17 (mean 2.08 %, up to +6.8 % on P-n76-k4), and feasible within
+3 % on all 9 Solomon instances with their best-known fleets, where OR-Tools found no feasible
+solution for 6 (R105, R108, R112, RC101, RC105, RC108). With time windows, PyVRP starts from our
 time-window insertion (:mod:`solvers.routing_construct`) when it fits the fleet.
 
 First solutions in OR-Tools
