@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from freight import __version__
 from freight.errors import DataError, Problem
-from freight.results.declared import Column, OutputTable, unit_precision
+from freight.results.declared import Column, OutputTable, UndeclaredError, unit_precision
 from freight.results.folder import ResultFolder, write_file
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,14 @@ def declared_table(
     rows = folder.rows(file)
     if where is not None:
         rows = [r for r in rows if where(r)]
-    cols = [c for c in columns if rows and c in rows[0] or not rows]
+    declared = set()
+    for c in columns:
+        try:
+            decl.column(c)
+            declared.add(c)
+        except UndeclaredError:  # a column of another version of the table
+            continue
+    cols = [c for c in columns if c in declared and (c in rows[0] if rows else True)]
     decls = [decl.column(c) for c in cols]
     body = [
         [fmt_value(r.get(c), d) for c, d in zip(cols, decls, strict=True)]
@@ -298,8 +305,9 @@ def appraise_section(folder: ResultFolder, tmp: Path) -> Section:
             )  # fmt: skip
         )
     sec.notes.append(
-        "benefit = money saving + time saving + CO2 value + unserved penalty avoided (CNY/yr); "
-        "NPV and BCR over the appraisal period at the stated discount rate."
+        "benefit (CNY/yr) = the components shown (money and time saving, CO2 value where the "
+        "appraisal has it, unserved penalty avoided); NPV and BCR over the appraisal period at "
+        "the stated discount rate."
     )
     return sec
 
