@@ -403,3 +403,66 @@ def check_behavioural(run: BehaviouralRun, *, rtol: float = 2 * GAP) -> list[str
     if not np.allclose(served + run.unserved, d.tonnes, rtol=1e-9, atol=1e-6):
         problems.append("served + unserved differs from demand")
     return problems
+
+
+def od_chain_rows(run: BehaviouralRun) -> list[dict[str, object]]:
+    """One row per demand row and mode chain: share, tonnes, composite cost, the logsum of the
+    row, how much dearer the chain is than the row's cheapest, and the cost of each part (the
+    path costs of the chain averaged with their shares within it), CNY/t."""
+    assert run.choice is not None and run.sue is not None
+    res, ch = run.sue, run.choice
+    n_nests = len(ch.nest_label)
+    w = np.asarray(res.path_share_in_nest, dtype=float)
+    names = [*PARTS, "capacity_price", "asc"]
+    part_sum = np.zeros((n_nests, len(names)))
+    np.add.at(part_sum, ch.path_nest, run.path_parts * w[:, None])
+    n_paths = np.bincount(ch.path_nest, minlength=n_nests)
+    best_path = np.full(n_nests, np.inf)
+    np.minimum.at(best_path, ch.path_nest, np.asarray(res.path_cost, dtype=float))
+    nest_cost = np.asarray(res.nest_cost, dtype=float)
+    best_of_od = np.full(len(run.demand.tonnes), np.inf)
+    np.minimum.at(best_of_od, ch.nest_od, nest_cost)
+    rows: list[dict[str, object]] = []
+    for n in range(n_nests):
+        r = int(ch.nest_od[n])
+        dem = run.net.demand[r]
+        row: dict[str, object] = {
+            "origin": dem.origin,
+            "destination": dem.destination,
+            "commodity": dem.commodity,
+            "chain": ch.nest_label[n].replace("-", ">"),
+            "share": float(res.nest_share[n]),
+            "tonnes_t": float(res.nest_flow[n]),
+            "paths": int(n_paths[n]),
+            "cost_cny_per_t": float(nest_cost[n]),
+            "best_path_cny_per_t": float(best_path[n]),
+            "above_best_chain_cny_per_t": float(nest_cost[n] - best_of_od[r]),
+            "logsum_cny_per_t": float(res.logsum[r]),
+        }
+        for j, name in enumerate(names):
+            row[f"{name}_cny_per_t"] = float(part_sum[n, j])
+        rows.append(row)
+    return rows
+
+
+def link_behaviour(run: BehaviouralRun) -> dict[int, dict[str, float]]:
+    """Per link arc: speed, volume over capacity with background, delay, lock wait and the change
+    of background users' time (columns of ``link_flows.csv`` for the behavioural model)."""
+    assert run.cong is not None and run.sue is not None
+    cong, res, g = run.cong, run.sue, run.graph
+    t = g.time_h
+    t_free = cong.constant_time + cong.free_flow_time
+    vc = np.asarray(res.volume_capacity_ratio, dtype=float)
+    bg = np.asarray(res.background_delay, dtype=float)
+    out: dict[int, dict[str, float]] = {}
+    for a in np.flatnonzero(g.kind == LINK).tolist():
+        congested = bool(cong.is_road[a] or cong.is_queue[a])
+        out[a] = {
+            "speed_kmh": float(g.length_km[a] / t[a]) if t[a] > 0 else math.nan,
+            "volume_capacity_ratio": float(vc[a]) if congested else math.nan,
+            "delay_h": float(t[a] - t_free[a]),
+            "lock_wait_h": float(t[a] - t_free[a]) if cong.is_queue[a] else math.nan,
+            "background_delay_pcu_h": float(bg[a]) if cong.is_road[a] else math.nan,
+            "background_delay_t_h": float(bg[a]) if cong.is_queue[a] else math.nan,
+        }
+    return out

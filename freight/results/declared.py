@@ -506,6 +506,54 @@ LINK_FLOWS = OutputTable(
         _c("money_cost_cny", "float", "CNY/yr", "money cost of the flow on this link direction"),
         _c("tonne_km", "float", "t-km/yr", "flow_t × length_km"),
         _c("co2_t", "float", "t/yr", "CO2 emitted by the flow"),
+        _c(
+            "speed_kmh",
+            "float",
+            "km/h",
+            "behavioural model: length_km / time_h at the equilibrium",
+            blank="not the behavioural model",
+            precision=1,
+        ),
+        _c(
+            "volume_capacity_ratio",
+            "float",
+            "fraction",
+            "behavioural model: (freight PCU + background PCU) / capacity PCU on roads, "
+            "(freight + background tonnes) / design capacity at a lock",
+            blank="not a congested link, or not the behavioural model",
+        ),
+        _c(
+            "delay_h",
+            "float",
+            "h",
+            "behavioural model: time_h minus the time with no traffic at all",
+            blank="not the behavioural model",
+        ),
+        _c(
+            "lock_wait_h",
+            "float",
+            "h",
+            "behavioural model: the queue wait at a lock (above the lockage itself), an output",
+            blank="not a lock, or not the behavioural model",
+        ),
+        _c(
+            "background_delay_pcu_h",
+            "float",
+            "PCU-h/yr",
+            "behavioural model: background road users' extra time caused by the freight, "
+            "background PCU × (time_h − time with the background alone)",
+            blank="not a congested road, or not the behavioural model",
+            precision=0,
+        ),
+        _c(
+            "background_delay_t_h",
+            "float",
+            "t-h/yr",
+            "behavioural model: background ships' extra lock time caused by the modelled "
+            "freight, background tonnes × (time_h − time with the background alone)",
+            blank="not a lock, or not the behavioural model",
+            precision=0,
+        ),
         _c("flow_t_{commodity}", "float", "t/yr", "flow of one commodity"),
     ),
     key=("link", "direction"),
@@ -555,6 +603,56 @@ MODE_SUMMARY = OutputTable(
         _c(
             "tonnes_lifted",
             "float",
+_PART_TEXT = (
+    "behavioural model: cost per tonne of the chain's {part}, its paths averaged with their "
+    "shares within the chain"
+)
+
+OD_CHAINS = OutputTable(
+    "od_chains.csv",
+    "behavioural model: one row per demand row and mode chain of its choice set, with the "
+    "chain's share and the cost of each part (why a chain wins, and by how much the others lose)",
+    (
+        _c("origin", "str", "", "origin zone (place id)"),
+        _c("destination", "str", "", "destination zone (place id)"),
+        _c("commodity", "str", "", "commodity id"),
+        _c("chain", "str", "", "mode chain of the links, e.g. road>rail>road"),
+        _c("share", "float", "fraction", "share of the row's demand on the chain"),
+        _c("tonnes_t", "float", "t/yr", "tonnes on the chain"),
+        _c("paths", "int", "", "routes of the chain in the choice set"),
+        _c(
+            "cost_cny_per_t",
+            "float",
+            "CNY/t",
+            "composite (route logsum) cost of the chain at the equilibrium",
+        ),
+        _c("best_path_cny_per_t", "float", "CNY/t", "cost of the chain's cheapest route"),
+        _c(
+            "above_best_chain_cny_per_t",
+            "float",
+            "CNY/t",
+            "cost_cny_per_t minus that of the row's cheapest chain (0 for the winner)",
+        ),
+        _c("logsum_cny_per_t", "float", "CNY/t", "logsum of the demand row (all chains)"),
+        _c("vehicle_distance_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="vehicle distance cost (fuel, tyres, maintenance)")),
+        _c("vehicle_time_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="vehicle time cost (crew, capital) at the congested times")),
+        _c("cargo_time_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="cargo time at the commodity's value of time")),
+        _c("handling_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="handling and mode entering charges")),
+        _c("tolls_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="tolls, taxes and fees (transfers, not resource costs)")),
+        _c("co2_cny_per_t", "float", "CNY/t", _PART_TEXT.format(part="CO2 at the carbon price")),
+        _c("capacity_price_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="hard-capacity multipliers (rail lines, terminals)")),
+        _c("asc_cny_per_t", "float", "CNY/t",
+           _PART_TEXT.format(part="alternative-specific constant")),
+    ),
+    key=("origin", "destination", "commodity", "chain"),
+)  # fmt: skip
+
             "t/yr",
             "tonnes entering the mode",
             blank="transfer row",
@@ -652,7 +750,8 @@ OD_PATHS = OutputTable(
 RUN = ResultKind(
     "run",
     "`freight run PATH --out DIR`: the solved flows of one network or scenario",
-    (LINK_FLOWS, OD_FLOWS, MODE_SUMMARY, TERMINALS, OD_PATHS, KPIS_TABLE),
+    (LINK_FLOWS, OD_FLOWS, MODE_SUMMARY, TERMINALS, OD_PATHS, KPIS_TABLE, OD_CHAINS),
+    optional=frozenset({"od_chains.csv"}),
 )
 
 # --------------------------------------------------------------------------- freight compare

@@ -349,8 +349,9 @@ def kpi_dict(run: ModelRun) -> dict[str, float]:
 
 
 def run_tables(run: ModelRun) -> dict[str, Table]:
-    """Every table of a run's result folder, keyed by file name."""
-    return {
+    """Every table of a run's result folder, keyed by file name (the behavioural model adds
+    ``od_chains.csv`` and its columns of ``link_flows.csv`` and ``od_flows.csv``)."""
+    tables = {
         "link_flows.csv": link_flows(run),
         "od_flows.csv": od_flows(run),
         "mode_summary.csv": mode_summary(run),
@@ -358,6 +359,28 @@ def run_tables(run: ModelRun) -> dict[str, Table]:
         "od_paths.csv": od_paths(run),
         "kpis.csv": kpis(run),
     }
+    from freight.model.behavioural import BehaviouralRun
+
+    if isinstance(run, BehaviouralRun):
+        _add_behavioural(run, tables)
+    return tables
+
+
+def _add_behavioural(run: Any, tables: dict[str, Table]) -> None:
+    """Add the behavioural model's columns and its ``od_chains.csv`` to a run's tables."""
+    from freight.model.behavioural import link_behaviour, od_chain_rows
+
+    extra = link_behaviour(run)
+    arcs = np.flatnonzero(run.graph.kind == LINK).tolist()
+    for row, a in zip(tables["link_flows.csv"], arcs, strict=True):
+        per_c = {k: v for k, v in row.items() if k.startswith("flow_t_")}
+        for k in per_c:
+            del row[k]
+        row.update(extra[a])
+        row.update(per_c)
+    for row, s in zip(tables["od_flows.csv"], run.sue.logsum.tolist(), strict=True):
+        row["logsum_cny_per_t"] = s
+    tables["od_chains.csv"] = od_chain_rows(run)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
