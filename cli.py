@@ -276,7 +276,9 @@ def run(
         Method | None,
         typer.Option(
             help="mcf: fast exact multi-commodity flow; lp: monolithic LP; "
-            "ue/so: user equilibrium / system optimum with congestion "
+            "ue/so: user equilibrium / system optimum with congestion; "
+            "logit: behavioural nested-logit mode-chain and route choice with congestion over "
+            "background traffic (uncalibrated) "
             "(default: the scenario's [solver] method, else mcf)",
             show_default=False,
         ),
@@ -320,7 +322,11 @@ def compare(
         Path, typer.Option("--out", "-o", help="comparison folder (written atomically)")
     ],
     method: Annotated[
-        Method, typer.Option(help="solver method when a side must be solved")
+        Method,
+        typer.Option(
+            help="solver method when a side must be solved (mcf, lp, ue, so or logit, the "
+            "behavioural model)"
+        ),
     ] = "mcf",
 ) -> None:
     """Compare two runs: KPI deltas, mode shares, and changes per link, terminal and OD."""
