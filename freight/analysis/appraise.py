@@ -1,47 +1,58 @@
-"""Project appraisal: with and without each project, under each future, and what it is worth.
+"""Project appraisal: every project of a plan, with and without, over the appraisal period.
 
-For a plan scenario (a future with the plan's projects) every project is tested two ways:
+The method (scenarios/README.md §5, DESIGN "Appraisal"):
 
-* **put-one-in**: the base network plus the project (and the projects it requires) against the
-  base plus only what it requires;
-* **take-one-out**: the full plan against the full plan less the project (and the projects that
-  require it).
-
-Annual benefit (CNY per year, at the scenario year's demand) = saving in money cost + saving in
-time cost (value of time × tonne-hours) + CO2 avoided × carbon price + unserved-demand penalty
-avoided. The benefit is held constant in real terms over the appraisal period (a conservative
-choice: demand growth after the scenario year is not credited), with a ramp-up of 50 % in the first
-operating year and 75 % in the second.
-
-Economic indicators, at 2023 prices discounted to ``base_year`` at the social discount rate (8 %,
-建设项目经济评价方法与参数 3rd ed. [S40]): capex spread evenly over the construction years
-``construction_start .. opening_year - 1`` (all in the opening year when they coincide); opex each
-operating year; ``period`` operating years (30, [S40]); a straight-line residual value
-``capex × (lifetime - period) / lifetime`` at the end when the lifetime is longer. NPV, BCR
-(present value of benefits and residual over present value of capex and opex), IRR (the rate where
-NPV = 0, blank when NPV does not change sign) and first-year rate of return (first operating
-year's benefit / capex). The interaction between projects compares the sum of put-one-in benefits
-with the benefit of the whole plan against the base.
+* **Futures and modelled years.** The plan scenarios given are grouped into futures by their id
+  with the year removed (``plan_2025_central`` and ``plan_2035_central`` are the future
+  ``plan_central`` modelled in 2025 and 2035); a future's scenarios must list the same projects.
+  Every network variant is solved in every modelled year with the chosen method (any
+  :data:`~freight.model.methods.Method`: the linear ``mcf``/``lp``, the equilibrium views, or
+  the behavioural ``logit``) and reduced to its measures
+  (:func:`freight.analysis.appraisal_measures.run_measures`).
+* **Do-minimum.** Projects open before the economics' base year are in the do-minimum: in every
+  "without" network, and without cost (:mod:`freight.analysis.economics`).
+* **Tests.** ``put_one_in``: the do-minimum plus the project and what it requires, against the
+  same without the project. ``take_one_out``: the plan without the projects that require the
+  project, with and without it — so a project and the projects that require it are reported
+  separately and no benefit is counted twice; ``take_one_out_group`` (only for a project that
+  others require): the whole plan against the plan without the project and its dependents.
+* **Benefits** by user class and component at each modelled year
+  (:func:`freight.analysis.appraisal_measures.annual_benefits`), profiled over the appraisal
+  period, valued at the price base (:func:`freight.analysis.economics.benefit_stream`).
+* **Costs and indicators**: :func:`freight.analysis.economics.cost_profile` (freight share of a
+  mixed-purpose capex, with the full-capex BCR beside) and
+  :func:`freight.analysis.economics.indicators`; sensitivity tests from the economics file.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scipy.optimize import brentq
-
+from freight.analysis.appraisal_measures import USER_CLASSES, annual_benefits, run_measures
+from freight.analysis.economics import (
+    Economics,
+    benefit_stream,
+    cost_profile,
+    indicators,
+    is_do_minimum,
+    largest,
+    load_economics,
+    with_sensitivity,
+    yearly_total,
+)
 from freight.analysis.parallel import Failed, map_tasks
 from freight.data.network import Network
-from freight.errors import DataError, FreightError, Problem, ScenarioError
-from freight.model.linear import LinearMethod, solve_network
-from freight.model.methods import LINEAR_METHODS, Method
+from freight.errors import FreightError, Problem, ScenarioError
+from freight.model.methods import Method, solve
 from freight.results.folder import check_output_folder
-from freight.results.tables import Table, input_hashes, kpi_dict, versions, write_result_folder
+from freight.results.tables import Table, input_hashes, versions, write_result_folder
 from freight.scenario.case import load_network_case
 from freight.scenario.files import read_scenario_file
 from freight.scenario.resolve import (
@@ -53,19 +64,14 @@ from freight.scenario.resolve import (
     resolve,
 )
 
-RAMP_UP: tuple[float, ...] = (0.5, 0.75)
-"""Share of the full annual benefit in the first operating years (assumption: new freight
-services take two years to win their traffic)."""
+log = logging.getLogger(__name__)
 
+ECONOMICS_FILE = "economics.toml"
+"""The economics file looked for beside a plan's ``projects/`` folder."""
 
-@dataclass(frozen=True)
-class Economics:
-    """Discounting conventions."""
-
-    discount_rate: float = 0.08
-    base_year: int = 2023
-    period: int = 30
-    carbon_price: float = 100.0
+NEUTRAL = Economics(base_year=2023, model_price_year=2023, deflator={2023: 100.0})
+"""The economics without an economics file: 8 %, 30 years, 2023 prices and base, no optimism
+bias, market prices (tests on hand-drawn networks use it)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class SolveTask:
 
     scenario: str
     projects: tuple[str, ...]
-    method: LinearMethod = "mcf"
+    method: Method = "mcf"
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,12 +90,7 @@ def _base_network(path: str) -> Network:
 
 
 def explicit_carbon_price(sc: Scenario) -> float | None:
-    """The carbon price a scenario file (or one it extends) sets, ``None`` where none does.
-
-    A scenario's resolved prices default the carbon price to 0 (emissions not priced in the
-    route choice); the appraisal values CO2 at :attr:`Economics.carbon_price` unless a scenario
-    states a price — and an explicit 0 is a stated price.
-    """
+    """The carbon price a scenario file (or one it extends) sets, ``None`` where none does."""
     for f in reversed(sc.chain):  # the scenario itself first, then its ancestors
         price = read_scenario_file(f).parameters.carbon_price
         if price is not None:
@@ -97,12 +98,20 @@ def explicit_carbon_price(sc: Scenario) -> float | None:
     return None
 
 
+def explicit_discount_rate(sc: Scenario) -> float | None:
+    """The discount rate a scenario file (or one it extends) sets, ``None`` where none does."""
+    for f in reversed(sc.chain):
+        rate = read_scenario_file(f).parameters.discount_rate
+        if rate is not None:
+            return rate
+    return None
+
+
 def solve_task(task: SolveTask) -> dict[str, Any]:
-    """Solve one scenario variant and return its KPIs (runs in worker processes)."""
+    """Solve one scenario variant and return its measures (runs in worker processes)."""
     sc = resolve(task.scenario)
     net, _ = build_scenario_network(sc, projects=task.projects, base=_base_network(str(sc.data)))
-    run = solve_network(net, sc.params, method=task.method, paths=False)
-    return {"status": run.status, **kpi_dict(run)}
+    return run_measures(solve(net, sc.params, task.method))
 
 
 def closure(pid: str, projects: dict[str, ProjectFile]) -> set[str]:
@@ -123,88 +132,55 @@ def dependents(pid: str, projects: dict[str, ProjectFile]) -> set[str]:
     return {q for q in projects if q != pid and pid in closure(q, projects)}
 
 
-@dataclass(frozen=True)
-class Benefit:
-    """Annual benefit components, CNY per year (CO2 in tonnes per year)."""
-
-    money: float
-    time: float
-    co2_t: float
-    co2_value: float
-    unserved_penalty: float
-
-    @property
-    def total(self) -> float:
-        """Total annual benefit, CNY per year."""
-        return self.money + self.time + self.co2_value + self.unserved_penalty
+def future_id(sc: Scenario) -> str:
+    """The future a scenario models: its id without the year (``plan_2025_central`` ->
+    ``plan_central``)."""
+    out = re.sub(r"_?(?<!\d)(19|20)\d\d(?!\d)", "", sc.id).strip("_")
+    return out or sc.id
 
 
-def benefit(without: dict[str, Any], with_: dict[str, Any], carbon_price: float) -> Benefit:
-    """Benefit of going from ``without`` to ``with_`` (KPI dicts)."""
-    co2 = without["co2"] - with_["co2"]
-    return Benefit(
-        money=without["money_cost"] - with_["money_cost"],
-        time=without["time_cost"] - with_["time_cost"],
-        co2_t=co2,
-        co2_value=co2 * carbon_price,
-        unserved_penalty=without["unserved_penalty"] - with_["unserved_penalty"],
-    )
-
-
-def cash_flows(
-    project: ProjectFile, annual_benefit: float, eco: Economics
-) -> dict[int, tuple[float, float]]:
-    """Year -> (benefit, cost) in CNY, before discounting."""
-    flows: dict[int, list[float]] = {}
-    build_years = list(range(project.construction_start, project.opening_year)) or [
-        project.opening_year
-    ]
-    for y in build_years:
-        flows.setdefault(y, [0.0, 0.0])[1] += project.capex_cny / len(build_years)
-    for i in range(eco.period):
-        y = project.opening_year + i
-        ramp = RAMP_UP[i] if i < len(RAMP_UP) else 1.0
-        f = flows.setdefault(y, [0.0, 0.0])
-        f[0] += annual_benefit * ramp
-        f[1] += project.opex_cny_per_year
-    if project.lifetime_years > eco.period:
-        last = project.opening_year + eco.period - 1
-        flows[last][0] += (
-            project.capex_cny * (project.lifetime_years - eco.period) / project.lifetime_years
-        )
-    return {y: (b, c) for y, (b, c) in sorted(flows.items())}
-
-
-def npv(flows: dict[int, tuple[float, float]], rate: float, base_year: int) -> float:
-    """Net present value at ``rate`` discounted to ``base_year``."""
-    return sum((b - c) / (1.0 + rate) ** (y - base_year) for y, (b, c) in flows.items())
-
-
-def indicators(
-    project: ProjectFile, annual_benefit: float, eco: Economics
-) -> dict[str, float | None]:
-    """NPV, BCR, IRR and first-year rate of return of a project."""
-    flows = cash_flows(project, annual_benefit, eco)
-    r, y0 = eco.discount_rate, eco.base_year
-    pv_b = sum(b / (1 + r) ** (y - y0) for y, (b, _) in flows.items())
-    pv_c = sum(c / (1 + r) ** (y - y0) for y, (_, c) in flows.items())
-    irr: float | None = None
-    lo, hi = -0.9, 5.0
-    f_lo, f_hi = npv(flows, lo, y0), npv(flows, hi, y0)
-    if f_lo * f_hi < 0:
-        irr = float(brentq(lambda x: npv(flows, x, y0), lo, hi, xtol=1e-10))
-    first = annual_benefit * RAMP_UP[0] if RAMP_UP else annual_benefit
-    return {
-        "pv_benefit_cny": pv_b,
-        "pv_cost_cny": pv_c,
-        "npv_cny": pv_b - pv_c,
-        "bcr": pv_b / pv_c if pv_c > 0 else None,
-        "irr": irr,
-        "fyrr": first / project.capex_cny if project.capex_cny > 0 else None,
-    }
+def economics_for(sc: Scenario) -> tuple[Economics, Path | None]:
+    """The economics of a plan: ``economics.toml`` beside its ``projects/`` folder, else
+    :data:`NEUTRAL`."""
+    path = projects_dir(sc).parent / ECONOMICS_FILE
+    if path.is_file():
+        return load_economics(path), path
+    return NEUTRAL, None
 
 
 Progress = Callable[[int, int], None]
+Key = tuple[str, str]
+
+SENSITIVITIES: tuple[str, ...] = (
+    "central",
+    "capex_high",
+    "benefits_low",
+    "vot_elasticity",
+    "vot_low",
+    "carbon_low",
+    "carbon_high",
+)
+"""The sensitivity tests of ``sensitivity.csv`` (their values in the economics file)."""
+
+
+def _sensitivity(eco: Economics, name: str, sens: Any) -> Economics:
+    if name == "capex_high":
+        return with_sensitivity(eco, capex_factor=sens.capex_factor)
+    if name == "benefits_low":
+        return with_sensitivity(eco, benefit_factor=sens.benefit_factor)
+    if name == "vot_elasticity":
+        return with_sensitivity(eco, vot_elasticity=sens.vot_income_elasticity)
+    if name == "vot_low":
+        return with_sensitivity(eco, vot_factor=sens.vot_factor)
+    if name == "carbon_low":
+        return with_sensitivity(eco, carbon_price=min(sens.carbon_price_cny_per_t))
+    if name == "carbon_high":
+        return with_sensitivity(eco, carbon_price=max(sens.carbon_price_cny_per_t))
+    return eco
+
+
+def _fmt_components(values: dict[str, float]) -> str:
+    return "; ".join(f"{k} {v:.4g}" for k, v in largest(values, 3))
 
 
 def appraise(
@@ -214,45 +190,55 @@ def appraise(
     scheduler: Any = None,
     method: Method = "mcf",
     carbon_price: float | None = None,
+    economics: str | Path | Economics | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, Table], dict[str, Any]]:
-    """Appraise every project of each plan scenario (one scenario per future).
+    """Appraise every project of the plan scenarios (grouped into futures by modelled year).
+
+    Parameters
+    ----------
+    scenarios
+        Plan scenario files; those of one future differ only in the year in their id.
+    jobs, scheduler
+        Parallel solves (:func:`freight.analysis.parallel.map_tasks`).
+    method
+        The model method of every solve.
+    carbon_price
+        CO2 value, CNY/t at the price base (default: the scenario's stated price, else the
+        economics file's).
+    economics
+        An economics file or :class:`Economics` (default: ``economics.toml`` beside the plan's
+        ``projects/`` folder, else :data:`NEUTRAL`).
 
     Returns
     -------
     tables, manifest
-        ``appraisal.csv`` (one row per future × project × test), ``interactions.csv`` (per
-        future), ``runs.csv`` (the KPIs of every solved variant).
+        ``appraisal.csv``, ``benefits.csv``, ``tee.csv``, ``sensitivity.csv``,
+        ``interactions.csv``, ``runs.csv``.
     """
-    if method not in LINEAR_METHODS:
-        raise DataError(
-            [
-                Problem(
-                    "--method",
-                    None,
-                    "",
-                    f"the appraisal solves the linear model: use one of {', '.join(LINEAR_METHODS)}, "
-                    f"not {method!r}",
-                )
-            ]
-        )
-    linear: LinearMethod = "lp" if method == "lp" else "mcf"
-    resolved: list[tuple[Scenario, dict[str, ProjectFile]]] = []
+    futures: dict[str, list[tuple[Scenario, dict[str, ProjectFile]]]] = {}
     for s in scenarios:
         sc = resolve(s)
         if not sc.projects:
             raise ScenarioError(
-                [
-                    Problem(
-                        str(s),
-                        None,
-                        "projects",
-                        "an appraisal needs a scenario with projects (the plan)",
-                    )
-                ]
-            )
+                [Problem(str(s), None, "projects", "an appraisal needs a scenario with projects (the plan)")]
+            )  # fmt: skip
         pf = {p.id: p for p in load_projects(list(sc.projects), projects_dir(sc), str(sc.path))}
-        resolved.append((sc, pf))
+        futures.setdefault(future_id(sc), []).append((sc, pf))
+    eco_path: Path | None = None
+    for fut, members in futures.items():
+        years = [sc.year for sc, _ in members]
+        if len(set(years)) != len(years):
+            raise ScenarioError(
+                [Problem(str(members[-1][0].path), None, "year",
+                         f"future {fut!r} is given twice for the year {members[-1][0].year}")]
+            )  # fmt: skip
+        if len({tuple(sorted(sc.projects)) for sc, _ in members}) > 1:
+            raise ScenarioError(
+                [Problem(str(members[-1][0].path), None, "projects",
+                         f"the scenarios of future {fut!r} list different projects")]
+            )  # fmt: skip
+        members.sort(key=lambda m: m[0].year or 0)
 
     tasks: list[SolveTask] = []
     index: dict[tuple[str, frozenset[str]], int] = {}
@@ -260,22 +246,51 @@ def appraise(
     def need(sc: Scenario, projects: set[str]) -> int:
         key = (str(sc.path), frozenset(projects))
         if key not in index:
-            order = tuple(p for p in sc.projects if p in projects)
             index[key] = len(tasks)
-            tasks.append(SolveTask(str(sc.path), order, linear))
+            tasks.append(
+                SolveTask(str(sc.path), tuple(p for p in sc.projects if p in projects), method)
+            )
         return index[key]
 
-    plan_rows: list[tuple[Scenario, str, str, int, int]] = []
-    for sc, pf in resolved:
-        plan = set(sc.projects)
-        base_i, plan_i = need(sc, set()), need(sc, plan)
-        plan_rows.append((sc, "", "plan", base_i, plan_i))
-        for p in sc.projects:
-            cl = closure(p, pf)
-            plan_rows.append((sc, p, "put_one_in", need(sc, cl - {p}), need(sc, cl)))
-            plan_rows.append(
-                (sc, p, "take_one_out", need(sc, plan - {p} - dependents(p, pf)), plan_i)
-            )
+    # per future: (project, test) -> {year: (without task, with task)}
+    plans: dict[str, dict[tuple[str, str], dict[int, tuple[int, int]]]] = {}
+    ecos: dict[str, Economics] = {}
+    for fut, members in futures.items():
+        sc0, pf = members[0]
+        if isinstance(economics, Economics):
+            eco = economics
+        elif economics is not None:
+            eco, eco_path = load_economics(economics), Path(economics)
+        else:
+            eco, eco_path = economics_for(sc0)
+        rate = explicit_discount_rate(sc0)
+        stated = carbon_price if carbon_price is not None else explicit_carbon_price(sc0)
+        eco = with_sensitivity(
+            eco,
+            discount_rate=rate if rate is not None else eco.discount_rate,
+            carbon_price=stated if stated is not None else eco.carbon_price,
+        )
+        ecos[fut] = eco
+        dm: set[str] = set()
+        for p in sc0.projects:
+            if is_do_minimum(pf[p], eco):
+                dm |= closure(p, pf)
+        plan = set(sc0.projects)
+        rows: dict[tuple[str, str], dict[int, tuple[int, int]]] = {}
+        for sc, _ in members:
+            y = sc.year or eco.model_price_year
+            rows.setdefault(("", "plan"), {})[y] = (need(sc, dm), need(sc, plan))
+            for p in sc0.projects:
+                deps = dependents(p, pf)
+                with_ = (dm - deps) | closure(p, pf)
+                rows.setdefault((p, "put_one_in"), {})[y] = (need(sc, with_ - {p}), need(sc, with_))
+                rest = plan - deps
+                rows.setdefault((p, "take_one_out"), {})[y] = (need(sc, rest - {p}), need(sc, rest))
+                if deps:
+                    rows.setdefault((p, "take_one_out_group"), {})[y] = (
+                        need(sc, plan - {p} - deps), need(sc, plan),
+                    )  # fmt: skip
+        plans[fut] = rows
 
     outcomes = map_tasks(solve_task, tasks, jobs=jobs, scheduler=scheduler, progress=progress)
     failed = [(t, o) for t, o in zip(tasks, outcomes, strict=True) if isinstance(o, Failed)]
@@ -285,91 +300,249 @@ def appraise(
         raise FreightError(
             f"solving {t.scenario} with projects {list(t.projects)} failed: {o.error}: {o.message}"
         )
-    kpis: list[dict[str, Any]] = [o for o in outcomes if not isinstance(o, Failed)]
+    meas: list[dict[str, Any]] = [o for o in outcomes if not isinstance(o, Failed)]
 
-    rows: Table = []
+    appraisal: Table = []
+    benefits: Table = []
+    tee: Table = []
+    sensitivity: Table = []
     inter: Table = []
-    for sc, pf in resolved:
-        stated = carbon_price if carbon_price is not None else explicit_carbon_price(sc)
-        eco = Economics(
-            discount_rate=sc.discount_rate,
-            carbon_price=stated if stated is not None else Economics.carbon_price,
-        )
-        singles = 0.0
-        plan_benefit = 0.0
-        for sc2, pid, test, wo, wi in plan_rows:
-            if sc2 is not sc:
-                continue
-            b = benefit(kpis[wo], kpis[wi], eco.carbon_price)
+    singles: dict[str, float] = {}
+    for fut, rows in plans.items():
+        eco = ecos[fut]
+        members = futures[fut]
+        pf = members[0][1]
+        sens = _sens_of(eco_path)
+        myears = sorted(rows[("", "plan")])
+        for (pid, test), by_year in rows.items():
+            comps: dict[Key, dict[int, float]] = {}
+            co2: dict[Key, dict[int, float]] = {}
+            info_y: dict[int, dict[str, float]] = {}
+            for y, (wo, wi) in by_year.items():
+                c, info = annual_benefits(
+                    meas[wo], meas[wi], vat=eco.vat_transport,
+                    background_cargo_vot=eco.background_cargo_vot,
+                    local_air=eco.local_air, accidents=eco.accidents,
+                )  # fmt: skip
+                info_y[y] = info
+                for key, v in c.items():
+                    if key[1] == "co2":
+                        co2.setdefault(key, {})[y] = v
+                        comps.setdefault(key, {})[y] = 0.0
+                    else:
+                        comps.setdefault(key, {})[y] = v
             if test == "plan":
-                plan_benefit = b.total
+                first = info_y[myears[0]]
+                total0 = _annual_total(comps, co2, myears[0], eco)
+                inter.append({"future": fut, "year": myears[0], "plan_benefit_cny_per_yr": total0,
+                              "carbon_price_cny_per_t": eco.carbon_price,
+                              "discount_rate": eco.discount_rate,
+                              "newly_served_t": first["newly_served_t"]})  # fmt: skip
                 continue
-            if test == "put_one_in":
-                singles += b.total
-            ind = indicators(pf[pid], b.total, eco)
-            rows.append(
+            proj = pf[pid]
+            method_used = meas[by_year[myears[0]][1]]["benefit_method"]
+            stream = benefit_stream(proj, comps, eco, co2)
+            totals = yearly_total(stream)
+            costs = cost_profile(proj, eco)
+            full = cost_profile(proj, eco, full_capex=True)
+            first_year = max(proj.opening_year, eco.base_year)
+            ind = indicators(totals, costs, eco, first_year)
+            ind_full = indicators(totals, full, eco, first_year)
+            pv_comp: dict[str, float] = {}
+            pv_cell: dict[Key, float] = {}
+            for (uc, comp, y), v in sorted(
+                stream.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])
+            ):
+                d = v * eco.discount(y)
+                benefits.append({"future": fut, "project": pid, "test": test, "year": y,
+                                 "kind": "benefit", "user_class": uc, "component": comp,
+                                 "value_cny": v, "discounted_cny": d,
+                                 "price_base_year": eco.base_year})  # fmt: skip
+                pv_comp[comp] = pv_comp.get(comp, 0.0) + d
+                pv_cell[(uc, comp)] = pv_cell.get((uc, comp), 0.0) + d
+            for comp_name, series in (("capex", costs.capex), ("optimism_bias", costs.optimism_bias),
+                                      ("opex", costs.opex)):  # fmt: skip
+                for y, v in sorted(series.items()):
+                    benefits.append({"future": fut, "project": pid, "test": test, "year": y,
+                                     "kind": "cost", "user_class": "costs",
+                                     "component": comp_name, "value_cny": v,
+                                     "discounted_cny": v * eco.discount(y),
+                                     "price_base_year": eco.base_year})  # fmt: skip
+            if costs.residual and not costs.do_minimum:
+                y = costs.residual_year
+                benefits.append({"future": fut, "project": pid, "test": test, "year": y,
+                                 "kind": "residual", "user_class": "costs",
+                                 "component": "residual_value", "value_cny": costs.residual,
+                                 "discounted_cny": costs.residual * eco.discount(y),
+                                 "price_base_year": eco.base_year})  # fmt: skip
+            for comp in sorted({c for (_, c) in pv_cell}):
+                cells = {uc: pv_cell.get((uc, comp), 0.0) for uc in USER_CLASSES}
+                tee.append({"future": fut, "project": pid, "test": test, "component": comp,
+                            **{f"{uc}_cny": v for uc, v in cells.items()},
+                            "total_cny": sum(cells.values()), "price_base_year": eco.base_year})  # fmt: skip
+            fy = _annual_total(comps, co2, myears[0], eco, year=first_year)
+            fy_parts = _annual_parts(comps, co2, myears[0], eco, year=first_year)
+            info0 = info_y[myears[0]]
+            if test == "put_one_in" and not costs.do_minimum:
+                singles[fut] = singles.get(fut, 0.0) + _annual_total(comps, co2, myears[0], eco)
+            dep_list = sorted(dependents(pid, pf))
+            appraisal.append(
                 {
-                    "future": sc.id,
-                    "year": sc.year,
+                    "future": fut,
+                    "years": " ".join(str(y) for y in myears),
                     "project": pid,
-                    "name": pf[pid].name,
+                    "name": proj.name,
                     "test": test,
-                    "benefit_cny_per_yr": b.total,
-                    "money_saving_cny": b.money,
-                    "time_saving_cny": b.time,
-                    "co2_avoided_t": b.co2_t,
-                    "co2_value_cny": b.co2_value,
-                    "unserved_penalty_avoided_cny": b.unserved_penalty,
-                    "unserved_avoided_t": kpis[wo]["unserved"] - kpis[wi]["unserved"],
-                    "capex_cny": pf[pid].capex_cny,
-                    "opening_year": pf[pid].opening_year,
-                    **ind,
-                    "status_with": kpis[wi]["status"],
-                    "status_without": kpis[wo]["status"],
+                    "do_minimum": costs.do_minimum,
+                    "dependents": " ".join(dep_list),
+                    "benefit_method": method_used,
+                    "method": method,
+                    "benefit_year": first_year,
+                    "benefit_cny_per_yr": fy,
+                    "money_saving_cny": fy_parts["money"],
+                    "time_saving_cny": fy_parts["time"],
+                    "co2_value_cny": fy_parts["co2"],
+                    "unserved_penalty_avoided_cny": info0["unserved_penalty_avoided_cny"],
+                    "newly_served_t": info0["newly_served_t"],
+                    "unvalued_t": info0["unvalued_t"],
+                    "capex_cny": proj.capex_cny,
+                    "price_year": proj.price_year,
+                    "price_base_year": eco.base_year,
+                    "capex_base_cny": costs.capex_total,
+                    "sunk_capex_cny": costs.sunk,
+                    "optimism_bias_rate": costs.ob_rate,
+                    "freight_capex_share": proj.freight_capex_share,
+                    "opening_year": proj.opening_year,
+                    "pv_benefit_cny": ind.pv_benefit,
+                    "pv_residual_cny": ind.pv_residual,
+                    "pv_capex_cny": ind.pv_capex,
+                    "pv_optimism_bias_cny": ind.pv_optimism_bias,
+                    "pv_opex_cny": ind.pv_opex,
+                    "pv_cost_cny": ind.pv_cost,
+                    "npv_cny": ind.npv,
+                    "bcr": ind.bcr,
+                    "bcr_full_capex": ind_full.bcr,
+                    "irr": ind.irr,
+                    "fyrr": ind.fyrr,
+                    "capex_switch_cny": ind.capex_switch,
+                    "benefit_switch_share": ind.benefit_switch,
+                    "largest_components": _fmt_components(pv_comp),
+                    "status_with": " ".join(str(meas[wi]["status"]) for wo, wi in by_year.values()),
+                    "status_without": " ".join(
+                        str(meas[wo]["status"]) for wo, wi in by_year.values()
+                    ),
+                    "rank": None,
                 }
             )
-        inter.append(
-            {
-                "future": sc.id,
-                "plan_benefit_cny_per_yr": plan_benefit,
-                "sum_of_singles_cny_per_yr": singles,
-                "interaction_cny_per_yr": plan_benefit - singles,
-                "carbon_price_cny_per_t": eco.carbon_price,
-                "discount_rate": eco.discount_rate,
-            }
-        )
-    for fut in {r["future"] for r in rows}:
-        for test in ("put_one_in", "take_one_out"):
+            for name in SENSITIVITIES:
+                e2 = _sensitivity(eco, name, sens)
+                s2 = yearly_total(benefit_stream(proj, comps, e2, co2))
+                i2 = indicators(s2, cost_profile(proj, e2), e2, first_year)
+                sensitivity.append({"future": fut, "project": pid, "test": test,
+                                    "sensitivity": name, "npv_cny": i2.npv, "bcr": i2.bcr})  # fmt: skip
+        for r in inter:
+            if r["future"] == fut:
+                r["sum_of_singles_cny_per_yr"] = singles.get(fut, 0.0)
+                r["interaction_cny_per_yr"] = r["plan_benefit_cny_per_yr"] - singles.get(fut, 0.0)
+    for fut in plans:
+        for test in ("put_one_in", "take_one_out", "take_one_out_group"):
             group = sorted(
-                (r for r in rows if r["future"] == fut and r["test"] == test),
-                key=lambda r: (
-                    -(r["npv_cny"] if math.isfinite(r["npv_cny"]) else -math.inf),
-                    r["project"],
-                ),
-            )
+                (r for r in appraisal if r["future"] == fut and r["test"] == test and not r["do_minimum"]),
+                key=lambda r: (-(r["npv_cny"] if math.isfinite(r["npv_cny"]) else -math.inf), r["project"]),
+            )  # fmt: skip
             for i, r in enumerate(group, 1):
                 r["rank"] = i
-    rows.sort(key=lambda r: (r["future"], r["test"], r["rank"]))
+    order = {"put_one_in": 0, "take_one_out": 1, "take_one_out_group": 2}
+    appraisal.sort(
+        key=lambda r: (r["future"], order[r["test"]], r["rank"] is None, r["rank"] or 0, r["project"])
+    )  # fmt: skip
     runs: Table = [
-        {"scenario": Path(t.scenario).stem, "projects": " ".join(t.projects) or "(base)", **k}
-        for t, k in zip(tasks, kpis, strict=True)
-    ]
+        {"scenario": Path(t.scenario).stem, "projects": " ".join(t.projects) or "(base)",
+         "status": m["status"], **m["kpis"]}
+        for t, m in zip(tasks, meas, strict=True)
+    ]  # fmt: skip
+    all_sc = [sc for members in futures.values() for sc, _ in members]
+    eco0 = next(iter(ecos.values()))
     manifest = {
         "command": "appraise",
-        "scenarios": [str(sc.path) for sc, _ in resolved],
+        "scenarios": [str(sc.path) for sc in all_sc],
+        "futures": {f: [sc.year for sc, _ in m] for f, m in futures.items()},
         "method": method,
         "solves": len(tasks),
         "economics": {
-            "ramp_up": list(RAMP_UP),
-            "period_years": Economics.period,
-            "base_year": Economics.base_year,
+            "file": str(eco_path) if eco_path else None,
+            "base_year": eco0.base_year,
+            "price_base_year": eco0.base_year,
+            "discount_rate": eco0.discount_rate,
+            "period_years": eco0.period,
+            "cap_year": eco0.cap_year,
+            "ramp_up": list(eco0.ramp_up),
+            "carbon_price_cny_per_t": eco0.carbon_price,
+            "vot_income_elasticity": eco0.vot_elasticity,
         },
         "inputs": input_hashes(
-            sorted({p for sc, _ in resolved for p in (sc.data, *sc.chain)}, key=str)
-        ),
+            sorted(
+                {p for sc in all_sc for p in (sc.data, *sc.chain)}
+                | ({eco_path} if eco_path else set()),
+                key=str,
+            )
+        ),  # fmt: skip
         "versions": versions(),
     }
-    return {"appraisal.csv": rows, "interactions.csv": inter, "runs.csv": runs}, manifest
+    tables = {
+        "appraisal.csv": appraisal,
+        "benefits.csv": benefits,
+        "tee.csv": tee,
+        "sensitivity.csv": sensitivity,
+        "interactions.csv": inter,
+        "runs.csv": runs,
+    }
+    return tables, manifest
+
+
+def _sens_of(path: Path | None) -> Any:
+    from freight.scenario.files import Sensitivity, read_economics_file
+
+    return read_economics_file(path).sensitivity if path else Sensitivity()
+
+
+def _annual_parts(
+    comps: dict[Key, dict[int, float]],
+    co2: dict[Key, dict[int, float]],
+    modelled_year: int,
+    eco: Economics,
+    *,
+    year: int | None = None,
+) -> dict[str, float]:
+    """Full (no ramp-up) annual benefit in ``year`` by group: money (vehicle operating costs,
+    handling, transfers), time (cargo, background), co2, other externalities; CNY at the price
+    base."""
+    from freight.analysis.economics import component_year_value
+
+    y = modelled_year if year is None else year
+    out = {"money": 0.0, "time": 0.0, "co2": 0.0, "other": 0.0}
+    for key, modelled in comps.items():
+        v = component_year_value(key[1], modelled, y, eco, co2.get(key))
+        if key[1] == "co2":
+            out["co2"] += v
+        elif key[1] in ("cargo_time", "background_time"):
+            out["time"] += v
+        elif key[1] in ("local_air", "accidents"):
+            out["other"] += v
+        else:
+            out["money"] += v
+    return out
+
+
+def _annual_total(
+    comps: dict[Key, dict[int, float]],
+    co2: dict[Key, dict[int, float]],
+    modelled_year: int,
+    eco: Economics,
+    *,
+    year: int | None = None,
+) -> float:
+    return sum(_annual_parts(comps, co2, modelled_year, eco, year=year).values())
 
 
 def appraise_to_folder(

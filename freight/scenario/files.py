@@ -242,6 +242,34 @@ class ProjectFile(_Strict):
                                  le=MAX_YEAR)  # fmt: skip
     opening_year: int = _f(..., "first year of operation", "year", ge=MIN_YEAR, le=MAX_YEAR)
     lifetime_years: int = _f(30, "appraisal lifetime", "years", ge=1, le=MAX_LIFETIME_YEARS)
+    construction_profile: list[Annotated[float, Field(ge=0, le=1)]] = _f(
+        [],
+        "share of capex spent in each year construction_start .. opening_year - 1 (all in the "
+        "opening year when they coincide); shares sum to 1; empty = even spread",
+        "",
+    )
+    ramp_up: list[Annotated[float, Field(ge=0, le=1)]] | None = _f(
+        None,
+        "share of the full annual benefit in the first operating years; blank = the "
+        "appraisal's default (scenarios/economics.toml)",
+        "",
+    )
+    cost_type: str = _f(
+        "",
+        "optimism-bias class of the capex (a key of [optimism_bias] in scenarios/economics.toml); "
+        "blank = by mode",
+    )
+    freight_capex_share: float = _f(
+        1.0,
+        "share of the capex attributed to freight for a mixed-purpose project (the full-capex "
+        "BCR is shown beside); its reasoning goes in source",
+        "",
+        gt=0,
+        le=1,
+    )
+    base_assumptions: str = _f(
+        "", "base-network assumptions the project's benefit depends on, with their sources"
+    )
     requires: list[str] = _f([], "project ids that must be in the same scenario")
     excludes: list[str] = _f([], "project ids that may not be in the same scenario")
     add_places: list[dict[str, Any]] = _f(
@@ -264,7 +292,123 @@ class ProjectFile(_Strict):
     def _years(self) -> ProjectFile:
         if self.opening_year < self.construction_start:
             raise ValueError("opening_year is before construction_start")
+        if self.construction_profile:
+            years = max(self.opening_year - self.construction_start, 1)
+            if len(self.construction_profile) != years:
+                raise ValueError(
+                    f"construction_profile has {len(self.construction_profile)} shares for "
+                    f"{years} construction years (construction_start .. opening_year - 1)"
+                )
+            if abs(sum(self.construction_profile) - 1.0) > 1e-6:
+                raise ValueError("construction_profile shares do not sum to 1")
         return self
+
+
+class OptimismBias(_Strict):
+    """Optimism-bias uplifts of one cost type (``[optimism_bias.TYPE]`` of economics.toml)."""
+
+    planned: float = _f(..., "uplift of a project not yet under construction", "", ge=0, le=3)
+    under_construction: float = _f(
+        ..., "uplift of a project under construction at the base year", "", ge=0, le=3
+    )
+
+
+class Sensitivity(_Strict):
+    """The sensitivity tests of the appraisal (``[sensitivity]`` of economics.toml)."""
+
+    capex_factor: float = _f(1.2, "capex multiplier of the high-cost test", "", gt=0, le=10)
+    benefit_factor: float = _f(0.8, "benefit multiplier of the low-benefit test", "", ge=0, le=10)
+    vot_income_elasticity: float = _f(
+        1.0, "income elasticity of the value-of-time test", "", ge=0, le=3
+    )
+    vot_factor: float = _f(0.5, "multiplier of every time saving in the low-VOT test", "", ge=0,
+                           le=10)  # fmt: skip
+    carbon_price_cny_per_t: list[Annotated[float, Field(ge=0, le=MAX_CARBON_PRICE)]] = _f(
+        [0.0, 300.0], "carbon prices of the carbon tests (price base)", "CNY/t CO2"
+    )
+
+
+class EconomicsFile(_Strict):
+    """The appraisal's economic parameters (``scenarios/economics.toml``); every parameter has
+    an entry in ``sources`` (a citation or ``assumption: …``)."""
+
+    discount_rate: float = _f(..., "social discount rate", "1/yr", gt=0, le=0.5)
+    base_year: Year = _f(
+        ..., "price base and discounting year; projects open before it are the do-minimum", "year"
+    )
+    model_price_year: Year = _f(..., "price year of the network's money costs", "year")
+    period_years: int = _f(..., "operating years appraised", "years", ge=1, le=MAX_LIFETIME_YEARS)
+    cap_year: Year = _f(..., "last year of benefit growth (held after, but for VOT)", "year")
+    ramp_up: list[Annotated[float, Field(ge=0, le=1)]] = _f(
+        ..., "default share of the full benefit in the first operating years", ""
+    )
+    carbon_price_cny_per_t: float = _f(
+        ..., "appraisal carbon price at the base year (price base)", "CNY/t CO2", ge=0,
+        le=MAX_CARBON_PRICE,
+    )  # fmt: skip
+    carbon_price_growth: float = _f(0.0, "real growth of the carbon price", "1/yr", ge=-0.5,
+                                    le=0.5)  # fmt: skip
+    vot_income_elasticity: float = _f(
+        ..., "elasticity of values of time to real GDP per head", "", ge=0, le=3
+    )
+    gdp_per_head_growth: dict[str, Growth] = _f(
+        ..., "real GDP per head growth from each year (key) until the next key", "1/yr"
+    )
+    deflator: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = _f(
+        ..., "price index by year (any base): capex re-indexed to base_year", ""
+    )
+    capex_conversion_factor: float = _f(
+        ..., "economic (shadow) price / market price of capex", "", gt=0, le=MAX_FACTOR
+    )
+    opex_conversion_factor: float = _f(
+        ..., "economic price / market price of operating costs", "", gt=0, le=MAX_FACTOR
+    )
+    vat_transport: float = _f(..., "VAT rate inside transport prices", "", ge=0, le=1)
+    optimism_bias: dict[str, OptimismBias] = _f(..., "uplifts by cost type")
+    optimism_bias_by_mode: dict[str, str] = _f(
+        ..., "cost type of a project by its mode (when cost_type is blank)"
+    )
+    local_air_cny_per_t_km: dict[Mode, Annotated[float, Field(ge=0, le=100)]] = _f(
+        ..., "local air pollution cost by mode (price base)", "CNY/t-km"
+    )
+    accidents_cny_per_t_km: dict[Mode, Annotated[float, Field(ge=0, le=100)]] = _f(
+        ..., "accident cost by mode (price base)", "CNY/t-km"
+    )
+    background_cargo_vot_cny_per_t_h: float = _f(
+        ..., "value of time of the background traffic's load", "CNY/t-h", ge=0, le=1e4
+    )
+    sensitivity: Sensitivity = _f(Sensitivity(), "sensitivity tests")
+    sources: dict[str, str] = _f(..., "parameter name -> citation or 'assumption: …'")
+
+    @model_validator(mode="after")
+    def _sourced(self) -> EconomicsFile:
+        missing = [
+            k for k in type(self).model_fields if k != "sources" and not self.sources.get(k)
+        ]
+        if missing:
+            raise ValueError(f"no source for: {', '.join(missing)}")
+        for key in (*self.gdp_per_head_growth, *self.deflator):
+            if not key.isdigit():
+                raise ValueError(f"year key {key!r} is not a year")
+        for mode, kind in self.optimism_bias_by_mode.items():
+            if kind not in self.optimism_bias:
+                raise ValueError(f"optimism_bias_by_mode.{mode}: unknown cost type {kind!r}")
+        return self
+
+
+def read_economics_file(path: Path) -> EconomicsFile:
+    """Parse and validate the appraisal's economics TOML.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of the file, each naming the file and key.
+    """
+    raw = _toml(path)
+    try:
+        return EconomicsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_validation_problems(str(path), EconomicsFile, exc)) from None
 
 
 # ----------------------------------------------------------------------------- messages
@@ -557,15 +701,19 @@ __all__ = [
     "MODES",
     "DemandGrowth",
     "Disruption",
+    "EconomicsFile",
     "ModifyEdit",
+    "OptimismBias",
     "Parameters",
     "ProjectFile",
     "ScenarioFile",
+    "Sensitivity",
     "SolverOptions",
     "added_row",
     "edit_problems",
     "is_project_file",
     "key_text",
+    "read_economics_file",
     "read_project_file",
     "read_scenario_file",
     "set_problems",
