@@ -22,7 +22,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from freight.results.declared import Column
+from freight.errors import DataError, Problem
+from freight.results.declared import Column, UndeclaredError
 from freight.results.folder import ResultFolder, write_file
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,12 @@ def workbook_bytes(folder: ResultFolder) -> bytes:
     taken = {"about"}
     for file in folder.tables:
         decl = folder.table(file)
-        rows = folder.rows(file)
+        try:
+            rows = folder.rows(file)
+        except UndeclaredError as exc:  # a folder written by another version of freight
+            raise DataError(
+                [Problem(str(folder.path / file), None, "", f"{exc}; run the command again")]
+            ) from None
         header = list(rows[0]) if rows else list(decl.fixed_columns)
         cols = [decl.column(c) for c in header]
         ws = wb.create_sheet(_sheet_name(file, taken))

@@ -845,9 +845,12 @@ def plot_criticality(
     shown = sorted((s for s in segs if s.value > 0), key=lambda s: (-s.value, s.link))
     _label_links(fig, ax, shown, ext, [*place_labels, *exit_labels], label_top)
     meta = read_manifest(d)
-    who = _scenario_label(meta.get("scenario"), "base")
+    src = meta.get("source")
+    who = _scenario_label(meta.get("scenario"), Path(str(src)).stem if src else "base")
+    only = f" ({meta['only']} only)" if meta.get("only") else ""
+    verb = "closing" if not meta.get("factor") else f"derating to {float(meta['factor']):.0%}"
     _title(
-        ax, fig, f"Criticality — extra cost of closing each link, {who}",
+        ax, fig, f"Criticality — extra cost of {verb} each element{only}, {who}",
         "generalized cost plus unserved penalty with the element closed, minus the base "
         "(CNY per year)",
     )  # fmt: skip
@@ -859,7 +862,7 @@ def plot_criticality(
         for ref in sorted({nice(vmax), nice(vmax / 4)}, reverse=True):
             handles.append(
                 Line2D([], [], color="#b30000", linewidth=W_MIN + (W_MAX - W_MIN) * ref / vmax,
-                       solid_capstyle="butt", label=f"{ref / 1e6:,.3g} M CNY/yr")
+                       solid_capstyle="butt", label=f"{ref / 1e6:,.0f} M CNY/yr")
             )  # fmt: skip
     if terms:
         handles.append(
@@ -870,6 +873,15 @@ def plot_criticality(
     _legend(ax, handles)
     _footer(fig, extent, "the extra cost in CNY per year")
     return _savefig(fig, out)
+
+
+def criticality_source(crit_dir: str | os.PathLike[str]) -> Path | None:
+    """The network or scenario a criticality folder was computed on: its manifest's ``source``
+    when that path exists (relative paths are taken from the working folder), else ``None``."""
+    src = read_manifest(crit_dir).get("source")
+    if isinstance(src, str) and src and Path(src).exists():
+        return Path(src)
+    return None
 
 
 def plot_folder(
@@ -911,6 +923,8 @@ def plot_folder(
     kind = folder_kind(d)
     png = Path(out_png) if out_png is not None else d / "map.png"
     map_format(png)
+    if data is None and kind == "criticality":
+        data = criticality_source(d)
     net = network_for_result(d, data=data)
     geometry = result_geometry(d, data=data)
     if kind == "criticality":

@@ -57,6 +57,30 @@ class Section:
     notes: list[str] = field(default_factory=list)
 
 
+def table_rows(folder: ResultFolder, file: str) -> list[dict[str, Any]]:
+    """The parsed rows of a table; a column this version of freight does not declare (a folder
+    written by another version) is a :class:`DataError` naming the file, not a crash.
+
+    Raises
+    ------
+    DataError
+        If the table is missing, damaged, or has a column that is not declared.
+    """
+    try:
+        return folder.rows(file)
+    except UndeclaredError as exc:
+        raise DataError(
+            [
+                Problem(
+                    str(folder.path / file),
+                    None,
+                    "",
+                    f"{exc}; written by another version of freight? run the command again",
+                )
+            ]  # fmt: skip
+        ) from None
+
+
 def fmt_value(x: Any, column: Column | None = None, unit: str = "") -> str:
     """A cell as text: numbers at the column's precision with thousands separators; a share
     (``fraction``) as a percentage; blank for None, NaN and -inf; ``unbounded`` for +inf."""
@@ -105,7 +129,7 @@ def declared_table(
 ) -> HtmlTable:
     """An :class:`HtmlTable` of some columns of a declared table (units from the declarations)."""
     decl: OutputTable = folder.table(file)
-    rows = folder.rows(file)
+    rows = table_rows(folder, file)
     if where is not None:
         rows = [r for r in rows if where(r)]
     declared = set()
@@ -162,7 +186,7 @@ def _validation(folder: ResultFolder) -> HtmlTable | None:
         except Exception:  # not declared for this command: shown as text
             decl = None
         if decl is not None:
-            rows = folder.rows("validation.csv")
+            rows = table_rows(folder, "validation.csv")
             cols = list(rows[0]) if rows else list(decl.fixed_columns)
             ds = [decl.column(c) for c in cols]
             return HtmlTable(
@@ -195,7 +219,7 @@ def run_section(folder: ResultFolder, tmp: Path) -> Section:
     """KPIs, mode shares and the flow map of a run."""
     meta = dict(folder.manifest)
     sec = Section(f"Run: {_scenario(meta) or folder.path.name}", "run", str(folder.path))
-    kpi_rows = {r["metric"]: r for r in folder.rows("kpis.csv")}
+    kpi_rows = {r["metric"]: r for r in table_rows(folder, "kpis.csv")}
     body = []
     for m in KPI_SHOWN:
         r = kpi_rows.get(m)
@@ -279,7 +303,7 @@ def compare_section(folder: ResultFolder, tmp: Path) -> Section:
 def appraise_section(folder: ResultFolder, tmp: Path) -> Section:
     """The ranking of the projects with their benefit components."""
     sec = Section("Appraisal: projects ranked by NPV", "appraise", str(folder.path))
-    rows = folder.rows("appraisal.csv")
+    rows = table_rows(folder, "appraisal.csv")
     futures = sorted({str(r["future"]) for r in rows})
     for fut in futures:
         sec.tables.append(

@@ -110,13 +110,14 @@ def test_damaged_folder_exits_2(run_dir: Path, tmp_path: Path) -> None:
 
 
 def test_criticality_map(tmp_path: Path) -> None:
-    """A criticality folder of the tiny network is mapped (SVG written) with its title; its
-    manifest names no network, so --data gives it."""
+    """A criticality folder of the tiny network is mapped (SVG) on the network its manifest's
+    ``source`` names, titled with that source."""
     crit = tmp_path / "crit"
     assert main(["criticality", str(TINY), "--out", str(crit)]) == 0
     out = tmp_path / "crit.svg"
-    assert main(["plot", str(crit), "--out", str(out), "--data", str(TINY)]) == 0
-    assert "Criticality" in out.read_text(encoding="utf-8")
+    assert main(["plot", str(crit), "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Criticality" in text and "tiny" in text
 
 
 def test_water_links_follow_the_river_within_the_sidecar() -> None:
