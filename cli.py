@@ -352,46 +352,65 @@ def compare(
 
 @app.command()
 def appraise(
-    scenarios: Annotated[list[Path], typer.Argument(help="plan scenario(s), one per future")],
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(
+            help="plan scenario(s): one per modelled year and future (ids differing only in "
+            "the year, e.g. plan_2025_central plan_2035_central, are one future)"
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="appraisal folder (written atomically)")],
     jobs: Jobs = 1,
     scheduler: Scheduler = None,
     carbon_price: Annotated[
         float | None,
         typer.Option(
-            help="CNY per t CO2 (default: the scenario's, else 100)",
+            help="CNY per t CO2 at the price base (default: the scenario's, else the economics "
+            "file's)",
             callback=_bounded("--carbon-price", 0.0, 1e5),
         ),
     ] = None,
-    method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
+    method: Annotated[
+        Method, typer.Option(help="model method of every solve (logit: the behavioural model)")
+    ] = "mcf",
+    economics: Annotated[
+        Path | None,
+        typer.Option(help="economics TOML (default: economics.toml beside the plan's projects/)"),
+    ] = None,
 ) -> None:
-    """Appraise every project of a plan: put-one-in and take-one-out, NPV, BCR, IRR, ranking."""
+    """Appraise every project of a plan: benefit profile over the modelled years, NPV, BCR, IRR,
+    switching values, ranking."""
     from freight.analysis.appraise import appraise_to_folder
 
     with _progress_bar() as bar:
         task = bar.add_task("solving with/without networks", total=None)
         tables = appraise_to_folder(
             out, [str(s) for s in scenarios], jobs=jobs, scheduler=scheduler, method=method,
-            carbon_price=carbon_price,
+            carbon_price=carbon_price, economics=str(economics) if economics else None,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     rows = tables["appraisal.csv"]
-    cols = ["rank", "project", "benefit_cny_per_yr", "npv_cny", "bcr", "irr", "fyrr"]
+    cols = ["rank", "project", "npv_cny", "bcr", "bcr_full_capex", "irr", "capex_switch_cny",
+            "benefit_switch_share", "largest_components"]  # fmt: skip
     for fut in dict.fromkeys(r["future"] for r in rows):
         for test, title in (("put_one_in", "put-one-in"), ("take_one_out", "take-one-out")):
             ranked = [r for r in rows if r["future"] == fut and r["test"] == test]
             ranked.sort(key=lambda r: (r["rank"] if r["rank"] is not None else 1e9, r["project"]))
+            first = ranked[0] if ranked else {}
             _show(
                 "appraise", "appraisal.csv", ranked, cols,
-                title=f"Projects ranked by NPV ({title}) — {fut}",
+                title=f"Projects ranked by NPV ({title}) — {fut}, modelled {first.get('years')}, "
+                f"CNY at {first.get('price_base_year')} prices, benefits by "
+                f"{first.get('benefit_method')}; unranked: do-minimum",
             )  # fmt: skip
     for r in tables["interactions.csv"]:
         console.print(
-            f"{r['future']}: whole plan {_fmt_t(r['plan_benefit_cny_per_yr'])} CNY/yr; "
-            f"sum of single projects {_fmt_t(r['sum_of_singles_cny_per_yr'])}; interaction "
+            f"{r['future']} {r['year']}: whole plan {_fmt_t(r['plan_benefit_cny_per_yr'])} CNY/yr "
+            f"against the do-minimum; sum of single projects "
+            f"{_fmt_t(r['sum_of_singles_cny_per_yr'])}; interaction "
             f"{_fmt_t(r['interaction_cny_per_yr'])}"
         )
-    console.print(f"appraisal written to {out}/")
+    console.print(f"appraisal written to {out}/ (benefits.csv, tee.csv, sensitivity.csv)")
 
 
 @app.command()

@@ -179,8 +179,33 @@ def _sensitivity(eco: Economics, name: str, sens: Any) -> Economics:
     return eco
 
 
+SHORT: dict[str, str] = {
+    "vehicle_distance": "VOC distance",
+    "vehicle_time": "VOC time",
+    "cargo_time": "cargo time",
+    "handling": "handling",
+    "background_time": "background",
+    "logsum_adjustment": "logsum adj.",
+    "co2": "CO2",
+    "local_air": "air quality",
+    "accidents": "accidents",
+    "transfers_tolls": "tolls",
+    "transfers_vat": "VAT",
+}
+"""Short names of the components in ``largest_components``."""
+
+
 def _fmt_components(values: dict[str, float]) -> str:
-    return "; ".join(f"{k} {v:.4g}" for k, v in largest(values, 3))
+    """The three largest components by PV: their share of the PV of benefits when it is
+    positive, else their PV in CNY."""
+    total = sum(values.values())
+    out = []
+    for k, v in largest(values, 3):
+        if abs(v) < 0.5:
+            continue
+        text = f"{100 * v / total:.0f} %" if total > 1.0 else f"{v:.3g} CNY"
+        out.append(f"{SHORT.get(k, k)} {text}")
+    return "; ".join(out)
 
 
 def appraise(

@@ -911,7 +911,9 @@ APPRAISAL = OutputTable(
            blank="no cost or no benefit"),
         _c("benefit_switch_share", "float", "fraction", "share of the benefits at which BCR = 1",
            blank="no cost or no benefit"),
-        _c("largest_components", "str", "", "the three largest components by PV (CNY)"),
+        _c("largest_components", "str", "",
+           "the three largest components by PV, as shares of pv_benefit_cny (or in CNY when it "
+           "is not positive)"),
         _c("status_with", "str", "", "solver status with the project, per modelled year"),
         _c("status_without", "str", "", "solver status without the project, per modelled year"),
         _c("rank", "int", "", "rank by NPV within the future and test (1 = best)",
