@@ -23,9 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
+from numpy.typing import NDArray
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, shape
-from shapely.ops import linemerge, substring, transform, unary_union
+from shapely.ops import linemerge, substring, unary_union
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,16 @@ _TO_DEG = Transformer.from_crs(
 )
 
 
+def _to_m(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    x, y = _TO_M.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def _to_deg(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    x, y = _TO_DEG.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
 def geodesic_km(coords: Sequence[Sequence[float]]) -> float:
     """Geodesic length (km, WGS84) of a line of (lon, lat) points."""
     lons = [c[0] for c in coords]
@@ -65,7 +78,8 @@ def river_line(basemap: Path = BASEMAP) -> LineString:
     union = unary_union(parts)
     merged = union if isinstance(union, LineString) else linemerge(union)
     line = merged if isinstance(merged, LineString) else max(merged.geoms, key=lambda g: g.length)
-    return transform(_TO_M.transform, line)
+    out: LineString = shapely.transform(line, _to_m)
+    return out
 
 
 def build(data: Path = DATA, basemap: Path = BASEMAP) -> dict[str, Any]:
@@ -88,9 +102,7 @@ def build(data: Path = DATA, basemap: Path = BASEMAP) -> dict[str, Any]:
         if da > db:
             pts.reverse()
         line_m = LineString([a.coords[0], *pts, b.coords[0]])
-        coords = [
-            [round(x, 5), round(y, 5)] for x, y in transform(_TO_DEG.transform, line_m).coords
-        ]
+        coords = [[round(x, 5), round(y, 5)] for x, y in shapely.transform(line_m, _to_deg).coords]
         km = geodesic_km(coords)
         length = float(lk["length_km"])
         feats.append(
