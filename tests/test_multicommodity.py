@@ -16,6 +16,7 @@ from scipy.optimize import linprog
 from solvers.check import check_flows
 from solvers.formats.mcflin import (
     BEST_VALUES,
+    DEMAND_DIVISOR,
     McfLinFormatError,
     read_mcflin,
     read_mcflin_instance,
@@ -370,7 +371,7 @@ def _published_args(name: str) -> tuple[int, tuple[Any, ...]]:
         inst.cost,
         inst.origin,
         inst.destination,
-        inst.demand,
+        inst.demand / DEMAND_DIVISOR.get(name, 1.0),
         None,
     )
     return inst.n_nodes, args
@@ -509,6 +510,39 @@ def test_random_uncapacitated_equals_shortest_paths(net: dict[str, Any], method:
 
 
 # --------------------------------------------------------------------------- mcflin reader
+
+
+# nodes, arcs and commodities of each instance as published (tests/LMCF/LMCF_Instances.md of the
+# source); 904's file holds 11,107 of the 11,130 commodities printed, ndo148's ids reach 61 of 158
+COUNTS = {
+    "grid1": (25, 80, 50),
+    "grid2": (25, 80, 100),
+    "grid3": (100, 360, 50),
+    "grid4": (100, 360, 100),
+    "grid5": (225, 840, 100),
+    "grid6": (225, 840, 200),
+    "grid7": (400, 1520, 400),
+    "grid8": (625, 2400, 500),
+    "grid9": (625, 2400, 1000),
+    "planar30": (30, 150, 92),
+    "planar50": (50, 250, 267),
+    "planar80": (80, 440, 543),
+    "planar100": (100, 532, 1085),
+    "planar150": (150, 850, 2239),
+    "ndo22": (14, 22, 23),
+    "ndo148": (61, 148, 122),
+    "904": (106, 904, 11107),
+    "sioux_falls": (24, 76, 528),
+    "winnipeg": (1052, 2836, 4344),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_reader_counts_match_the_published_table(name: str) -> None:
+    """Every shipped instance reads with the published numbers of nodes, arcs and commodities."""
+    inst = read_mcflin_instance(VALIDATION, name)
+    assert (inst.n_nodes, inst.n_arcs, inst.n_commodities) == COUNTS[name]
+    assert set(COUNTS) == set(BEST_VALUES)
 
 
 def test_reader_ndo22_counts_and_one_based_ids() -> None:

@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from solvers import _mcf_colgen  # noqa: E402
 from solvers.check import check_flows  # noqa: E402
-from solvers.formats.mcflin import BEST_VALUES, read_mcflin_instance  # noqa: E402
+from solvers.formats.mcflin import BEST_VALUES, DEMAND_DIVISOR, read_mcflin_instance  # noqa: E402
 from solvers.multicommodity import MultiFlowResult, solve  # noqa: E402
 
 logger = logging.getLogger("bench_multicommodity")
@@ -191,7 +191,7 @@ def published(name: str) -> Instance:
         inst.cost,
         inst.origin,
         inst.destination,
-        inst.demand,
+        inst.demand / DEMAND_DIVISOR.get(name, 1.0),
         None,
         BEST_VALUES[name],
     )

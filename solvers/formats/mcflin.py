@@ -26,6 +26,7 @@ from solvers.formats import InstanceFormatError
 
 __all__ = [
     "BEST_VALUES",
+    "DEMAND_DIVISOR",
     "INSTANCES",
     "McfLinFormatError",
     "McfLinInstance",
@@ -71,6 +72,11 @@ BEST_VALUES: dict[str, float] = {
 within 1e-5 of the optimum, printed to 6 significant digits). For ``grid6`` the shipped files'
 optimum is 1.0401782e7 (HiGHS LP and column generation agree), 1.04e-4 above the printed
 value; see ``tests/data/validation/README.md``."""
+
+DEMAND_DIVISOR: dict[str, float] = {"winnipeg": 2.7}
+"""Divide the file's demands by this before solving: Larsson and Yuan scaled Winnipeg's demand
+down by 2.7 to make the capacitated problem feasible, and the published best value is for the
+scaled demand (the files hold the original trip table)."""
 
 
 class McfLinFormatError(InstanceFormatError):
