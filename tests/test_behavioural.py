@@ -80,3 +80,29 @@ def test_run_logit_writes_a_result_folder(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["method"] == "logit"
     assert manifest["solver_info"]["gap"] <= 1e-4
+
+
+@pytest.mark.slow
+def test_rail_tariff_elasticity_in_the_literature_range() -> None:
+    """Rail tonne-km's arc elasticity to all rail money rates × 0.8/0.9/1.1/1.2 (2025 central,
+    choice set held fixed) lies in [−1.5, −0.2], the ±10 % and ±20 % values of each side within
+    a factor 1.5, and a 5 % cut raises rail tonne-km (Oum, Waters & Yong 1990 range)."""
+    from dataclasses import replace
+
+    from freight.model.behavioural import mode_tonne_km
+
+    sc = resolve(SCENARIOS / "future_2025_central.toml")
+    net, _ = build_scenario_network(sc)
+    ref = solve_behavioural(net, sc.params)
+    t0 = mode_tonne_km(ref, "rail")
+
+    def elasticity(f: float) -> tuple[float, float]:
+        params = replace(sc.params, tariff_factors={**sc.params.tariff_factors, "rail": f})
+        t = mode_tonne_km(solve_behavioural(net, params, choice=ref.choice, warm_start=ref), "rail")
+        return ((t - t0) / ((t + t0) / 2)) / ((f - 1) / ((f + 1) / 2)), t
+
+    e = {f: elasticity(f)[0] for f in (0.8, 0.9, 1.1, 1.2)}
+    assert all(-1.5 <= v <= -0.2 for v in e.values()), e
+    for a, b in ((0.8, 0.9), (1.1, 1.2)):
+        assert max(abs(e[a]), abs(e[b])) / min(abs(e[a]), abs(e[b])) <= 1.5, e
+    assert elasticity(0.95)[1] > t0
