@@ -1,15 +1,16 @@
 """Clip Natural Earth layers to the region once and ship them (``freight/maps/data/basemap.geojson``).
 
 Natural Earth (https://www.naturalearthdata.com, repository nvkelso/natural-earth-vector) is in
-the public domain. The script reads the GeoJSON files of the layers as published (give their
-paths), keeps the rivers of :data:`RIVERS` and the Chinese admin-1 boundary lines, clips them to
-:data:`BBOX` and writes one FeatureCollection whose features carry ``layer`` (``river`` or
-``province``), ``name`` and ``source``. Coordinates are rounded to 5 decimals (about 1 m).
+the public domain. The script reads the layers as published (GeoJSON, or a shapefile read with
+pyogrio; give their paths), keeps the rivers of :data:`RIVERS` and the Chinese admin-1 boundary
+lines, clips them to :data:`BBOX` and writes one FeatureCollection whose features carry
+``layer`` (``river`` or ``province``), ``name`` and ``source``. Coordinates are rounded to 5
+decimals (about 1 m).
 
 Usage::
 
     python -m tools.build_basemap --rivers ne_50m_rivers_lake_centerlines.geojson \
-        [--admin1 ne_10m_admin_1_states_provinces_lines.geojson] [--out freight/maps/data/basemap.geojson]
+        [--admin1 ne_10m_admin_1_states_provinces_lines.shp] [--out freight/maps/data/basemap.geojson]
 """
 
 from __future__ import annotations
@@ -71,9 +72,25 @@ def _clipped(features: Iterable[dict[str, Any]], layer: str, source: str) -> lis
     return out
 
 
+def _read(path: Path) -> dict[str, Any]:
+    """A layer as a GeoJSON FeatureCollection: GeoJSON read as text, anything else (a
+    shapefile) through pyogrio, within :data:`BBOX`."""
+    if path.suffix.lower() in (".geojson", ".json"):
+        fc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return fc
+    import os
+
+    import pyogrio
+
+    os.environ.setdefault("SHAPE_RESTORE_SHX", "YES")
+    df = pyogrio.read_dataframe(path, bbox=BBOX)
+    out: dict[str, Any] = json.loads(df.to_json())
+    return out
+
+
 def rivers(path: Path) -> list[dict[str, Any]]:
     """The kept rivers of a Natural Earth rivers layer, clipped."""
-    fc = json.loads(path.read_text(encoding="utf-8"))
+    fc = _read(path)
     keep = [
         f
         for f in fc["features"]
@@ -83,9 +100,14 @@ def rivers(path: Path) -> list[dict[str, Any]]:
 
 
 def provinces(path: Path) -> list[dict[str, Any]]:
-    """China's admin-1 boundary lines of a Natural Earth admin-1 lines layer, clipped."""
-    fc = json.loads(path.read_text(encoding="utf-8"))
-    keep = [f for f in fc["features"] if (f.get("properties") or {}).get("ADM0_A3") == "CHN"]
+    """China's admin-1 boundary lines of a Natural Earth admin-1 lines layer, clipped (every
+    line when the layer comes without its attribute table: the clip box lies inside China)."""
+    fc = _read(path)
+    keep = [
+        f
+        for f in fc["features"]
+        if (f.get("properties") or {}).get("ADM0_A3", "CHN") in ("CHN", None)
+    ]
     return _clipped(keep, "province", f"Natural Earth {path.stem}")
 
 

@@ -48,7 +48,8 @@ def _axes() -> Axes:
 
 
 def test_basemap_layers_are_drawn() -> None:
-    """The shipped basemap draws the Yangtze: lines tagged basemap:river through Luzhou's bend."""
+    """The shipped basemap draws the Yangtze (basemap:river, from above Yibin to below Yichang)
+    and the provincial boundaries (basemap:province)."""
     ax = _axes()
     drawn = draw_basemap(ax)
     rivers = [ln for ln in ax.get_lines() if ln.get_gid() == "basemap:river"]
@@ -56,7 +57,9 @@ def test_basemap_layers_are_drawn() -> None:
     xs = [x for ln in rivers for x in ln.get_xdata()]
     assert min(xs) < 104.0 and max(xs) > 112.0  # Jinsha above Yibin to below Yichang
     fc = json.loads(BASEMAP_FILE.read_text(encoding="utf-8"))
-    assert {f["properties"]["layer"] for f in fc["features"]} >= {"river"}
+    assert {f["properties"]["layer"] for f in fc["features"]} == {"river", "province"}
+    provinces = [ln for ln in ax.get_lines() if ln.get_gid() == "basemap:province"]
+    assert len(provinces) >= 10  # Sichuan, Chongqing, Guizhou, Yunnan, Hubei … boundary lines
 
 
 def test_scale_bar_is_a_nice_fifth_of_the_frame() -> None:
