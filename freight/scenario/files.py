@@ -170,8 +170,10 @@ class Disruption(_Strict):
 class SolverOptions(_Strict):
     """Solver settings of a scenario (``[solver]``)."""
 
-    method: Literal["mcf", "lp"] | None = _f(
-        None, "mcf (fast exact) or lp (HiGHS reference); blank = inherited (mcf at the root)"
+    method: Literal["mcf", "lp", "logit"] | None = _f(
+        None,
+        "mcf (fast exact), lp (HiGHS reference) or logit (the behavioural model, for freight "
+        "run and compare); blank = inherited (mcf at the root)",
     )
 
 
