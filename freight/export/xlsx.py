@@ -23,7 +23,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from freight.errors import DataError, Problem
-from freight.results.declared import Column, UndeclaredError
+from freight.results.declared import Column, UndeclaredError, unit_precision
 from freight.results.folder import ResultFolder, write_file
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,14 @@ def number_format(column: Column) -> str:
     if column.precision == 0:
         return "#,##0"
     return "#,##0." + "0" * column.precision
+
+
+def unit_format(unit: str) -> str:
+    """The Excel number format of a value in ``unit`` (its declared decimals; shares as %)."""
+    if unit == "fraction":
+        return "0.00%"
+    p = unit_precision(unit)
+    return "#,##0" if p == 0 else "#,##0." + "0" * p
 
 
 def _cell(value: Any, column: Column) -> Any:
@@ -110,10 +118,15 @@ def workbook_bytes(folder: ResultFolder) -> bytes:
             c.font = _UNIT
         for r in rows:
             ws.append([_cell(r.get(h), c) for h, c in zip(header, cols, strict=True)])
+        row_units = [str(r.get("unit") or "") for r in rows] if "unit" in header else None
         for j, (h, c) in enumerate(zip(header, cols, strict=True), 1):
             letter = get_column_letter(j)
             fmt = number_format(c)
-            if fmt != "General":
+            if row_units is not None and c.type == "float" and not c.unit:
+                # a value column whose unit is per row (kpis.csv, kpi_comparison.csv)
+                for i, (cell,) in enumerate(ws.iter_rows(min_row=3, min_col=j, max_col=j)):
+                    cell.number_format = unit_format(row_units[i])
+            elif fmt != "General":
                 for (cell,) in ws.iter_rows(min_row=3, min_col=j, max_col=j):
                     cell.number_format = fmt
             ws.column_dimensions[letter].width = min(max(len(h), len(c.unit)) + 3, 40)

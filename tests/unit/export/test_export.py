@@ -141,3 +141,12 @@ def test_comparison_geopackage(tmp_path: Path) -> None:
     links = pyogrio.read_dataframe(path, layer="links").set_index("link")
     assert links.loc["W_PQ", "flow_t_delta_total"] == pytest.approx(50.0)
     assert links.loc["R_AB", "flow_t_delta_total"] == pytest.approx(-50.0)
+
+
+def test_kpi_values_get_the_format_of_their_row_unit(run_dir: Path, tmp_path: Path) -> None:
+    """kpis: demand (t/yr) shows whole tonnes, a share (fraction) a percentage."""
+    wb = load_workbook(write_xlsx(run_dir, tmp_path / "k.xlsx"))
+    ws = wb["kpis"]
+    fmt = {r[0].value: r[1].number_format for r in ws.iter_rows(min_row=3)}
+    assert fmt["demand"] == "#,##0" and fmt["share_tonnes_water"] == "0.00%"
+    assert fmt["generalized_cost"] == "#,##0"
