@@ -547,9 +547,13 @@ def _basemap_handles() -> list[Line2D]:
 
 
 def _title(ax: Axes, fig: Figure, title: str, sub: str) -> None:
-    """Title and subtitle wrapped to the width of the figure (about 11 characters of 11 pt per
-    inch), so that no line is clipped."""
-    width = max(40, int(fig.get_figwidth() * 11))
+    """Title and subtitle over the map, wrapped so that no line is clipped: a line is centred on
+    the map frame, so it may be twice as wide as the frame's centre is from the figure's left
+    edge (about 9 characters of 11 pt per inch)."""
+    box = ax.get_position()
+    centre_in = (box.x0 + box.width / 2) * fig.get_figwidth()
+    right_in = fig.get_figwidth() - centre_in
+    width = max(40, int(2 * min(centre_in, right_in) * 9))
     ax.set_title(
         textwrap.fill(title, width) + "\n" + textwrap.fill(sub, int(width * 1.1)),
         fontsize=11,
@@ -577,7 +581,8 @@ def _segments(features: Sequence[Mapping[str, Any]], compare: bool) -> list[_Seg
             tol = 0.5
             color = INCREASE_COLOR if d > tol else DECREASE_COLOR if d < -tol else UNCHANGED_COLOR
             value = abs(d) if abs(d) > tol else 0.0
-            label = f"{pr['link']} {'+' if d > 0 else '−'}{fmt_tonnes(abs(d))}"
+            name = pr.get("name_forward") or pr.get("name_reverse") or pr["link"]
+            label = f"{name} {'+' if d > 0 else '−'}{fmt_tonnes(abs(d))}"
         else:
             value = max(pr.get("flow_t_total") or 0.0, 0.0)
             color = MODE_COLORS.get(str(pr["mode"]), "black")
