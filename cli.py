@@ -375,7 +375,9 @@ def appraise(
     ] = "mcf",
     economics: Annotated[
         Path | None,
-        typer.Option(help="economics TOML (default: economics.toml beside the plan's projects/)"),
+        typer.Option(
+            help="economics TOML (default: economics/economics.toml beside the plan's projects/)"
+        ),
     ] = None,
 ) -> None:
     """Appraise every project of a plan: benefit profile over the modelled years, NPV, BCR, IRR,

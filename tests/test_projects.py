@@ -76,6 +76,8 @@ PLAN_PROJECTS = {
     "P_YANGTZE_III_II",
     "P_TGD_NEW",
     "P_NJ_AIRPORT",
+    "P_QJWS_HUB",
+    "P_CRE_PORTS",
 }
 PROJECT_IDS = sorted(p.stem for p in PROJ.glob("*.toml"))
 PROJECTS: dict[str, ProjectFile] = {p: read_project_file(PROJ / f"{p}.toml") for p in PROJECT_IDS}

@@ -464,6 +464,20 @@ CHECKS: dict[str, list[Check]] = {
               lambda s: air_route_cost(s, "electronics", "NJ", "SH"), "not_increase"),
         Check("tonnes lifted by air", "t/yr", lambda s: s.kpis["tonnes_air"], "not_decrease", T),
     ],
+    "P_QJWS_HUB": [
+        Check("cheapest road -> rail transfer at Qijiang (general containers)", "CNY/t",
+              lambda s: route_cost(s, "general_containers", ("QJ", "road"), ("QJ", "rail")), "decrease"),
+        Check("road -> rail throughput at Qijiang", "t/yr",
+              lambda s: terminal_value(s, ["T_QJ_ROAD_RAIL"]), "not_decrease", T),
+    ],
+    "P_CRE_PORTS": [
+        # not a route-cost check: the cheapest Tuanjiecun rail -> water route transfers at
+        # Luohuang (15 CNY/t), which the project does not touch
+        Check("rail -> ship throughput at Guoyuan", "t/yr",
+              lambda s: terminal_value(s, ["T_GYP_RAIL_WATER"]), "increase", T),
+        Check("Luzhou port rail -> ship throughput", "t/yr",
+              lambda s: terminal_value(s, ["T_LZP_RAIL_WATER"]), "not_decrease", T),
+    ],
 }  # fmt: skip
 
 

@@ -66,8 +66,8 @@ from freight.scenario.resolve import (
 
 log = logging.getLogger(__name__)
 
-ECONOMICS_FILE = "economics.toml"
-"""The economics file looked for beside a plan's ``projects/`` folder."""
+ECONOMICS_FILE = "economics/economics.toml"
+"""The economics file, relative to the folder that holds a plan's ``projects/``."""
 
 NEUTRAL = Economics(base_year=2023, model_price_year=2023, deflator={2023: 100.0})
 """The economics without an economics file: 8 %, 30 years, 2023 prices and base, no optimism
@@ -140,7 +140,7 @@ def future_id(sc: Scenario) -> str:
 
 
 def economics_for(sc: Scenario) -> tuple[Economics, Path | None]:
-    """The economics of a plan: ``economics.toml`` beside its ``projects/`` folder, else
+    """The economics of a plan: ``economics/economics.toml`` beside its ``projects/`` folder, else
     :data:`NEUTRAL`."""
     path = projects_dir(sc).parent / ECONOMICS_FILE
     if path.is_file():
@@ -232,7 +232,7 @@ def appraise(
         CO2 value, CNY/t at the price base (default: the scenario's stated price, else the
         economics file's).
     economics
-        An economics file or :class:`Economics` (default: ``economics.toml`` beside the plan's
+        An economics file or :class:`Economics` (default: ``economics/economics.toml`` beside the plan's
         ``projects/`` folder, else :data:`NEUTRAL`).
 
     Returns

@@ -93,7 +93,7 @@ class Economics:
                 raise ScenarioError(
                     [
                         Problem(
-                            "scenarios/economics.toml",
+                            "scenarios/economics/economics.toml",
                             None,
                             "deflator",
                             f"no deflator for {y} (series covers "
@@ -133,7 +133,7 @@ class Economics:
 
 
 def load_economics(path: str | Path) -> Economics:
-    """The :class:`Economics` of an economics TOML (``scenarios/economics.toml``)."""
+    """The :class:`Economics` of an economics TOML (``scenarios/economics/economics.toml``)."""
     f: EconomicsFile = read_economics_file(Path(path))
     return Economics(
         discount_rate=f.discount_rate,

@@ -253,13 +253,13 @@ class ProjectFile(_Strict):
     ramp_up: list[Annotated[float, Field(ge=0, le=1)]] | None = _f(
         None,
         "share of the full annual benefit in the first operating years; blank = the "
-        "appraisal's default (scenarios/economics.toml)",
+        "appraisal's default (scenarios/economics/economics.toml)",
         "",
     )
     cost_type: str = _f(
         "",
-        "optimism-bias class of the capex (a key of [optimism_bias] in scenarios/economics.toml); "
-        "blank = by mode",
+        "optimism-bias class of the capex (a key of [optimism_bias] in "
+        "scenarios/economics/economics.toml); blank = by mode",
     )
     freight_capex_share: float = _f(
         1.0,
@@ -331,8 +331,8 @@ class Sensitivity(_Strict):
 
 
 class EconomicsFile(_Strict):
-    """The appraisal's economic parameters (``scenarios/economics.toml``); every parameter has
-    an entry in ``sources`` (a citation or ``assumption: …``)."""
+    """The appraisal's economic parameters (``scenarios/economics/economics.toml``); every
+    parameter has an entry in ``sources`` (a citation or ``assumption: …``)."""
 
     discount_rate: float = _f(..., "social discount rate", "1/yr", gt=0, le=0.5)
     base_year: Year = _f(
@@ -384,9 +384,7 @@ class EconomicsFile(_Strict):
 
     @model_validator(mode="after")
     def _sourced(self) -> EconomicsFile:
-        missing = [
-            k for k in type(self).model_fields if k != "sources" and not self.sources.get(k)
-        ]
+        missing = [k for k in type(self).model_fields if k != "sources" and not self.sources.get(k)]
         if missing:
             raise ValueError(f"no source for: {', '.join(missing)}")
         for key in (*self.gdp_per_head_growth, *self.deflator):

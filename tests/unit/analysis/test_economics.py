@@ -276,8 +276,8 @@ def test_cost_profile_freight_share() -> None:
 
 
 def test_economics_file_sourced() -> None:
-    """scenarios/economics.toml reads, and every parameter has a source."""
-    f = read_economics_file(ROOT / "scenarios" / "economics.toml")
+    """scenarios/economics/economics.toml reads, and every parameter has a source."""
+    f = read_economics_file(ROOT / "scenarios" / "economics" / "economics.toml")
     assert f.base_year == 2025 and f.discount_rate == 0.08
     assert all(f.sources[k] for k in type(f).model_fields if k != "sources")
 
