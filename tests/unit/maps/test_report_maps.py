@@ -138,3 +138,16 @@ def test_water_links_follow_the_river_within_the_sidecar() -> None:
     fc = links_geojson(net, rows, geometry=geo)
     kinds = {f["properties"]["link"]: f["properties"]["geometry_source"] for f in fc["features"]}
     assert kinds == {"W_GYP_FULING": "sidecar", "R_CD_NJ": "straight"}
+
+
+def test_a_long_title_fits_the_figure() -> None:
+    """A 200-character title is wrapped so that every line lies inside the figure."""
+    from freight.maps.plot import _new_map, _title
+
+    fig, ax, _ = _new_map(DEFAULT_EXTENT)
+    _title(ax, fig, "Change in link flows — " + "a very long scenario title " * 7, "subtitle")
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    bb = ax.title.get_window_extent(renderer)
+    fb = fig.bbox
+    assert bb.x0 >= fb.x0 and bb.x1 <= fb.x1 and bb.y1 <= fb.y1
+    assert ax.title.get_text().count("\n") >= 2  # wrapped onto several lines
