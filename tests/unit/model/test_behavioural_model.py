@@ -210,3 +210,27 @@ def test_capacitated_rail_is_rationed(tmp_path: Path) -> None:
     assert float(run.flow.sum(axis=0)[rail].max()) <= 100.0 * (1 + 2e-4)
     assert float(np.nanmax(run.capacity_dual[rail])) > 0
     assert check_behavioural(run) == []
+
+
+def test_od_chain_rows_parts_by_hand(tmp_path: Path) -> None:
+    """od_chains rows of the closed-form network: shares sum to 1, the rail chain's parts are
+    handling 10 + 5 + 20 + 5 + 10 = 50, distance 0.1 × 100 = 10, cargo time 6.5 h × 1, constant 3,
+    and its cost is their sum; the road chain's tolls are 5 and 6 CNY/t averaged by route share."""
+    from freight.model.behavioural import od_chain_rows
+
+    run = solve_behavioural(_logit_net(tmp_path))
+    rows = {r["chain"]: r for r in od_chain_rows(run)}
+    assert set(rows) == {"road", "rail"}
+    assert sum(r["share"] for r in rows.values()) == pytest.approx(1.0, abs=1e-12)  # type: ignore[misc]
+    rail = rows["rail"]
+    assert rail["handling_cny_per_t"] == pytest.approx(50.0)
+    assert rail["vehicle_distance_cny_per_t"] == pytest.approx(10.0)
+    assert rail["cargo_time_cny_per_t"] == pytest.approx(6.5)
+    assert rail["asc_cny_per_t"] == pytest.approx(3.0)
+    assert rail["tolls_cny_per_t"] == 0.0 and rail["capacity_price_cny_per_t"] == 0.0
+    assert rail["cost_cny_per_t"] == pytest.approx(69.5)
+    c_ref = 10 + DETOUR * EARTH_RADIUS_KM * math.radians(0.9) * (0.3 + 1.0 / 50)
+    tr = 8 / c_ref
+    p_direct = 1 / (1 + math.exp(-tr * (48.4 - 42.0)))
+    # tolls 0.05 CNY/t-km: 5 on the direct route, 6 via C, averaged with the route shares
+    assert rows["road"]["tolls_cny_per_t"] == pytest.approx(5 * p_direct + 6 * (1 - p_direct))
