@@ -66,12 +66,24 @@ def test_route_writes_tours_for_luzhou_port(base_run: Path, tmp_path: Path) -> N
 
 
 def test_appraise_plan_2025_central(tmp_path: Path) -> None:
-    """`freight appraise` writes a row per plan project and test with finite NPV and BCR."""
+    """`freight appraise` writes a row per plan project and test (and a group row for each
+    project others require) with finite NPV, and a finite BCR for every project not in the
+    do-minimum."""
+    from freight.analysis.appraise import dependents
+    from freight.scenario.resolve import load_projects, projects_dir, resolve
+
     plan = ROOT / "scenarios" / "plan_2025_central.toml"
     assert main(["appraise", str(plan), "--out", str(tmp_path / "a"), "--jobs", "2"]) == 0
     rows = list(csv.DictReader((tmp_path / "a" / "appraisal.csv").open()))
     projects = sorted(p.stem for p in (ROOT / "scenarios" / "projects").glob("*.toml"))
     assert sorted({r["project"] for r in rows}) == projects
-    assert len(rows) == 2 * len(projects)
+    sc = resolve(plan)
+    pf = {p.id: p for p in load_projects(sc.projects, projects_dir(sc), str(plan))}
+    required = [p for p in pf if dependents(p, pf)]
+    assert len(rows) == 2 * len(projects) + len(required)
     for r in rows:
-        assert math.isfinite(float(r["npv_cny"])) and math.isfinite(float(r["bcr"])), r["project"]
+        assert math.isfinite(float(r["npv_cny"])), r["project"]
+        if r["do_minimum"] == "false":
+            assert math.isfinite(float(r["bcr"])), r["project"]
+        else:
+            assert r["bcr"] == "" and pf[r["project"]].opening_year < 2025

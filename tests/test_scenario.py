@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from freight.analysis.appraise import Economics, appraise, indicators
+from freight.analysis.appraise import appraise
+from freight.analysis.economics import Economics, indicators
 from freight.errors import ScenarioError
 from freight.model.linear import solve_network
 from freight.results.tables import kpi_dict
@@ -112,33 +113,43 @@ def test_disruption_share_of_year(tmp_path: Path) -> None:
 
 
 def test_appraisal_by_hand() -> None:
-    """Put-one-in, take-one-out and the interaction match the hand computation."""
+    """Put-one-in, take-one-out and the interaction match the hand computation: the objective
+    changes (money + time) plus the W_PQ fee (2 CNY/t), a transfer to the operator that the
+    economic benefit no longer counts as a cost."""
     tables, _ = appraise([SC / "plan.toml"], carbon_price=0.0)
     got = {(r["project"], r["test"]): r["benefit_cny_per_yr"] for r in tables["appraisal.csv"]}
-    assert got[("P_WCAP", "put_one_in")] == pytest.approx(837.6)
+    # 40 t move to water with P_WCAP (fee 2 CNY/t); the yard moves no fee-paying tonnes alone
+    assert got[("P_WCAP", "put_one_in")] == pytest.approx(837.6 + 40 * 2.0)
     assert got[("P_YARD", "put_one_in")] == pytest.approx(364.6)
-    assert got[("P_WCAP", "take_one_out")] == pytest.approx(8539.0 - 7492.0)
-    assert got[("P_YARD", "take_one_out")] == pytest.approx(8066.0 - 7492.0)
+    # with the yard in place 50 t move with P_WCAP; with P_WCAP in place 10 t of dg with P_YARD
+    assert got[("P_WCAP", "take_one_out")] == pytest.approx(8539.0 - 7492.0 + 50 * 2.0)
+    assert got[("P_YARD", "take_one_out")] == pytest.approx(8066.0 - 7492.0 + 10 * 2.0)
     inter = tables["interactions.csv"][0]
-    assert inter["plan_benefit_cny_per_yr"] == pytest.approx(1411.6)
-    assert inter["interaction_cny_per_yr"] == pytest.approx(209.4)
+    assert inter["plan_benefit_cny_per_yr"] == pytest.approx(1411.6 + 50 * 2.0)
+    assert inter["interaction_cny_per_yr"] == pytest.approx(1511.6 - (917.6 + 364.6))
 
 
 def test_indicators_by_hand() -> None:
     """NPV, BCR and FYRR of a 2-year toy project at 10 %, with the 50 %/75 % ramp-up."""
+    from freight.analysis.economics import benefit_stream, cost_profile, yearly_total
     from freight.scenario.resolve import ProjectFile
 
     p = ProjectFile(
         id="T", name="t", plan_section="t", source="t", capex_cny=1000.0,
-        construction_start=2024, opening_year=2025, lifetime_years=2,
+        construction_start=2024, opening_year=2025, lifetime_years=2, price_year=2024,
     )  # fmt: skip
-    ind = indicators(p, 1000.0, Economics(discount_rate=0.1, base_year=2024, period=2))
+    eco = Economics(
+        discount_rate=0.1, base_year=2024, model_price_year=2024, period=2, deflator={2024: 1.0}
+    )
+    stream = yearly_total(benefit_stream(p, {("freight", "handling"): {2024: 1000.0}}, eco))
+    assert stream == pytest.approx({2025: 500.0, 2026: 750.0})
+    ind = indicators(stream, cost_profile(p, eco), eco, 2025)
     npv = -1000.0 + 500.0 / 1.1 + 750.0 / 1.1**2  # capex in the base year, undiscounted
-    assert ind["npv_cny"] == pytest.approx(npv)
-    assert ind["bcr"] == pytest.approx((500 / 1.1 + 750 / 1.21) / 1000.0)
-    assert ind["fyrr"] == pytest.approx(0.5)
+    assert ind.npv == pytest.approx(npv)
+    assert ind.bcr == pytest.approx((500 / 1.1 + 750 / 1.21) / 1000.0)
+    assert ind.fyrr == pytest.approx(0.5)
     # IRR: -1000 + 500/(1+r) + 750/(1+r)^2 = 0 -> (1+r) = (500 + sqrt(500^2 + 4·1000·750)) / 2000
-    assert ind["irr"] == pytest.approx((500 + (500**2 + 4 * 1000 * 750) ** 0.5) / 2000 - 1)
+    assert ind.irr == pytest.approx((500 + (500**2 + 4 * 1000 * 750) ** 0.5) / 2000 - 1)
 
 
 def test_compare_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

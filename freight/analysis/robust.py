@@ -4,7 +4,9 @@ project is in the top k, and a regret table.
 Each future is a sweep case (a scenario file that ``extends`` the plan with sampled demand growth,
 carbon price, tariffs …); every future is appraised with put-one-in tests. Regret of a project in
 a future = best NPV among the projects in that future − the project's NPV (CNY); a robust choice
-has a small maximum regret.
+has a small maximum regret. NPVs and BCRs are those of :mod:`freight.analysis.appraise` (price
+base, economic prices, optimism bias, freight share of a mixed-purpose capex); projects of the
+do-minimum (open before the base year, no cost) are not ranked.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def robust_ranking(
         ``summary``: project, futures, mean/min/max NPV, P(top k), mean and max regret, mean BCR,
         sorted by max regret then mean NPV. ``regret``: one row per future and project.
     """
-    rows = [r for r in appraisal if r["test"] == test]
+    rows = [r for r in appraisal if r["test"] == test and not r.get("do_minimum")]
     futures = sorted({r["future"] for r in rows})
     by_future: dict[str, list[dict[str, Any]]] = {
         f: [r for r in rows if r["future"] == f] for f in futures
