@@ -47,6 +47,7 @@ UNIT_PRECISION: dict[str, int] = {
     "t/yr": 0,
     "t-km/yr": 0,
     "t-h/yr": 0,
+    "PCU-h/yr": 0,
     "t": 1,
     "t/day": 1,
     "CNY": 0,
@@ -419,6 +420,27 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("tonne_km_{mode}", "t-km/yr", "tonne-km on the mode's links"),
     Kpi("tonnes_{mode}", "t/yr", "tonnes lifted by the mode (entering it)"),
     Kpi("share_tonnes_{mode}", "fraction", "the mode's share of all tonnes lifted"),
+    Kpi(
+        "logsum",
+        "CNY/yr",
+        "behavioural model: Σ demand × the row's logsum (expected minimum cost); its fall is the "
+        "users' benefit",
+    ),
+    Kpi(
+        "background_delay_road",
+        "PCU-h/yr",
+        "behavioural model: background road users' extra time caused by the modelled freight",
+    ),
+    Kpi(
+        "background_delay_locks",
+        "t-h/yr",
+        "behavioural model: background ships' extra lock time caused by the modelled freight",
+    ),
+    Kpi(
+        "lock_wait",
+        "h",
+        "behavioural model: queue wait at the locks, passage-weighted over links and directions",
+    ),
 )
 """The headline indicators, in the order ``kpis.csv`` lists them."""
 

@@ -381,6 +381,19 @@ def _add_behavioural(run: Any, tables: dict[str, Table]) -> None:
     for row, s in zip(tables["od_flows.csv"], run.sue.logsum.tolist(), strict=True):
         row["logsum_cny_per_t"] = s
     tables["od_chains.csv"] = od_chain_rows(run)
+    info = run.solver_info
+    locks = info["locks"].values()
+    passages = sum(v["volume_t"] for v in locks)
+    wait = sum(v["volume_t"] * v["wait_h"] for v in locks) / passages if passages > 0 else None
+    for metric, value, unit in (
+        ("logsum", info["logsum_total_cny"], "CNY/yr"),
+        ("background_delay_road", info["background_delay_road_pcu_h"], "PCU-h/yr"),
+        ("background_delay_locks", info["background_delay_lock_t_h"], "t-h/yr"),
+        ("lock_wait", wait, "h"),
+    ):
+        if isinstance(value, float) and math.isfinite(value):
+            value = round(value, unit_precision(unit)) + 0.0
+        tables["kpis.csv"].append({"metric": metric, "value": value, "unit": unit})
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
