@@ -324,8 +324,7 @@ class Commodity(Row):
         le=1e3,
     )
     route_scale: float = _col(
-        "behavioural model: lower (route) logit scale x the OD's reference cost "
-        "(>= chain_scale)",
+        "behavioural model: lower (route) logit scale x the OD's reference cost (>= chain_scale)",
         "",
         default=8.0,
         gt=0,
