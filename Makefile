@@ -23,13 +23,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## The headline job: appraise every plan project under the central 2025 future; CSVs in results/.
+## The headline job: appraise every plan project under the central future modelled in 2025 and
+## 2035 (benefit profile between them); CSVs in results/.
 run: $(RUNSTAMP)
 	$(BIN)/freight validate network_data/chuannan_yuxi
 	$(BIN)/freight run scenarios/future_2025_central.toml --out results/future_2025_central
 	$(BIN)/freight plot results/future_2025_central --out results/future_2025_central/map.png \
 		--geojson results/future_2025_central/links.geojson
-	$(BIN)/freight appraise scenarios/plan_2025_central.toml --out results/appraisal_2025_central --jobs 2
+	$(BIN)/freight appraise scenarios/plan_2025_central.toml scenarios/plan_2035_central.toml \
+		--out results/appraisal_central --jobs 2
 
 ## Lint, type-check and run the test suite (slow tests excluded; `make slow` runs them).
 test: $(STAMP) lint typecheck unit
