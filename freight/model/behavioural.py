@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from freight.data.network import Network
 from freight.data.schema import MODES
+from freight.model.capacity import free_capacity
 from freight.model.choice import ChoiceSet, generate, with_paths
 from freight.model.congestion import Congestion, congestion
 from freight.model.costs import PARTS, CostParts, cost_parts
@@ -135,6 +136,7 @@ def solve_behavioural(
     choice: ChoiceSet | None = None,
     warm_start: BehaviouralRun | None = None,
     include: BehaviouralRun | None = None,
+    capacity: NDArray[np.float64] | None = None,
 ) -> BehaviouralRun:
     """Solve the behavioural model of a network (module docstring).
 
@@ -157,6 +159,9 @@ def solve_behavioural(
         Another run (e.g. without a project) whose paths join this choice set wherever all
         their arcs exist here (matched by element and end nodes) and are usable, so that two
         runs compared in an appraisal choose over the same paths where both networks have them.
+    capacity
+        Arc capacities as stated (t/yr), replacing the graph's (a derated or closed element, as
+        criticality passes them; :func:`freight.model.congestion.congestion`).
 
     Returns
     -------
@@ -173,7 +178,7 @@ def solve_behavioural(
     g = build_graph(net, params)
     d = demand_arrays(net, g)
     parts = cost_parts(net, g)
-    cong = congestion(net, g, parts.vehicles)
+    cong = congestion(net, g, parts.vehicles, capacity)
     money = parts.money()
     w = parts.time_value()
     # constant time outside the volume-delay curve is valued in c0
@@ -312,8 +317,10 @@ def solve_behavioural(
         capacity_dual=dual,
         unserved=unserved,
         od_paths=tuple(tuple(x) for x in od_paths),
-        capacity=g.capacity_t,
-        capacity_free=g.capacity_free_t,
+        capacity=g.capacity_t if capacity is None else np.asarray(capacity, dtype=float),
+        capacity_free=free_capacity(
+            g.capacity_t if capacity is None else np.asarray(capacity, dtype=float), g.background_t
+        ),
         timings=timings,
         solver_info={
             "gap": float(res.gap),

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from freight.data.network import Network
 from freight.data.schema import MODES
+from freight.model.capacity import free_capacity
 from freight.model.graph import LINK, VirtualGraph
 from freight.model.vehicles import VehicleFactors
 
@@ -102,15 +103,28 @@ def bpr_time(
     return out
 
 
-def congestion(net: Network, g: VirtualGraph, veh: VehicleFactors) -> Congestion:
-    """The arrays of :class:`Congestion` for graph ``g`` of network ``net``."""
+def congestion(
+    net: Network,
+    g: VirtualGraph,
+    veh: VehicleFactors,
+    capacity: NDArray[np.float64] | None = None,
+) -> Congestion:
+    """The arrays of :class:`Congestion` for graph ``g`` of network ``net``.
+
+    ``capacity`` (arc capacities as stated, t/yr, replacing the graph's: a derated or closed
+    element, :func:`freight.model.capacity.derated_capacity`) changes the hard capacities, the
+    road capacity in PCU and closures; a queue curve's capacity is scaled by the share of the
+    capacity left for modelled freight that the element keeps.
+    """
     net = net.canonical()
     modes = net.mode_by_name
     links = net.link_by_id
     n_a = g.n_arcs
     link = g.kind == LINK
-    free = g.capacity_free_t
-    closed = np.isfinite(g.capacity_t) & (free <= 0)
+    stated = g.capacity_t if capacity is None else np.asarray(capacity, dtype=float)
+    free = free_capacity(stated, g.background_t)
+    free0 = g.capacity_free_t
+    closed = np.isfinite(stated) & (free <= 0)
     t0 = g.time_h.copy()
     const = np.zeros(n_a)
     alpha = np.zeros(n_a)
@@ -130,14 +144,15 @@ def congestion(net: Network, g: VirtualGraph, veh: VehicleFactors) -> Congestion
             t0[a] = lk.queue_base_h
             alpha[a] = lk.queue_alpha
             beta[a] = lk.queue_beta
-            cap[a] = lk.queue_capacity_t
+            keep = free[a] / free0[a] if math.isfinite(free0[a]) and free0[a] > 0 else 1.0
+            cap[a] = lk.queue_capacity_t * keep if keep > 0 else math.inf
             bg[a] = lk.background_t
             pcu[a] = 1.0
-        elif g.mode[a] == ROAD and math.isfinite(g.capacity_t[a]) and road is not None:
+        elif g.mode[a] == ROAD and math.isfinite(stated[a]) and road is not None and not closed[a]:
             is_road[a] = True
             alpha[a] = road.bpr_alpha
             beta[a] = road.bpr_beta
-            cap[a] = g.capacity_t[a] * veh.pcu_per_t_capacity[a]
+            cap[a] = stated[a] * veh.pcu_per_t_capacity[a]
             bg[a] = g.background_t[a] * veh.pcu_per_t_capacity[a]
             pcu[a] = veh.pcu_per_t[a]
         elif g.mode[a] == RAIL and math.isfinite(free[a]) and free[a] > 0:

@@ -78,12 +78,13 @@ def solve(
 
     ``graph`` (a prebuilt graph of ``net`` with ``params``), ``capacity`` (arc capacities as
     stated, replacing the graph's, t/yr) and ``paths`` (decompose into OD paths) apply to the
-    linear methods; the equilibrium view and the behavioural model build their own graph.
+    linear methods (``capacity`` also to the behavioural model); the equilibrium view and the
+    behavioural model build their own graph.
     """
     if method == "logit":
         from freight.model.behavioural import solve_behavioural
 
-        return check_finite(solve_behavioural(net, params))
+        return check_finite(solve_behavioural(net, params, capacity=capacity))
     if method == "ue" or method == "so":
         from freight.model.equilibrium import solve_equilibrium
 

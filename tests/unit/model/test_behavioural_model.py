@@ -234,3 +234,51 @@ def test_od_chain_rows_parts_by_hand(tmp_path: Path) -> None:
     p_direct = 1 / (1 + math.exp(-tr * (48.4 - 42.0)))
     # tolls 0.05 CNY/t-km: 5 on the direct route, 6 via C, averaged with the route shares
     assert rows["road"]["tolls_cny_per_t"] == pytest.approx(5 * p_direct + 6 * (1 - p_direct))
+
+
+def test_closed_link_leaves_the_choice_set(tmp_path: Path) -> None:
+    """Closing the direct road (capacity as criticality derates it: background only) leaves the
+    road via C and rail, with the two-chain closed form of the remaining paths."""
+    from freight.model.capacity import derated_capacity
+
+    net = _logit_net(tmp_path)
+    g = build_graph(net)
+    cap = g.capacity_t.copy()
+    idx = [i for i in range(g.n_arcs) if g.element[i] == "RD_AB"]
+    cap[idx] = derated_capacity(cap[idx], g.background_t[idx], 0.0)
+    run = solve_behavioural(net, capacity=cap)
+    assert run.choice is not None and run.sue is not None
+    assert not any(a in idx for p in run.choice.path_arcs for a in p)
+    c_ref = 10 + DETOUR * EARTH_RADIUS_KM * math.radians(0.9) * (0.3 + 1.0 / 50)
+    tc = 4 / c_ref
+    p_road = 1 / (1 + math.exp(-tc * (69.5 - 48.4)))
+    road = [n for n, lab in enumerate(run.choice.nest_label) if lab == "road"]
+    assert float(run.sue.nest_share[road[0]]) == pytest.approx(p_road, abs=1e-9)
+    assert check_behavioural(run) == []
+
+
+def test_include_adds_the_other_runs_paths(tmp_path: Path) -> None:
+    """A third road A–E–B (130 km) is never searched while the direct road and the road via C
+    exist (best path, then one penalty alternative); a run without C finds it, and a run of the
+    full network that includes that run chooses over all four paths."""
+    net = _logit_net(tmp_path)
+    c = net.place_by_id["C"]
+    e = c.model_copy(update={"id": "E", "name": "Epsilon", "lat": -0.3})
+    ac = net.link_by_id["RD_AC"]
+    extra = (
+        ac.model_copy(update={"id": "RD_AE", "to": "E", "length_km": 65.0}),
+        ac.model_copy(update={"id": "RD_EB", "from_": "E", "to": "B", "length_km": 65.0}),
+    )
+    full = net.with_tables(places=(*net.places, e), links=(*net.links, *extra))
+    alone = solve_behavioural(full)
+    assert alone.choice is not None and alone.choice.n_paths == 3
+    no_c = full.with_tables(links=tuple(lk for lk in full.links if lk.id not in ("RD_AC", "RD_CB")))
+    other = solve_behavioural(no_c)
+    both = solve_behavioural(full, include=other)
+    assert both.choice is not None and both.choice.n_paths == 4
+    kms = sorted(
+        round(sum(both.graph.length_km[a] for a in p if both.graph.kind[a] == LINK))
+        for p in both.choice.path_arcs
+    )
+    assert kms == [100, 100, 120, 130]
+    assert check_behavioural(both) == []
