@@ -9,7 +9,7 @@ decimals (about 1 m).
 
 Usage::
 
-    python -m tools.build_basemap --rivers ne_50m_rivers_lake_centerlines.geojson \
+    python -m tools.build_basemap --rivers ne_10m_rivers_lake_centerlines.json \
         [--admin1 ne_10m_admin_1_states_provinces_lines.shp] [--out freight/maps/data/basemap.geojson]
 """
 

@@ -110,7 +110,7 @@ def build(data: Path = DATA, basemap: Path = BASEMAP) -> dict[str, Any]:
                 "type": "Feature",
                 "properties": {
                     "link": lk["id"],
-                    "source": "Natural Earth 1:50m rivers (public domain), clipped by tools/build_basemap.py",
+                    "source": "Natural Earth 1:10m rivers (public domain), clipped by tools/build_basemap.py",
                     "length_km": length,
                     "geometry_km": round(km, 1),
                     "ratio": round(km / length, 3),
