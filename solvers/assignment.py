@@ -52,7 +52,7 @@ pushed along the trees without any Python loop per OD pair or per arc: two table
 each (tree, node) its parent and the arc into it, every OD pair of a chunk is a "walker" at its
 destination, and each step moves all unfinished walkers one arc up their trees at once (two
 gathers and an ``np.bincount`` of their demand onto the arcs) — a loop over the tree depth,
-typically tens of steps. (Accumulating subtree sums over whole trees level by level, by pointer
+typically tens of steps; walkers that meet on a tree node are merged now and then. (Accumulating subtree sums over whole trees level by level, by pointer
 doubling or in breadth-first order, was measured no faster: it touches every node of every tree,
 while walkers touch only the paths that carry demand.) Parallel arcs: the shortest-path graph
 keeps, per (tail, head) pair, the cheapest parallel arc at the current costs (ties: the lowest
