@@ -100,6 +100,7 @@ class BehaviouralRun(ModelRun):
     path_parts: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
     theta_chain: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     theta_route: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    path_size: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 def _crow_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -158,7 +159,12 @@ def solve_behavioural(
     include
         Another run (e.g. without a project) whose paths join this choice set wherever all
         their arcs exist here (matched by element and end nodes) and are usable, so that two
-        runs compared in an appraisal choose over the same paths where both networks have them.
+        runs compared in an appraisal choose over the same paths where both networks have them;
+        a path both runs have takes the other run's path-size factor, so that the overlap
+        correction of a shared path does not change between the two sides (else a project that
+        adds an overlapping route would raise the cost of the routes it overlaps and could show
+        a negative logsum benefit). Solve the with-project run including the without-project
+        one, then the without-project run including that.
     capacity
         Arc capacities as stated (t/yr), replacing the graph's (a derated or closed element, as
         criticality passes them; :func:`freight.model.congestion.congestion`).
@@ -212,6 +218,8 @@ def solve_behavioural(
         has = np.array([m in labels[n].split("-") for n in choice.path_nest.tolist()], dtype=bool)
         path_asc += np.where(has, asc_mode[d.commodity[choice.path_od], col], 0.0)
     ps = sue_solver.path_size_factor(choice.incidence, g.length_km, choice.path_nest)
+    if include is not None:
+        ps = _borrow_path_size(include, net, g, choice, ps)
     hard = cong.hard_capacity.copy()
     used_arcs = np.asarray(choice.incidence.sum(axis=0)).ravel() > 0
     hard[~used_arcs] = np.inf
@@ -341,7 +349,42 @@ def solve_behavioural(
         path_parts=path_parts,
         theta_chain=theta_c,
         theta_route=theta_r,
+        path_size=ps,
     )
+
+
+def _path_key(run: BehaviouralRun, net: Network, g: VirtualGraph, p: int) -> tuple[object, ...]:
+    assert run.choice is not None
+    r = net.demand[int(run.choice.path_od[p])]
+    arcs = tuple(g.arc_label(a) for a in run.choice.path_arcs[p])
+    return (r.origin, r.destination, r.commodity, arcs)
+
+
+def _borrow_path_size(
+    other: BehaviouralRun,
+    net: Network,
+    g: VirtualGraph,
+    choice: ChoiceSet,
+    ps: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """``ps`` with the factor of ``other`` for every path both choice sets hold."""
+    assert other.choice is not None
+    theirs = {
+        _path_key(other, other.net, other.graph, p): float(other.path_size[p])
+        for p in range(other.choice.n_paths)
+    }
+    out = ps.copy()
+    for p in range(choice.n_paths):
+        r = net.demand[int(choice.path_od[p])]
+        key = (
+            r.origin,
+            r.destination,
+            r.commodity,
+            tuple(g.arc_label(a) for a in choice.path_arcs[p]),
+        )
+        if key in theirs:
+            out[p] = theirs[key]
+    return out
 
 
 def _mapped_paths(

@@ -282,3 +282,22 @@ def test_include_adds_the_other_runs_paths(tmp_path: Path) -> None:
     )
     assert kms == [100, 100, 120, 130]
     assert check_behavioural(both) == []
+
+
+def test_shared_paths_keep_their_path_size(tmp_path: Path) -> None:
+    """A project adds C→B2 (50 km); its route A–C–B2 overlaps A–C (60 km) of the old route via C.
+    Its own path-size factor is (60/2 + 50) / 110; the old route, shared with the run without
+    the project (``include``), keeps that run's factor 1 instead of (60/2 + 60) / 120 = 0.75."""
+    net = _logit_net(tmp_path)
+    base = solve_behavioural(net)
+    cb = net.link_by_id["RD_CB"]
+    cb2 = cb.model_copy(update={"id": "RD_CB2", "length_km": 50.0})
+    with_ = solve_behavioural(net.with_tables(links=(*net.links, cb2)), include=base)
+    assert with_.choice is not None
+    ps = {}
+    for p, arcs in enumerate(with_.choice.path_arcs):
+        ids = tuple(with_.graph.element[a] for a in arcs if with_.graph.kind[a] == LINK)
+        ps[ids] = float(with_.path_size[p])
+    assert ps[("RD_AC", "RD_CB2")] == pytest.approx(80 / 110, rel=1e-12)
+    assert ps[("RD_AC", "RD_CB")] == 1.0
+    assert ps[("RD_AB",)] == 1.0
