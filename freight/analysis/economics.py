@@ -17,8 +17,9 @@ to Cost-Benefit Analysis of Investment Projects 2014, TAG unit A1.1):
   one modelled year it is flat. Time components grow with the value-of-time index
   ``(GDP per head_y / GDP per head_base) ** elasticity`` in every year, the cap year included.
 * **Costs**: capex by the project's construction profile (even by default); opex each operating
-  year; a straight-line residual value ``capex × (lifetime − period) / lifetime`` in the last
-  appraised year.
+  year; a straight-line residual value ``counted capex × (lifetime − period) / lifetime`` in the
+  last appraised year (on the capex counted, without optimism bias: a sunk part earns none, so a
+  capex sensitivity never raises a BCR through the residual).
 * **Indicators**: NPV, BCR = PV(benefits + residual) / PV(capex + optimism bias + opex), IRR
   (blank when the net flow does not change sign), FYRR = first operating year's benefit / capex
   (incl. optimism bias), switching values: the capex (blank when even a zero capex leaves BCR
@@ -274,8 +275,9 @@ def cost_profile(project: ProjectFile, eco: Economics, *, full_capex: bool = Fal
         bias[y] = bias.get(y, 0.0) + capex_total * s * ob
     opex = {project.opening_year + i: opex_year for i in range(eco.period)}
     residual = 0.0
-    if project.lifetime_years > eco.period:
-        residual = capex_total * (project.lifetime_years - eco.period) / project.lifetime_years
+    if project.lifetime_years > eco.period:  # on the counted capex: a sunk cost earns nothing
+        counted = sum(capex.values())
+        residual = counted * (project.lifetime_years - eco.period) / project.lifetime_years
     return CostProfile(capex, bias, opex, sunk, residual, last, capex_total, ob, False)
 
 
