@@ -78,7 +78,8 @@ def test_every_numeric_column_is_bounded() -> None:
             if base.startswith(("<class 'float'>", "<class 'int'>", "float", "int")):
                 numeric += 1
                 assert "<=" in bounds_text(f), (t.file, name)
-    assert numeric == 32  # places 2, modes 10, links 10, terminals 3, commodities 5, demand 2
+    # places 2, modes 14, links 14, terminals 3, commodities 10, demand 2
+    assert numeric == 45
 
 
 def test_duplicate_rows_problem_list_capped(

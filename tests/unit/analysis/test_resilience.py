@@ -21,9 +21,10 @@ from freight.data.csvio import load_network, write_network
 from freight.errors import FreightError
 from freight.model.linear import solve_network
 from freight.scenario.resolve import build_scenario_network, resolve
+from tests import paths
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).parent / "data"
+ROOT = paths.ROOT
+DATA = paths.DATA
 TINY = DATA / "tiny"
 PLAN = DATA / "scenarios" / "plan.toml"
 

@@ -30,8 +30,9 @@ from freight.maps.geo import (
     write_geojson,
 )
 from freight.maps.plot import fmt_tonnes, nice, plot_comparison, plot_folder, plot_result
+from tests import paths
 
-DATA = Path(__file__).parent / "data"
+DATA = paths.DATA
 TINY = DATA / "tiny"
 SC = DATA / "scenarios"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

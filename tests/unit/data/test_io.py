@@ -33,8 +33,9 @@ from freight.data.schema import (
     required_columns,
 )
 from freight.errors import DataError, Problem
+from tests import paths
 
-TINY = Path(__file__).parent / "data" / "tiny"
+TINY = paths.DATA / "tiny"
 SRC = "assumption: test"
 
 
@@ -44,9 +45,12 @@ def _same_tables(a: Network, b: Network) -> None:
 
 
 def _edit_cell(folder: Path, file: str, line: int, column: str, value: str) -> None:
-    """Set one cell of a CSV file (line = file line, header = 1)."""
+    """Set one cell of a CSV file (line = file line, header = 1); an optional column the file
+    lacks is added, blank in every other row."""
     p = folder / file
     rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8"), newline="")))
+    if column not in rows[0]:
+        rows = [[*r, column if i == 0 else ""] for i, r in enumerate(rows)]
     rows[line - 1][rows[0].index(column)] = value
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
@@ -80,12 +84,13 @@ def test_written_text_known(tmp_path: Path) -> None:
     links = (tmp_path / "links.csv").read_bytes().decode("utf-8")
     assert links.splitlines()[0] == ",".join(columns(Link))
     assert links.splitlines()[2] == (
-        "W_PQ,P,Q,water,river,100,80,20,,,,2,3,,,,assumption: hand-drawn test network"
+        "W_PQ,P,Q,water,river,100,80,20,,,,2,3,,0,0,0,,,,assumption: hand-drawn test network"
     )
     assert "\r" not in links and links.endswith("network\n")
     comm = (tmp_path / "commodities.csv").read_text(encoding="utf-8").splitlines()
     assert (
-        comm[1] == "bulk,Bulk,500,0.1,road;water,,false,1,1000,assumption: hand-drawn test network"
+        comm[1]
+        == "bulk,Bulk,500,0.1,road;water,,false,1,4,8,0,0,0,1000,assumption: hand-drawn test network"
     )
 
 
@@ -526,7 +531,7 @@ def test_every_message_names_file_and_row_in_corpus() -> None:
     """Every problem of every broken corpus folder names a file, and a row unless file-level."""
     from freight.scenario.case import load_network_case
 
-    broken = Path(__file__).parent / "data" / "broken"
+    broken = paths.DATA / "broken"
     seen = 0
     for folder in sorted(p for p in broken.iterdir() if (p / "EXPECT").is_file()):
         with pytest.raises(DataError) as info:
@@ -593,7 +598,7 @@ def test_regional_links_with_bom_or_semicolons(tmp_path: Path) -> None:
     """The regional links.csv saved with a BOM validates (exit 0); a ';' copy exits 2 once."""
     from cli import main
 
-    src = Path(__file__).resolve().parents[1] / "network_data" / "chuannan_yuxi"
+    src = paths.ROOT / "network_data" / "chuannan_yuxi"
     bom = Path(shutil.copytree(src, tmp_path / "bom"))
     (bom / "links.csv").write_bytes(b"\xef\xbb\xbf" + (src / "links.csv").read_bytes())
     assert main(["validate", str(bom)]) == 0

@@ -27,8 +27,9 @@ from freight.errors import DataError, Problem
 from freight.model.checks import check_network
 from freight.model.graph import build_graph
 from freight.scenario.case import load_network_case
+from tests import paths
 
-TINY = Path(__file__).parent / "data" / "tiny"
+TINY = paths.DATA / "tiny"
 SRC = "assumption: test"
 
 

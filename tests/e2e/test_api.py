@@ -11,8 +11,9 @@ import pytest
 
 import freight
 from cli import main
+from tests import paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 TINY = ROOT / "tests" / "data" / "tiny"
 SC = ROOT / "tests" / "data" / "scenarios"
 

@@ -11,15 +11,15 @@ Q road<->water 10 CNY/t, 5 h, unbounded, DG yard. Commodities: bulk (VoT 0.1 CNY
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from freight.data.csvio import load_network
 from freight.model.graph import ACCESS, LINK, TRANSFER, CostParams, build_graph, demand_arrays
+from tests import paths
 
-TINY = Path(__file__).parent / "data" / "tiny"
+TINY = paths.DATA / "tiny"
 
 
 @pytest.fixture(scope="module")

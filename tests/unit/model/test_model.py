@@ -22,8 +22,9 @@ from freight.data.csvio import load_network
 from freight.model.linear import solve_network
 from freight.results.tables import kpi_dict
 from solvers.check import check_flows
+from tests import paths
 
-TINY = Path(__file__).parent / "data" / "tiny"
+TINY = paths.DATA / "tiny"
 
 
 @pytest.mark.parametrize("method", ["mcf", "lp"])

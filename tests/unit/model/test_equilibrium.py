@@ -16,8 +16,9 @@ from cli import main
 from freight.data.csvio import load_network
 from freight.model.equilibrium import solve_equilibrium
 from solvers.check import check_flows
+from tests import paths
 
-TINY = Path(__file__).parent / "data" / "tiny"
+TINY = paths.DATA / "tiny"
 
 
 @pytest.mark.parametrize("objective", ["ue", "so"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,8 @@ from solvers.routing import (
     solve,
 )
 from solvers.routing_construct import insertion_routes
-
-sys.path.insert(0, str(Path(__file__).parent))
-from vrp_checker import check_routes, load_instance, route_length  # noqa: E402
-
 from tests import paths
+from tests.vrp_checker import check_routes, load_instance, route_length  # noqa: E402
 
 VRP = paths.VALIDATION / "vrp"
 A32 = VRP / "A-n32-k5.vrp"

@@ -16,7 +16,7 @@ import pytest
 from cli import main
 from tests import paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 TINY = ROOT / "tests" / "data" / "tiny"
 VRP = paths.VALIDATION / "vrp"
 

@@ -21,9 +21,10 @@ from scipy.sparse.csgraph import dijkstra
 from freight.data.csvio import load_network
 from freight.errors import DataError
 from freight.model.graph import build_graph
+from tests import paths
 from tools import demandgen
 
-BASE = Path(__file__).resolve().parent.parent / "network_data" / "chuannan_yuxi"
+BASE = paths.ROOT / "network_data" / "chuannan_yuxi"
 REGION = {"ZG", "LZ", "NJ", "YB", "JJ", "YC", "QJ", "WS", "DZ", "TL", "RC"}
 CORES = {"CD", "CQ"}
 EAST = {"WH", "NJG", "SH"}

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 import cli
+from tests import paths
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 BROKEN = ROOT / "tests" / "data" / "broken"
 TINY = ROOT / "tests" / "data" / "tiny"
 CHUANNAN = ROOT / "network_data" / "chuannan_yuxi"
