@@ -23,8 +23,8 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from freight.errors import FreightError
-from freight.model.linear import LinearMethod, ModelRun
-from freight.model.methods import Method
+from freight.model.linear import ModelRun
+from freight.model.methods import CapacityMethod, Method
 from solvers.formats import InstanceFormatError
 
 app = typer.Typer(
@@ -428,7 +428,10 @@ def criticality(
     ] = 0.0,
     jobs: Jobs = 1,
     scheduler: Scheduler = None,
-    method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
+    method: Annotated[
+        CapacityMethod,
+        typer.Option(help="mcf/lp: the planner's model; logit: the behavioural model"),
+    ] = "mcf",
 ) -> None:
     """Close (or derate) every link, terminal and lock in turn; rank by extra cost."""
     from freight.analysis.criticality import criticality_to_folder
@@ -484,7 +487,10 @@ def sweep(
         bool, typer.Option("--appraise", help="appraise the plan in every future: robust ranking")
     ] = False,
     top: Annotated[int, typer.Option(min=1, help="k of P(top k) in the robust ranking")] = 3,
-    method: Annotated[LinearMethod, typer.Option(help="method of the linear model")] = "mcf",
+    method: Annotated[
+        CapacityMethod,
+        typer.Option(help="mcf/lp: the planner's model; logit: the behavioural model"),
+    ] = "mcf",
 ) -> None:
     """Solve many scenarios (files, a grid or Latin hypercube samples) into one tidy CSV."""
     from freight.analysis import sweep as sw

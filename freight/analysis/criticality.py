@@ -30,7 +30,7 @@ from freight.data.schema import MODES
 from freight.model.capacity import derated_capacity
 from freight.model.graph import LINK
 from freight.model.linear import ModelRun
-from freight.model.methods import LINEAR_METHODS, Method, solve
+from freight.model.methods import CAPACITY_METHODS, Method, solve
 from freight.results.folder import check_output_folder
 from freight.results.tables import Table, input_hashes, kpi_dict, versions, write_result_folder
 from freight.scenario.case import Case, load_source
@@ -50,7 +50,6 @@ class Element:
     arcs: tuple[int, ...]
 
 
-
 def _element_names(net: Any, frm: str, to: str) -> dict[str, str]:
     """``name`` / ``name_zh`` of an element: 'A–B' of a link's places, a terminal's place name."""
     pl = net.place_by_id
@@ -61,6 +60,7 @@ def _element_names(net: Any, frm: str, to: str) -> dict[str, str]:
         return {"name": a.name, "name_zh": a.name_zh}
     zh = f"{a.name_zh}–{b.name_zh}" if a.name_zh and b.name_zh else ""
     return {"name": f"{a.name}–{b.name}", "name_zh": zh}
+
 
 def elements(run: ModelRun, only: Only | None = None) -> list[Element]:
     """Every link and terminal of a solved model (the handling arc for terminals)."""
@@ -157,7 +157,7 @@ def criticality(
     rows, manifest
         One row per element, ranked by extra generalized cost (CNY per year).
     """
-    if method not in LINEAR_METHODS:
+    if method not in CAPACITY_METHODS:
         from freight.errors import DataError, Problem
 
         raise DataError(
@@ -166,7 +166,8 @@ def criticality(
                     "--method",
                     None,
                     "",
-                    f"criticality re-solves the linear model: use one of {', '.join(LINEAR_METHODS)}, not {method!r}",
+                    f"criticality derates capacities: use one of {', '.join(CAPACITY_METHODS)}, "
+                    f"not {method!r}",
                 )
             ]
         )

@@ -34,6 +34,12 @@ EQUILIBRIUM_METHODS: tuple[Method, ...] = ("ue", "so")
 """Methods of the equilibrium view (no capacity duals: shadow prices are blank)."""
 
 BEHAVIOURAL_METHODS: tuple[Method, ...] = ("logit",)
+
+CapacityMethod = Literal["mcf", "lp", "logit"]
+"""Methods that take derated capacities (criticality) and re-solve in sweeps: the linear model
+and the behavioural model (the equilibrium view has no hard capacities)."""
+
+CAPACITY_METHODS: tuple[CapacityMethod, ...] = get_args(CapacityMethod)
 """Methods of the behavioural model (shadow prices = the equilibrium's capacity multipliers)."""
 
 Status = Literal["optimal", "converged", "not_converged", "time_limit", "infeasible", "error"]
