@@ -331,3 +331,44 @@ def test_tntp_capacity_zero_or_negative_exits_2(
     assert code == 2, text
     assert "net.tntp" in text and "link 2 (1->4).capacity" in text
     assert not (tmp_path / "o").exists()
+
+
+def test_output_paths_that_are_the_wrong_kind_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sweep --out FILE, plot --geojson DIR, vrp --out DIR and run --out under a file: exit 2,
+    the path named, nothing changed."""
+    monkeypatch.chdir(tmp_path)
+    afile = tmp_path / "a.txt"
+    afile.write_text("keep", encoding="utf-8")
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    run = tmp_path / "run"
+    assert main(["--quiet", "run", str(TINY), "--out", str(run)]) == 0
+    vrp = paths.VALIDATION / "vrp" / "P-n16-k8.vrp"
+    for args in (
+        ["sweep", str(PLAN), "--out", str(afile)],
+        ["plot", str(run), "--out", str(tmp_path / "m.png"), "--geojson", str(folder)],
+        ["vrp", str(vrp), "--time-limit", "1", "--out", str(folder)],
+        ["run", str(TINY), "--out", str(afile / "sub")],
+    ):
+        code, text = _cli(args, capsys)
+        assert code == 2, (args, text)
+        assert "Traceback" not in text
+    assert afile.read_text(encoding="utf-8") == "keep"
+    assert list(folder.iterdir()) == []
+
+
+def test_scenario_file_with_an_upper_case_suffix_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """S.TOML is a scenario file like s.toml (it used to be 'not found')."""
+    scen = tmp_path / "sc"
+    shutil.copytree(paths.DATA / "scenarios", scen)
+    shutil.copytree(TINY, tmp_path / "tiny")
+    (scen / "base.toml").rename(scen / "BASE.TOML")
+    code, text = _cli(
+        ["--quiet", "run", str(scen / "BASE.TOML"), "--out", str(tmp_path / "r")], capsys
+    )
+    assert code == 0, text
+    assert (tmp_path / "r" / "kpis.csv").is_file()
