@@ -612,7 +612,7 @@ def solve_colgen(
 
         # smoothed pricing: paths at mu_s, kept if they price out at the master's duals
         smoothed_found = False
-        if alpha > 0.0:
+        if alpha > 0.0 and vertex:  # interior-point duals are centred already
             mu_s = alpha * center + (1.0 - alpha) * mu
             dist_s, preds_s = price(mu_s)
             n_smoothed += 1
@@ -681,7 +681,7 @@ def solve_colgen(
             p_cat = np.zeros(g_cat.shape[0] + 1, dtype=np.int64)
             p_cat[1:] = np.cumsum(lens)
             added = add_cols(g_cat, p_cat, np.concatenate(new_arcs))
-        if cfg.augment_rounds > 0:
+        if cfg.augment_rounds > 0 and vertex:
             un_g: FloatArray = np.bincount(
                 row_g, weights=np.clip(x[:n_u], 0.0, dem_r), minlength=n_g
             ).astype(np.float64)
