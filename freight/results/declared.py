@@ -926,7 +926,7 @@ APPRAISAL = OutputTable(
         _c("npv_cny", "float", "CNY", "pv_benefit + pv_residual − pv_cost"),
         _c("bcr", "float", "", "(pv_benefit + pv_residual) / pv_cost", blank="no cost"),
         _c("bcr_full_capex", "float", "", "BCR with the whole capex charged", blank="no cost"),
-        _c("irr", "float", "fraction/yr", "internal rate of return", blank="no sign change"),
+        _c("irr", "float", "1/yr", "internal rate of return", blank="no sign change"),
         _c("fyrr", "float", "fraction", "benefit of the first operating year / capex",
            blank="no capital cost"),
         _c("capex_switch_cny", "float", "CNY", "capex (with optimism bias) at which BCR = 1",
