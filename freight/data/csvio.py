@@ -20,7 +20,9 @@ from pydantic import ValidationError
 from freight.data.network import Network
 from freight.data.schema import (
     LIST_SEP,
+    OBSERVED,
     TABLES,
+    Observed,
     Row,
     Table,
     allowed_hint,
@@ -195,6 +197,34 @@ def read_tables(
         lines[table.name] = tlines
         problems += probs
     return tables, lines, problems
+
+
+def read_observed(path: str | os.PathLike[str]) -> tuple[Observed, ...]:
+    """Read an observed-figures table (``observed.csv``, :class:`~freight.data.schema.Observed`).
+
+    Parameters
+    ----------
+    path
+        The CSV file (any name; the columns of :data:`freight.data.schema.OBSERVED`).
+
+    Raises
+    ------
+    DataError
+        Listing every problem found (file, row, column), duplicate ids included.
+    """
+    p = Path(path)
+    table = Table(OBSERVED.name, p.name, OBSERVED.model, OBSERVED.key)
+    rows, lines, problems = read_table(p.parent, table)
+    seen: dict[str, int] = {}
+    observed = [r for r in rows if isinstance(r, Observed)]
+    for r, line in zip(observed, lines, strict=True):
+        oid = r.id
+        if oid in seen:
+            problems.append(Problem(p.name, line, "id", f"duplicate id {oid!r} (row {seen[oid]})"))
+        seen.setdefault(oid, line)
+    if problems:
+        raise DataError(problems, context=str(path))
+    return tuple(observed)
 
 
 def load_network(folder: str | os.PathLike[str], *, check: bool = True) -> Network:

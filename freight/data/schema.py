@@ -312,6 +312,14 @@ class Commodity(Row):
     t_per_teu: float | None = _col(
         "tonnes per TEU; blank for bulk", "t/TEU", default=None, gt=0, le=100
     )
+    container_share: float = _col(
+        "share of the tonnes carried in containers (TEU = t x share / t_per_teu; 0 without "
+        "t_per_teu)",
+        "",
+        default=0.0,
+        ge=0,
+        le=1,
+    )
     dangerous: bool = _col("dangerous goods: change mode only at a dg_yard", default=False)
     cost_factor: float = _col(
         "multiplies link money cost (hazmat surcharge)", "", default=1.0, ge=0.01, le=MAX_FACTOR
@@ -359,6 +367,59 @@ class Demand(Row):
     source: str = _col("citation or method")
 
 
+Quantity = Literal[
+    "tonnes_share",
+    "port_tonnes",
+    "port_teu",
+    "transfer_teu",
+    "transhipment_share",
+    "passages_t",
+    "wait_h",
+    "link_teu",
+    "airport_tonnes",
+]
+"""What an observed figure measures (:mod:`freight.analysis.validation` computes each)."""
+
+Role = Literal["target", "validation"]
+"""``target``: fitted by ``freight calibrate``; ``validation``: compared only, never fitted."""
+
+
+class Observed(Row):
+    """One observed figure the model is compared with (``observed.csv``).
+
+    ``element`` names what is measured: a mode (``tonnes_share``), a place (``port_tonnes``,
+    ``port_teu``, ``airport_tonnes``; several joined by ``;`` are summed), ``PLACE:from-to``
+    (``transfer_teu``, e.g. ``GYP:rail-water``), ``PLACE>HUB`` (``transhipment_share``: the share
+    of PLACE's boxes transhipped water-water at HUB), or a link id (``passages_t`` and ``link_teu``
+    both directions, ``passages_t`` including background; ``wait_h`` passage-weighted).
+    The figure is met when ``low ≤ modelled ≤ high``.
+    """
+
+    id: str = _col("unique id", min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    element: str = _col("what is measured (see the table's description)", min_length=1)
+    quantity: Quantity = _col("the measure")
+    commodity: str | None = _col(
+        "commodity id the figure is restricted to; blank = all", default=None
+    )
+    value: float = _col("the observed (or estimated central) value", "unit column", ge=0, le=1e12)
+    unit: str = _col("unit of value, low and high (t/yr, TEU/yr, share, h)", min_length=1)
+    year: int = _col("year the figure refers to", "year", ge=MIN_YEAR, le=MAX_YEAR)
+    low: float = _col("lower end of the tolerance band", "unit column", ge=0, le=1e12)
+    high: float = _col("upper end of the tolerance band", "unit column", gt=0, le=1e12)
+    role: Role = _col("target (fitted) or validation (compared only)")
+    source: str = _col("citation with the fact sheet's S-number; tolerance reasoning")
+
+    @field_validator("high")
+    @classmethod
+    def _band(cls, v: float, info: Any) -> float:
+        low, value = info.data.get("low"), info.data.get("value")
+        if low is not None and value is not None and not (low <= value <= v):
+            raise ValueError(
+                f"the band must hold the value: low {low} <= value {value} <= high {v}"
+            )
+        return v
+
+
 @dataclass(frozen=True)
 class Table:
     """One CSV table of a network folder."""
@@ -378,6 +439,8 @@ TABLES: tuple[Table, ...] = (
     Table("demand", "demand.csv", Demand, ("origin", "destination", "commodity")),
 )
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+OBSERVED = Table("observed", "observed.csv", Observed, ("id",))
+"""The observed figures of a network folder (optional; read by ``freight calibrate``)."""
 
 LIST_SEP = ";"
 
