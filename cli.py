@@ -301,6 +301,65 @@ def run(
     _print_run_summary(result, written)
 
 
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="network folder or scenario .toml (the base)")],
+    observed: Annotated[
+        Path, typer.Option("--observed", help="observed figures (observed.csv of the network)")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="result folder (written atomically)")],
+    parameters: Annotated[
+        str,
+        typer.Option(
+            help="fitted columns of commodities.csv, comma-separated; column@commodity for one "
+            "commodity's (asc_rail, asc_water, asc_air, chain_scale, route_scale)"
+        ),
+    ] = "asc_rail,asc_water,asc_air,asc_water@chemicals",
+    fit: Annotated[
+        bool, typer.Option("--fit/--no-fit", help="--no-fit: validate the case as it is")
+    ] = True,
+) -> None:
+    """Fit the behavioural model's constants and scales to the calibration targets; write
+    validation.csv, parameters.csv, the calibrated commodities.csv and validation.png."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from freight.analysis.calibrate import calibrate_to_folder
+
+    names = [p for p in (x.strip() for x in parameters.split(",")) if p]
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("starting", total=None)
+        result, written = calibrate_to_folder(
+            scenario,
+            observed,
+            out,
+            parameters=names,
+            fit=fit,
+            progress=lambda msg: bar.update(task, description=msg),
+        )
+    table = Table(title=f"{scenario}: {'calibrated' if fit else 'validated'} ({result.status})")
+    for col in ("figure", "role", "observed", "modelled", "ratio", "within"):
+        table.add_column(col, justify="left" if col in ("figure", "role") else "right")
+    for r in result.rows:
+        m, ratio = r["modelled"], r["ratio"]
+        table.add_row(
+            str(r["figure"]),
+            str(r["role"]),
+            f"{r['observed']:,.4g} {r['unit']}",
+            "" if m is None else f"{m:,.4g}",
+            "" if ratio is None else f"{ratio:.3f}",
+            "yes" if r["within"] else "no",
+        )
+    console.print(table)
+    if fit:
+        for p, v in zip(result.parameters, result.fitted, strict=True):
+            console.print(f"{p.name} = {v:.4f}")
+    console.print(f"[bold]{result.summary.text()}[/bold] ({result.seconds:.1f} s)")
+    console.print(f"written: {written}")
+
+
 def _progress_bar() -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

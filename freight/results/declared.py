@@ -1279,6 +1279,87 @@ PROJECT_SUITE = ResultKind(
     (SUITE_COMPARISON, SUITE_PROJECTS, SUITE_KPI_DELTAS),
 )
 
+# ------------------------------------------------------------------------- freight calibrate
+
+VALIDATION = OutputTable(
+    "validation.csv",
+    "one row per figure of observed.csv: the observation, its tolerance band and the model's "
+    "value of the same quantity (freight/analysis/validation.py)",
+    (
+        _c("figure", "str", "", "figure id of observed.csv"),
+        _c("element", "str", "", "what is measured (a mode, places, a transfer, a link)"),
+        _c("quantity", "str", "", "the measure (observed.csv's quantity)"),
+        _c("commodity", "str", "", "the commodity it is restricted to", blank="all"),
+        _c("role", "str", "", "target (fitted by freight calibrate) or validation (compared only)"),
+        _c("year", "int", "year", "year the observation refers to"),
+        _c("unit", "str", "", "unit of observed, low, high and modelled"),
+        _c("observed", "float", "", "the observed (or estimated central) value", precision=6),
+        _c("low", "float", "", "lower end of the tolerance band", precision=6),
+        _c("high", "float", "", "upper end of the tolerance band", precision=6),
+        _c(
+            "modelled",
+            "float",
+            "",
+            "the model's value of the same quantity",
+            blank="the method cannot give it",
+            precision=6,
+        ),
+        _c("ratio", "float", "", "modelled / observed", blank="no modelled value"),
+        _c(
+            "geh",
+            "float",
+            "",
+            "GEH statistic (TAG M3.1) on the mean hourly rate of the annual figure",
+            blank="not a flow (shares, hours)",
+            precision=2,
+        ),
+        _c("within", "bool", "", "low <= modelled <= high"),
+    ),
+    key=("figure",),
+)
+PARAMETERS = OutputTable(
+    "parameters.csv",
+    "one row per fitted parameter of freight calibrate",
+    (
+        _c("parameter", "str", "", "column, or column@commodity"),
+        _c("column", "str", "", "column of commodities.csv"),
+        _c("commodity", "str", "", "the commodity it applies to", blank="every commodity"),
+        _c("start", "float", "", "value before the fit (ASCs in CNY/t)", precision=6),
+        _c("fitted", "float", "", "value after the fit (ASCs in CNY/t)", precision=6),
+        _c("lower", "float", "", "lower bound of the fit", precision=6),
+        _c("upper", "float", "", "upper bound of the fit", precision=6),
+        _c("unit", "str", "", "unit of the parameter", blank="dimensionless"),
+        _c("at_bound", "bool", "", "the fitted value sits on a bound"),
+    ),
+    key=("parameter",),
+)
+
+def _input_columns(table: str) -> tuple[Column, ...]:
+    """The columns of an input table of :mod:`freight.data.schema`, as output columns."""
+    from freight.data.schema import column_docs
+
+    kinds: dict[str, ColumnType] = {"float": "float", "int": "int", "bool": "bool"}
+    return tuple(
+        _c(d["column"], kinds.get(d["type"].split(" ")[0], "str"), d["unit"], d["description"])
+        for d in column_docs()
+        if d["table"] == table
+    )
+
+
+CALIBRATED_COMMODITIES = OutputTable(
+    "commodities.csv",
+    "the input commodities.csv with the fitted values (the calibrated parameter file; the "
+    "columns of the input table, docs/scenarios.md)",
+    _input_columns("commodities.csv"),
+    key=("id",),
+)
+CALIBRATE = ResultKind(
+    "calibrate",
+    "`freight calibrate SCENARIO --observed FILE --out DIR`: the behavioural model fitted to the "
+    "calibration targets (also validation.png: modelled against observed with the bands)",
+    (VALIDATION, PARAMETERS, CALIBRATED_COMMODITIES),
+)
+
 RESULT_KINDS: tuple[ResultKind, ...] = (
     RUN,
     COMPARE,
@@ -1288,6 +1369,7 @@ RESULT_KINDS: tuple[ResultKind, ...] = (
     ROUTE,
     IMPORT_TNTP,
     PROJECT_SUITE,
+    CALIBRATE,
 )
 """Every result folder a command writes, keyed by the manifest's ``command``."""
 

@@ -1,0 +1,296 @@
+"""Compare a model run with observed figures (``observed.csv``): the rows of ``validation.csv``.
+
+Each :class:`~freight.data.schema.Observed` figure names an element and a quantity; this module
+computes the modelled value of the same quantity from a solved run, in the figure's unit:
+
+``tonnes_share``
+    tonnes entering the mode over all tonnes entering a mode (``mode_summary.csv``'s
+    ``tonnes_share``), share.
+``port_tonnes`` / ``port_teu``
+    tonnes (t/yr) or boxes (TEU/yr) handled by the place's terminals that have a water side,
+    both directions; several places joined by ``;`` are summed.
+``transfer_teu``
+    TEU/yr through the ``PLACE:from-to`` transfer (either direction), summed over ``;``.
+``transhipment_share``
+    ``PLACE>HUB``: the share of PLACE's water boxes whose path is also handled water-water at
+    HUB (0 where HUB has no water-water terminal: no such chain exists).
+``passages_t``
+    tonnes/yr over both directions of the link, background included (the lock statistics count
+    every ship).
+``wait_h``
+    passage-weighted queue wait of the link's directions (behavioural model), h.
+``link_teu``
+    modelled TEU/yr over both directions of the link (background is counted in tonnes only).
+``airport_tonnes``
+    t/yr handled by the place's terminals with an air side.
+
+Boxes are tonnes × ``container_share`` / ``t_per_teu`` of each commodity (``commodities.csv``).
+A figure is *met* when ``low ≤ modelled ≤ high``. The GEH statistic (TAG unit M3.1) is given for
+flow-like quantities (t/yr, TEU/yr) on the annual figure's mean hourly rate (value / 8,760 h),
+because GEH is defined on hourly counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from freight.data.network import Network
+from freight.data.schema import MODES, Observed
+from freight.errors import DataError, Problem
+from freight.model.graph import LINK
+from freight.model.linear import ModelRun
+
+log = logging.getLogger(__name__)
+
+HOURS_PER_YEAR = 8760.0
+"""Hours of a year: annual flows to the mean hourly rate of the GEH statistic."""
+FLOW_UNITS = frozenset({"t/yr", "TEU/yr"})
+"""Units of the quantities the GEH statistic applies to."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of the figures within their tolerance band.
+
+    Attributes
+    ----------
+    targets, targets_met
+        Calibration targets, and how many are within tolerance.
+    validation, validation_met
+        Validation-only figures, and how many are within tolerance.
+    bounds, bounds_met
+        Of the validation-only figures, those that are upper bounds only (``low`` = 0).
+    """
+
+    targets: int
+    targets_met: int
+    validation: int
+    validation_met: int
+    bounds: int
+    bounds_met: int
+
+    def text(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"calibration targets met: {self.targets_met} of {self.targets}; "
+            f"validation figures met: {self.validation_met} of {self.validation} "
+            f"({self.bounds_met} of {self.bounds} upper bounds)"
+        )
+
+
+def teu_per_t(run: ModelRun) -> NDArray[np.float64]:
+    """Boxes per tonne of each commodity of the run's graph, TEU/t (0 for bulk)."""
+    comm = run.net.commodity_by_id
+    out = np.zeros(len(run.graph.commodities))
+    for k, c in enumerate(run.graph.commodities):
+        row = comm[c]
+        if row.t_per_teu:
+            out[k] = row.container_share / row.t_per_teu
+    return out
+
+
+def _mask(run: ModelRun, commodity: str | None) -> NDArray[np.bool_]:
+    comms = list(run.graph.commodities)
+    if commodity is None:
+        return np.ones(len(comms), dtype=bool)
+    return np.array([c == commodity for c in comms], dtype=bool)
+
+
+def _terminal_arcs(run: ModelRun, places: Sequence[str], side: str) -> list[int]:
+    g = run.graph
+    return [
+        g.handling_arc[t.id]
+        for t in run.net.terminals
+        if t.place in places and side in (t.from_mode, t.to_mode)
+    ]
+
+
+def _transfer_arcs(run: ModelRun, element: str) -> list[int]:
+    g = run.graph
+    arcs: list[int] = []
+    for part in element.split(";"):
+        place, _, pair = part.partition(":")
+        a, _, b = pair.partition("-")
+        arcs += [
+            g.handling_arc[t.id]
+            for t in run.net.terminals
+            if t.place == place and {t.from_mode, t.to_mode} == {a, b}
+        ]
+    return arcs
+
+
+def _link_arcs(run: ModelRun, link: str) -> NDArray[np.int64]:
+    g = run.graph
+    return np.flatnonzero((g.kind == LINK) & (np.asarray(g.element) == link))
+
+
+def _share(run: ModelRun, mode: str, sel: NDArray[np.bool_]) -> float:
+    g = run.graph
+    entering = g.meta["entering_mode"]
+    total = run.flow[sel].sum(axis=0)
+    lifted = float(total[entering >= 0].sum())
+    mi = MODES.index(mode)
+    return float(total[entering == mi].sum()) / lifted if lifted > 0 else 0.0
+
+
+def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
+    place, _, hub = element.partition(">")
+    own = set(_terminal_arcs(run, [place], "water"))
+    g = run.graph
+    hub_arcs = {
+        g.handling_arc[t.id]
+        for t in run.net.terminals
+        if t.place == hub and t.from_mode == "water" and t.to_mode == "water"
+    }
+    box = teu_per_t(run) * sel
+    total = via = 0.0
+    for i, paths in enumerate(run.od_paths):
+        k = int(run.demand.commodity[i])
+        if box[k] == 0:
+            continue
+        for p in paths:
+            arcs = set(p.arcs)
+            if arcs & own:
+                total += p.tonnes * box[k]
+                if arcs & hub_arcs:
+                    via += p.tonnes * box[k]
+    return via / total if total > 0 else 0.0
+
+
+def _wait(run: ModelRun, link: str) -> float | None:
+    locks = run.solver_info.get("locks")
+    if not isinstance(locks, dict):
+        return None
+    mine = [v for k, v in locks.items() if str(k).split(" ")[0] == link]
+    vol = sum(float(v["volume_t"]) for v in mine)
+    if not mine or vol <= 0:
+        return None
+    return sum(float(v["volume_t"]) * float(v["wait_h"]) for v in mine) / vol
+
+
+def modelled_value(run: ModelRun, obs: Observed) -> float | None:
+    """The modelled value of one observed figure, in the figure's unit (module docstring).
+
+    Returns
+    -------
+    float or None
+        ``None`` where the run cannot give it (a lock wait of a method without queues).
+    """
+    sel = _mask(run, obs.commodity)
+    flow = run.flow[sel].sum(axis=0)
+    box_flow = (run.flow * (teu_per_t(run) * sel)[:, None]).sum(axis=0)
+    places = obs.element.split(";")
+    q = obs.quantity
+    if q == "tonnes_share":
+        return _share(run, obs.element, sel)
+    if q == "port_tonnes":
+        return float(flow[_terminal_arcs(run, places, "water")].sum())
+    if q == "port_teu":
+        return float(box_flow[_terminal_arcs(run, places, "water")].sum())
+    if q == "airport_tonnes":
+        return float(flow[_terminal_arcs(run, places, "air")].sum())
+    if q == "transfer_teu":
+        return float(box_flow[_transfer_arcs(run, obs.element)].sum())
+    if q == "transhipment_share":
+        return _transhipment(run, obs.element, sel)
+    arcs = _link_arcs(run, obs.element)
+    if q == "passages_t":
+        return float(flow[arcs].sum() + run.graph.background_t[arcs].sum())
+    if q == "link_teu":
+        return float(box_flow[arcs].sum())
+    return _wait(run, obs.element)
+
+
+def check_elements(net: Network, observed: Sequence[Observed], file: str) -> None:
+    """Raise a :class:`~freight.errors.DataError` naming every figure whose element or
+    commodity the network does not have (row numbers are the file's, header = row 1)."""
+    problems: list[Problem] = []
+    places = net.place_by_id
+    links = net.link_by_id
+    for line, o in enumerate(observed, start=2):
+        bad: list[str] = []
+        if o.commodity is not None and o.commodity not in net.commodity_by_id:
+            problems.append(Problem(file, line, "commodity", f"unknown commodity {o.commodity!r}"))
+        if o.quantity == "tonnes_share":
+            bad = [] if o.element in MODES else [o.element]
+        elif o.quantity in ("passages_t", "wait_h", "link_teu"):
+            bad = [] if o.element in links else [o.element]
+        elif o.quantity == "transfer_teu":
+            bad = [p.partition(":")[0] for p in o.element.split(";")]
+            bad = [p for p in bad if p not in places]
+        elif o.quantity == "transhipment_share":
+            bad = [p for p in o.element.split(">") if p not in places]
+        else:
+            bad = [p for p in o.element.split(";") if p not in places]
+        if bad:
+            problems.append(
+                Problem(file, line, "element", f"{', '.join(bad)} not in the network ({o.id})")
+            )
+    if problems:
+        raise DataError(problems, context=file)
+
+
+def geh(modelled: float, observed: float) -> float:
+    """GEH statistic of two hourly flows: ``sqrt(2 (M − C)² / (M + C))`` (0 when both are 0)."""
+    s = modelled + observed
+    return math.sqrt(2.0 * (modelled - observed) ** 2 / s) if s > 0 else 0.0
+
+
+def validation_rows(run: ModelRun, observed: Sequence[Observed]) -> list[dict[str, Any]]:
+    """The rows of ``validation.csv``: one per observed figure, in the file's order.
+
+    Columns: ``figure`` (the id), ``element``, ``quantity``, ``commodity``, ``role``, ``year``,
+    ``unit``, ``observed``, ``low``, ``high``, ``modelled``, ``ratio`` (modelled / observed),
+    ``geh`` (flow-like units only), ``within`` (low ≤ modelled ≤ high).
+    """
+    rows: list[dict[str, Any]] = []
+    for o in observed:
+        m = modelled_value(run, o)
+        ratio = m / o.value if m is not None and o.value > 0 else None
+        g = (
+            geh(m / HOURS_PER_YEAR, o.value / HOURS_PER_YEAR)
+            if m is not None and o.unit in FLOW_UNITS
+            else None
+        )
+        rows.append(
+            {
+                "figure": o.id,
+                "element": o.element,
+                "quantity": o.quantity,
+                "commodity": o.commodity or "",
+                "role": o.role,
+                "year": o.year,
+                "unit": o.unit,
+                "observed": o.value,
+                "low": o.low,
+                "high": o.high,
+                "modelled": m,
+                "ratio": ratio,
+                "geh": g,
+                "within": m is not None and o.low <= m <= o.high,
+            }
+        )
+    return rows
+
+
+def summarize(rows: Sequence[dict[str, Any]], observed: Sequence[Observed]) -> Summary:
+    """Count the figures of :func:`validation_rows` within tolerance, by role."""
+    low = {o.id: o.low for o in observed}
+    tg = [r for r in rows if r["role"] == "target"]
+    va = [r for r in rows if r["role"] == "validation"]
+    bd = [r for r in va if low[str(r["figure"])] == 0]
+    return Summary(
+        targets=len(tg),
+        targets_met=sum(bool(r["within"]) for r in tg),
+        validation=len(va),
+        validation_met=sum(bool(r["within"]) for r in va),
+        bounds=len(bd),
+        bounds_met=sum(bool(r["within"]) for r in bd),
+    )
