@@ -21,6 +21,8 @@ def shortest_path_tree(
     head: IntArray,
     weight: FloatArray,
     sources: IntArray,
+    *,
+    predecessors: bool = True,
 ) -> tuple[FloatArray, IntArray]:
     """Shortest-path trees from several sources on a directed graph with non-negative weights.
 
@@ -34,6 +36,9 @@ def shortest_path_tree(
         Arc weights ``>= 0``, ``(n_arcs,)``; ``inf`` (or NaN) removes the arc.
     sources
         Source nodes, ``(n_sources,)``.
+    predecessors
+        Map the trees back to arcs (``pred_arc``); ``False`` computes distances only (faster,
+        and ``pred_arc`` is returned empty, shape ``(0, 0)``).
 
     Returns
     -------
@@ -66,6 +71,12 @@ def shortest_path_tree(
     graph = sp.csr_matrix(
         (weight[chosen], (tail[chosen], head[chosen])), shape=(n_nodes, n_nodes), dtype=np.float64
     )
+    if not predecessors:
+        only = dijkstra(graph, directed=True, indices=sources, return_predecessors=False)
+        return (
+            np.asarray(only, dtype=np.float64).reshape(n_src, n_nodes),
+            np.zeros((0, 0), dtype=np.int64),
+        )
     dist, pred = dijkstra(graph, directed=True, indices=sources, return_predecessors=True)
     dist = np.asarray(dist, dtype=np.float64).reshape(n_src, n_nodes)
     pred = np.asarray(pred, dtype=np.int64).reshape(n_src, n_nodes)

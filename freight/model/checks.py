@@ -45,7 +45,9 @@ def check_reachability(net: Network) -> list[Problem]:
     for k, rows in sorted(by_comm.items()):
         origins = sorted({g.src_node[net.demand[i].origin] for i in rows})
         weight = np.where(g.allowed[k], g.generalized[k], np.inf)
-        dist, _ = shortest_path_tree(n, g.tail, g.head, weight, np.asarray(origins, dtype=np.int64))
+        dist, _ = shortest_path_tree(
+            n, g.tail, g.head, weight, np.asarray(origins, dtype=np.int64), predecessors=False
+        )
         row_of = {o: j for j, o in enumerate(origins)}
         com = net.commodity_by_id[g.commodities[k]]
         c_row = next(i for i, c in enumerate(net.commodities) if c.id == com.id)
