@@ -356,8 +356,9 @@ def calibrated_commodities(result: CalibrationResult, observed_name: str) -> str
         f"{result.summary.targets_met} of {result.summary.targets} targets within tolerance)"
     )
     rows: list[Commodity] = []
-    for c in sorted(result.network.commodities, key=lambda c: c.id):
+    for c in result.network.commodities:
         src = re.sub(re.escape(MARK) + r".*$", "", c.source)
+        src = src.replace("; constants 0 until calibration (next issue)", "")
         rows.append(c.model_copy(update={"source": src + note}))
     return table_text(TABLE_BY_NAME["commodities"], rows)
 

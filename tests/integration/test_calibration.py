@@ -1,0 +1,69 @@
+"""The regional calibration: observed.csv is sound, no input is set to an observation, and the
+committed base is the calibration's fixed point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from freight.analysis.calibrate import (
+    DEFAULT_PARAMETERS,
+    calibrate_to_folder,
+    current_values,
+    parse_parameters,
+)
+from freight.analysis.validation import check_elements
+from freight.data.csvio import load_network, read_observed
+from freight.results.folder import ResultFolder
+from tests.paths import REGION, SCENARIOS
+
+OBSERVED = REGION / "observed.csv"
+
+
+def test_observed_figures_name_elements_of_the_network() -> None:
+    """Every figure of observed.csv names a mode, place, transfer or link the base network has."""
+    net = load_network(REGION)
+    obs = read_observed(OBSERVED)
+    check_elements(net, obs, OBSERVED.name)
+    assert len(obs) == 28
+    assert sum(o.role == "target" for o in obs) == 6
+
+
+def test_no_input_capacity_equals_an_observed_throughput() -> None:
+    """No capacity of a terminal at an observed port or airport, and no capacity or background of
+    an observed link (per direction: also against half the figure), lies within 0.5 % of that figure."""
+    net = load_network(REGION)
+    clash = []
+    for o in read_observed(OBSERVED):
+        if o.unit != "t/yr" or o.value <= 0:
+            continue
+        places = o.element.split(";")
+        pairs = [(t.capacity_t, o.value) for t in net.terminals if t.place in places]
+        lk = net.link_by_id.get(o.element)
+        if lk is not None:  # a link's capacity and background are per direction
+            pairs += [
+                (v, f) for v in (lk.capacity_t, lk.background_t) for f in (o.value, o.value / 2)
+            ]
+        for v, f in pairs:
+            if v is not None and np.isfinite(v) and abs(v - f) <= 0.005 * f:
+                clash.append((o.id, v))
+    assert clash == []
+
+
+@pytest.mark.slow
+def test_regional_calibration_is_a_fixed_point_and_reproducible(tmp_path: Path) -> None:
+    """Calibrating the committed base moves no parameter by more than 1 CNY/t, meets 5 of the 6
+    targets (Yibin port is held at its 5 Mt terminal capacity), and twice gives the same bytes."""
+    scenario = SCENARIOS / "base_2023.toml"
+    res, out = calibrate_to_folder(scenario, OBSERVED, tmp_path / "a")
+    params = parse_parameters(DEFAULT_PARAMETERS, load_network(REGION))
+    committed = current_values(load_network(REGION), params)
+    assert res.fitted == pytest.approx(committed, abs=1.0)
+    assert (res.summary.targets, res.summary.targets_met) == (6, 5)
+    assert res.seconds < 120
+    _, out2 = calibrate_to_folder(scenario, OBSERVED, tmp_path / "b")
+    for name in ("validation.csv", "parameters.csv", "commodities.csv", "validation.png"):
+        assert (out / name).read_bytes() == (out2 / name).read_bytes(), name
+    assert ResultFolder.open(out, verify=True).command == "calibrate"

@@ -1,0 +1,150 @@
+"""freight calibrate on the hand-drawn network: known parameters recovered, validation figures
+never fitted, residuals scaled by the band."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from freight.analysis.calibrate import (
+    apply,
+    calibrate,
+    calibrated_commodities,
+    current_values,
+    parse_parameters,
+    residuals,
+)
+from freight.analysis.validation import geh, modelled_value, summarize, validation_rows
+from freight.data.csvio import load_network
+from freight.data.network import Network
+from freight.data.schema import Observed
+from freight.errors import DataError
+from freight.model.behavioural import solve_behavioural
+from tests.paths import DATA
+
+TRUE = (20.0, -30.0)
+"""Water constants (CNY/t) of bulk and dg that generate the synthetic observations."""
+
+
+def _net() -> Network:
+    return load_network(DATA / "tiny")
+
+
+def _obs(oid: str, mode: str, comm: str | None, value: float, role: str) -> Observed:
+    return Observed(
+        id=oid,
+        element=mode,
+        quantity="tonnes_share",
+        commodity=comm,
+        value=value,
+        unit="share",
+        year=2023,
+        low=value * 0.9,
+        high=min(value * 1.1, 1.0),
+        role=role,  # type: ignore[arg-type]
+        source="assumption: synthetic",
+    )
+
+
+def _synthetic(net: Network) -> list[Observed]:
+    """Water shares of bulk and dg at the true constants (the targets)."""
+    params = parse_parameters(["asc_water@bulk", "asc_water@dg"], net)
+    run = solve_behavioural(apply(net, params, TRUE), gap=1e-10, max_iter=200)
+    out = []
+    for comm in ("bulk", "dg"):
+        probe = _obs("p", "water", comm, 0.5, "target")
+        out.append(
+            _obs(f"water_{comm}", "water", comm, modelled_value(run, probe) or 0.0, "target")
+        )
+    return out
+
+
+def test_recovers_known_constants_from_a_perturbed_start() -> None:
+    """Observations generated at known constants give them back within 2 % from a start 0."""
+    net = _net()
+    params = parse_parameters(["asc_water@bulk", "asc_water@dg"], net)
+    res = calibrate(net, None, _synthetic(net), params, start=[0.0, 0.0])
+    assert res.fitted == pytest.approx(np.array(TRUE), rel=0.02)
+    assert res.summary.targets_met == 2
+
+
+def test_recovers_from_a_start_on_the_other_side() -> None:
+    """A start 50 % beyond the true constants (other sign of the error) also recovers them."""
+    net = _net()
+    params = parse_parameters(["asc_water@bulk", "asc_water@dg"], net)
+    res = calibrate(net, None, _synthetic(net), params, start=[30.0, -45.0])
+    assert res.fitted == pytest.approx(np.array(TRUE), rel=0.02)
+
+
+def test_a_validation_figure_never_changes_the_fit() -> None:
+    """Moving a validation-only figure (road share 0.2 → 0.9) leaves the fitted values equal."""
+    net = _net()
+    params = parse_parameters(["asc_water@bulk", "asc_water@dg"], net)
+    targets = _synthetic(net)
+    a = calibrate(net, None, [*targets, _obs("road", "road", None, 0.2, "validation")], params)
+    b = calibrate(net, None, [*targets, _obs("road", "road", None, 0.9, "validation")], params)
+    assert np.array_equal(a.fitted, b.fitted)
+    assert a.rows[-1]["modelled"] == b.rows[-1]["modelled"]
+    assert (a.rows[-1]["observed"], b.rows[-1]["observed"]) == (0.2, 0.9)
+
+
+def test_residual_is_one_at_the_edge_of_the_band() -> None:
+    """A modelled value at the band's upper edge has residual +1, at the lower edge −1."""
+    net = _net()
+    run = solve_behavioural(net)
+    m = modelled_value(run, _obs("p", "water", "bulk", 0.5, "target")) or 0.0
+    up = Observed(**{**_obs("u", "water", "bulk", m / 1.2, "target").model_dump(), "high": m})
+    dn = Observed(
+        **{**_obs("d", "water", "bulk", m * 1.3, "target").model_dump(), "low": m, "high": 1.0}
+    )
+    r, vals = residuals(run, [up, dn])
+    assert r == pytest.approx([1.0, -1.0], abs=1e-12)
+    assert vals == [m, m]
+
+
+def test_common_parameter_sets_every_commodity_and_one_overrides() -> None:
+    """asc_rail on all commodities, asc_rail@dg after it on dg only; current_values reads back."""
+    net = _net()
+    params = parse_parameters(["asc_rail", "asc_rail@dg"], net)
+    out = apply(net, params, [5.0, -7.0])
+    by = out.commodity_by_id
+    assert (by["bulk"].asc_rail, by["dg"].asc_rail) == (5.0, -7.0)
+    assert list(current_values(out, params)) == [5.0, -7.0]
+
+
+def test_unknown_parameter_names_are_refused() -> None:
+    """A column that is not fittable, an unknown commodity and a repeat each give a problem."""
+    with pytest.raises(DataError) as err:
+        parse_parameters(["cost_factor", "asc_rail@nope", "asc_air", "asc_air"], _net())
+    assert len(err.value.problems) == 3
+
+
+def test_validation_rows_counts_and_geh() -> None:
+    """Rows carry ratio and within; GEH(100, 50) = 8.165 by hand; the summary counts roles."""
+    net = _net()
+    run = solve_behavioural(net)
+    obs = [_obs("w", "water", "bulk", 0.3035, "target"), _obs("r", "road", None, 0.2, "validation")]
+    rows = validation_rows(run, obs)
+    assert rows[0]["within"] and not rows[1]["within"]
+    assert rows[0]["ratio"] == pytest.approx(1.0, abs=1e-3)
+    s = summarize(rows, obs)
+    assert (s.targets, s.targets_met, s.validation, s.validation_met) == (1, 1, 1, 0)
+    assert geh(100.0, 50.0) == pytest.approx(math.sqrt(2 * 50**2 / 150), rel=1e-12)
+
+
+def test_calibrated_table_notes_the_fit_once() -> None:
+    """Writing the calibrated commodities twice keeps one calibration note per row."""
+    net = _net()
+    params = parse_parameters(["asc_water@bulk", "asc_water@dg"], net)
+    res = calibrate(net, None, _synthetic(net), params, fit=False)
+    once = calibrated_commodities(res, "observed.csv")
+    res.network = res.network.with_tables(
+        commodities=tuple(
+            c.model_copy(update={"source": c.source + "; calibrated by freight calibrate (old)"})
+            for c in res.network.commodities
+        )
+    )
+    assert calibrated_commodities(res, "observed.csv") == once
+    assert once.count("calibrated by freight calibrate") == 2
