@@ -46,6 +46,7 @@ from freight.data.schema import MODES, Observed
 from freight.errors import DataError, Problem
 from freight.model.graph import LINK
 from freight.model.linear import ModelRun
+from freight.results.tables import teu_per_t
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +84,6 @@ class Summary:
             f"validation figures met: {self.validation_met} of {self.validation} "
             f"({self.bounds_met} of {self.bounds} upper bounds)"
         )
-
-
-def teu_per_t(run: ModelRun) -> NDArray[np.float64]:
-    """Boxes per tonne of each commodity of the run's graph, TEU/t (0 for bulk)."""
-    comm = run.net.commodity_by_id
-    out = np.zeros(len(run.graph.commodities))
-    for k, c in enumerate(run.graph.commodities):
-        row = comm[c]
-        if row.t_per_teu:
-            out[k] = row.container_share / row.t_per_teu
-    return out
 
 
 def _mask(run: ModelRun, commodity: str | None) -> NDArray[np.bool_]:

@@ -529,6 +529,14 @@ LINK_FLOWS = OutputTable(
         _c("tonne_km", "float", "t-km/yr", "flow_t × length_km"),
         _c("co2_t", "float", "t/yr", "CO2 emitted by the flow"),
         _c(
+            "teu",
+            "float",
+            "TEU/yr",
+            "boxes of the flow: tonnes x container_share / t_per_teu of each commodity "
+            "(background not counted)",
+            precision=0,
+        ),
+        _c(
             "speed_kmh",
             "float",
             "km/h",
@@ -737,6 +745,14 @@ TERMINALS = OutputTable(
         ),
         _c("handling_cost_cny", "float", "CNY/yr", "throughput_t × handling cost per tonne"),
         _c("dangerous_t", "float", "t/yr", "dangerous goods handled"),
+        _c(
+            "teu",
+            "float",
+            "TEU/yr",
+            "boxes handled, both directions: tonnes x container_share / t_per_teu of each "
+            "commodity (the unit of the port statistics for containers)",
+            precision=0,
+        ),
     ),
     key=("terminal",),
 )

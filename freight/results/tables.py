@@ -58,6 +58,18 @@ def _pair(a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str]:
     return f"{a[0]}–{b[0]}", (f"{a[1]}–{b[1]}" if a[1] and b[1] else "")
 
 
+def teu_per_t(run: ModelRun) -> np.ndarray:
+    """Boxes per tonne of each commodity of the run's graph, TEU/t: ``container_share /
+    t_per_teu`` of commodities.csv (0 for bulk, without ``t_per_teu``)."""
+    comm = run.net.commodity_by_id
+    out = np.zeros(len(run.graph.commodities))
+    for k, c in enumerate(run.graph.commodities):
+        row = comm[c]
+        if row.t_per_teu:
+            out[k] = row.container_share / row.t_per_teu
+    return out
+
+
 def link_flows(run: ModelRun) -> Table:
     """One row per link direction: flow (total and per commodity), capacity as the data states
     it, background traffic, the capacity left for modelled freight, utilization counting
@@ -65,6 +77,7 @@ def link_flows(run: ModelRun) -> Table:
     price (CNY per tonne of extra capacity; blank where the method has no dual)."""
     g = run.graph
     total = run.flow.sum(axis=0)
+    teu = teu_per_t(run) @ run.flow
     util = utilization(total, g.background_t, run.capacity)
     rows: Table = []
     for a in np.flatnonzero(g.kind == LINK).tolist():
@@ -93,6 +106,7 @@ def link_flows(run: ModelRun) -> Table:
             "money_cost_cny": float(run.flow[:, a] @ g.money[:, a]),
             "tonne_km": total[a] * g.length_km[a],
             "co2_t": total[a] * g.co2_kg_per_t[a] / 1000.0,
+            "teu": float(teu[a]),
         }
         for k, c in enumerate(g.commodities):
             row[f"flow_t_{c}"] = run.flow[k, a]
@@ -106,6 +120,7 @@ def terminal_flows(run: ModelRun) -> Table:
     g = run.graph
     net = run.net
     dangerous = np.array([net.commodity_by_id[c].dangerous for c in g.commodities])
+    teu = teu_per_t(run) @ run.flow
     rows: Table = []
     for t in net.terminals:
         a = g.handling_arc[t.id]
@@ -126,6 +141,7 @@ def terminal_flows(run: ModelRun) -> Table:
                 "shadow_price_cny_per_t": run.capacity_dual[a],
                 "handling_cost_cny": thr * t.cost_per_t,
                 "dangerous_t": float(run.flow[dangerous, a].sum()) if dangerous.any() else 0.0,
+                "teu": float(teu[a]),
             }
         )
     return rows

@@ -43,7 +43,7 @@ def _obs(oid: str, mode: str, comm: str | None, value: float, role: str) -> Obse
         year=2023,
         low=value * 0.9,
         high=min(value * 1.1, 1.0),
-        role=role,  # type: ignore[arg-type]
+        role=role,
         source="assumption: synthetic",
     )
 
