@@ -17,8 +17,9 @@ from cli import main
 from freight.data.csvio import load_network
 from freight.model.linear import solve_network
 from solvers.check import check_flows
+from tests import paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 DATA = ROOT / "network_data" / "chuannan_yuxi"
 FILES = ("link_flows.csv", "od_flows.csv", "mode_summary.csv", "terminals.csv", "kpis.csv")
 

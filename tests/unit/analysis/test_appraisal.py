@@ -5,7 +5,6 @@ and take-one-out separates a project from the projects that require it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from freight.analysis.appraise import appraise
 from freight.analysis.economics import load_economics, ramp
 from freight.scenario.resolve import load_projects, projects_dir, resolve
+from tests import paths
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 PLANS = [
     ROOT / "scenarios" / "plan_2025_central.toml",
     ROOT / "scenarios" / "plan_2035_central.toml",

@@ -36,11 +36,12 @@ from freight.scenario.resolve import (
     read_scenario_file,
     resolve,
 )
+from tests import paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 SCEN = ROOT / "scenarios"
 PROJ = SCEN / "projects"
-TINY = Path(__file__).parent / "data" / "tiny"
+TINY = paths.DATA / "tiny"
 
 
 def _load_suite() -> ModuleType:

@@ -23,8 +23,9 @@ from freight.errors import ScenarioError
 from freight.model.linear import solve_network
 from freight.results.tables import kpi_dict
 from freight.scenario.resolve import build_scenario_network, resolve
+from tests import paths
 
-SC = Path(__file__).parent / "data" / "scenarios"
+SC = paths.DATA / "scenarios"
 BROKEN = sorted((SC / "broken").glob("*.toml"))
 
 
