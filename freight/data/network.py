@@ -76,9 +76,7 @@ class Network:
             links=tuple(sorted(self.links, key=lambda r: r.id)),
             terminals=tuple(sorted(self.terminals, key=lambda r: r.id)),
             commodities=tuple(sorted(self.commodities, key=lambda r: r.id)),
-            demand=tuple(
-                sorted(self.demand, key=lambda r: (r.origin, r.destination, r.commodity))
-            ),
+            demand=tuple(sorted(self.demand, key=lambda r: (r.origin, r.destination, r.commodity))),
             meta=meta,
         )
 

@@ -621,18 +621,18 @@ OD_FLOWS = OutputTable(
             "every mode chain used with its tonnes ('road>rail 1200; road 300'), largest first",
         ),
         _c("path", "str", "", "links and terminals of the main path, space-separated"),
+        _c(
+            "logsum_cny_per_t",
+            "float",
+            "CNY/t",
+            "behavioural model: expected minimum cost of the row (nested-logit logsum, the "
+            "unserved alternative included); its change × demand is the users' benefit",
+            blank="not the behavioural model",
+        ),
     ),
     key=("origin", "destination", "commodity"),
 )
 
-MODE_SUMMARY = OutputTable(
-    "mode_summary.csv",
-    "one row per mode with links, and a row 'transfer' for handling in terminals",
-    (
-        _c("mode", "str", "", "road, rail, water, air, or transfer"),
-        _c(
-            "tonnes_lifted",
-            "float",
 _PART_TEXT = (
     "behavioural model: cost per tonne of the chain's {part}, its paths averaged with their "
     "shares within the chain"
@@ -683,6 +683,14 @@ OD_CHAINS = OutputTable(
     key=("origin", "destination", "commodity", "chain"),
 )  # fmt: skip
 
+MODE_SUMMARY = OutputTable(
+    "mode_summary.csv",
+    "one row per mode with links, and a row 'transfer' for handling in terminals",
+    (
+        _c("mode", "str", "", "road, rail, water, air, or transfer"),
+        _c(
+            "tonnes_lifted",
+            "float",
             "t/yr",
             "tonnes entering the mode",
             blank="transfer row",

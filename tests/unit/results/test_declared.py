@@ -14,7 +14,7 @@ import pytest
 from freight.data.csvio import load_network
 from freight.model.linear import solve_network
 from freight.results import declared as d
-from freight.results.tables import csv_text, kpis, run_tables
+from freight.results.tables import kpis, run_tables
 from tests.paths import DATA
 
 TINY = DATA / "tiny"
@@ -45,12 +45,7 @@ def _csv_before(rows: list[dict[str, Any]], table: d.OutputTable | None = None) 
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for r in rows:
-        w.writerow(
-            [
-                _fmt_before(r.get(c), table.column(c).precision if table else 4)
-                for c in cols
-            ]
-        )
+        w.writerow([_fmt_before(r.get(c), table.column(c).precision if table else 4) for c in cols])
     return buf.getvalue()
 
 
