@@ -441,6 +441,12 @@ KPIS: tuple[Kpi, ...] = (
         "h",
         "behavioural model: queue wait at the locks, passage-weighted over links and directions",
     ),
+    Kpi(
+        "lock_passages",
+        "t/yr",
+        "behavioural model: tonnes through the locks, both directions, background ships included "
+        "(the unit of the lock statistics)",
+    ),
 )
 """The headline indicators, in the order ``kpis.csv`` lists them."""
 

@@ -406,6 +406,7 @@ def _add_behavioural(run: Any, tables: dict[str, Table]) -> None:
         ("background_delay_road", info["background_delay_road_pcu_h"], "PCU-h/yr"),
         ("background_delay_locks", info["background_delay_lock_t_h"], "t-h/yr"),
         ("lock_wait", wait, "h"),
+        ("lock_passages", float(passages), "t/yr"),
     ):
         if isinstance(value, float) and math.isfinite(value):
             value = round(value, unit_precision(unit)) + 0.0
