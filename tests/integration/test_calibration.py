@@ -67,3 +67,17 @@ def test_regional_calibration_is_a_fixed_point_and_reproducible(tmp_path: Path) 
     for name in ("validation.csv", "parameters.csv", "commodities.csv", "validation.png"):
         assert (out / name).read_bytes() == (out2 / name).read_bytes(), name
     assert ResultFolder.open(out, verify=True).command == "calibrate"
+
+
+def test_calibrate_no_fit_command_prints_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``freight calibrate --no-fit`` exits 0, prints the counts and writes validation.csv."""
+    from cli import main
+
+    out = tmp_path / "v"
+    args = ["calibrate", str(SCENARIOS / "base_2023.toml"), "--observed", str(OBSERVED)]
+    assert main([*args, "--out", str(out), "--no-fit"]) == 0
+    assert "calibration targets met: 5 of 6" in " ".join(capsys.readouterr().out.split())
+    lines = (out / "validation.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 29

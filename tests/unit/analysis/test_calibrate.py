@@ -4,6 +4,7 @@ never fitted, residuals scaled by the band."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +17,14 @@ from freight.analysis.calibrate import (
     parse_parameters,
     residuals,
 )
-from freight.analysis.validation import geh, modelled_value, summarize, validation_rows
-from freight.data.csvio import load_network
+from freight.analysis.validation import (
+    check_elements,
+    geh,
+    modelled_value,
+    summarize,
+    validation_rows,
+)
+from freight.data.csvio import load_network, read_observed
 from freight.data.network import Network
 from freight.data.schema import Observed
 from freight.errors import DataError
@@ -148,3 +155,38 @@ def test_calibrated_table_notes_the_fit_once() -> None:
     )
     assert calibrated_commodities(res, "observed.csv") == once
     assert once.count("calibrated by freight calibrate") == 2
+
+
+def test_observed_table_refuses_a_band_without_its_value_and_a_repeated_id(tmp_path: Path) -> None:
+    """A band that does not hold its value and a duplicate id are two problems, with rows."""
+    f = tmp_path / "observed.csv"
+    f.write_text(
+        "id,element,quantity,commodity,value,unit,year,low,high,role,source\n"
+        "a,water,tonnes_share,,0.5,share,2023,0.6,0.9,target,assumption: test\n"
+        "b,water,tonnes_share,,0.5,share,2023,0.4,0.6,validation,assumption: test\n"
+        "b,road,tonnes_share,,0.5,share,2023,0.4,0.6,validation,assumption: test\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as err:
+        read_observed(f)
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "high"), (4, "id")]
+
+
+def test_unknown_elements_are_named_with_their_rows() -> None:
+    """A place the network lacks and an unknown commodity are reported on their file rows."""
+    net = _net()
+    obs = [
+        _obs("ok", "water", None, 0.5, "target"),
+        Observed(
+            **{
+                **_obs("x", "water", None, 0.5, "target").model_dump(),
+                "element": "ZZ",
+                "quantity": "port_tonnes",
+                "unit": "t/yr",
+            }
+        ),  # fmt: skip
+        _obs("y", "water", "nope", 0.5, "target"),
+    ]
+    with pytest.raises(DataError) as err:
+        check_elements(net, obs, "observed.csv")
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "element"), (4, "commodity")]
