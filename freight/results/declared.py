@@ -1364,6 +1364,7 @@ PARAMETERS = OutputTable(
     key=("parameter",),
 )
 
+
 def _input_columns(table: str) -> tuple[Column, ...]:
     """The columns of an input table of :mod:`freight.data.schema`, as output columns."""
     from freight.data.schema import column_docs
