@@ -449,8 +449,10 @@ CHECKS: dict[str, list[Check]] = {
               "not_decrease", T),
     ],
     "P_TGD_NEW": [
-        Check("shadow price of the Three Gorges locks (downstream)", "CNY/t",
-              lambda s: link_value(s, "W_TGD_YICHANG", "shadow_price_cny_per_t", "forward"), "decrease"),
+        # the locks' practical capacity (90 Mt per direction) does not bind in the 2025 linear
+        # model; their queue is the link's time, which the new channel cuts (150 -> 24 h)
+        Check("time through the Three Gorges locks (downstream)", "h",
+              lambda s: link_value(s, "W_TGD_YICHANG", "time_h", "forward"), "decrease"),
         Check("tonnes lifted by water", "t/yr", lambda s: s.kpis["tonnes_water"], "increase", T),
         Check("generalized cost of plan area <-> Wuhan/Nanjing/Shanghai freight", "CNY/t",
               lambda s: od_cost(s, PLAN_AREA, EAST), "decrease"),

@@ -78,8 +78,8 @@ def test_every_numeric_column_is_bounded() -> None:
             if base.startswith(("<class 'float'>", "<class 'int'>", "float", "int")):
                 numeric += 1
                 assert "<=" in bounds_text(f), (t.file, name)
-    # places 2, modes 14, links 14, terminals 3, commodities 10, demand 2
-    assert numeric == 45
+    # places 2, modes 14, links 14, terminals 3, commodities 11, demand 2
+    assert numeric == 46
 
 
 def test_duplicate_rows_problem_list_capped(

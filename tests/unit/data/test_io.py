@@ -90,7 +90,7 @@ def test_written_text_known(tmp_path: Path) -> None:
     comm = (tmp_path / "commodities.csv").read_text(encoding="utf-8").splitlines()
     assert (
         comm[1]
-        == "bulk,Bulk,500,0.1,road;water,,false,1,4,8,0,0,0,1000,assumption: hand-drawn test network"
+        == "bulk,Bulk,500,0.1,road;water,,0,false,1,4,8,0,0,0,1000,assumption: hand-drawn test network"
     )
 
 
