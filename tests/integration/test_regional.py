@@ -66,6 +66,7 @@ def test_route_writes_tours_for_luzhou_port(base_run: Path, tmp_path: Path) -> N
     assert float(summary["collection"]["vehicles_per_day"]) >= 1
 
 
+@pytest.mark.slow
 def test_appraise_plan_2025_central(tmp_path: Path) -> None:
     """`freight appraise` writes a row per plan project and test (and a group row for each
     project others require) with finite NPV, and a finite BCR for every project not in the
