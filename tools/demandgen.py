@@ -2,7 +2,7 @@
 
 Method (``freightdemandgen v1``)
 --------------------------------
-A segmented gravity model, seeded by the regional fact sheet (sources in network_data/chuannan_yuxi/SOURCES.md):
+A segmented gravity model, seeded by the regional figures of network_data/chuannan_yuxi/SOURCES.md (S-numbers there):
 
 1. **Commodity totals** (§7.2): tonnes per year of each commodity group that cross a zone
    boundary and touch the plan area (origin or destination in one of its eleven zones). Ranges in
@@ -59,7 +59,7 @@ BASE_YEAR = 2023
 """Year the generated tonnes refer to."""
 
 DETOUR = 1.2
-"""Straight line to network distance factor used in the deterrence function (fact sheet §3)."""
+"""Straight line to network distance factor used in the deterrence function (assumption, SOURCES.md)."""
 
 INTERZONAL_SHARE = 0.35
 """Share of the tonnes loaded in the plan area that leave their own zone (assumption).
@@ -92,7 +92,7 @@ GDP_2023: Mapping[str, float] = {
     "RC": 850.0,
     "TL": 750.0,
 }
-"""Approximate 2023 GDP, 亿 CNY (fact sheet §7.1, unverified); Qijiang's 900 split 2:1 with
+"""Approximate 2023 GDP, 亿 CNY (assumption: public statistics, unverified); Qijiang's 900 split 2:1 with
 Wansheng (assumption)."""
 
 GROUPS: Mapping[str, Mapping[str, float]] = {

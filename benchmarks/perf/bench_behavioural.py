@@ -19,7 +19,7 @@ Measured, each written to its own CSV under ``benchmarks/perf/results/``:
    its benefit is added as the logsum term of adding it (``−ln(1 − P1_new) / θ_chain`` per tonne
    of the row) in ``roh_plus_new_over_logsum``.
 4. ``behavioural_lock.csv`` — the modelled Three Gorges wait per direction and its passage-weighted
-   mean in the base year against the fact sheet's figure for that traffic (> 200 h recently,
+   mean in the base year against the observed figure for that traffic (> 200 h recently,
    S31e; the curve was fitted through 106 h at 2017's and 200 h at 2023's passages).
 
 Usage::

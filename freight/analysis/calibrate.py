@@ -75,8 +75,8 @@ costs a few hundred CNY/t, air several thousand), scale bounds spanning the elas
 issue 11's benchmark; the typical size scales the parameter for the optimizer."""
 DEFAULT_PARAMETERS = ("asc_rail", "asc_water", "asc_air", "asc_water@chemicals")
 """Parameters fitted by default: the three main-mode constants common to all commodities, and
-the water constant of chemicals (the one group whose water use the fact sheet names apart:
-liquid and packed chemicals by barge to Nanjing and Shanghai, §7.2; without it the Luzhou and
+the water constant of chemicals (the one group whose water use the sources name apart:
+liquid and packed chemicals by barge to Nanjing and Shanghai, S56; without it the Luzhou and
 Luohuang port targets cannot both be met, DESIGN 'Calibration'). The scales stay at issue 11's
 values (set to put the rail tariff elasticity in the literature's range): base-year shares alone
 do not identify them."""

@@ -407,7 +407,7 @@ class Observed(Row):
     low: float = _col("lower end of the tolerance band", "unit column", ge=0, le=1e12)
     high: float = _col("upper end of the tolerance band", "unit column", gt=0, le=1e12)
     role: Role = _col("target (fitted) or validation (compared only)")
-    source: str = _col("citation with the fact sheet's S-number; tolerance reasoning")
+    source: str = _col("citation with its S-number (SOURCES.md §5); tolerance reasoning")
 
     @field_validator("high")
     @classmethod

@@ -538,7 +538,13 @@ def _basemap_handles() -> list[Line2D]:
     out = []
     if "river" in layers:
         out.append(
-            Line2D([], [], color=RIVER_COLOR, linewidth=2.2, label="Yangtze and tributaries (Natural Earth)")
+            Line2D(
+                [],
+                [],
+                color=RIVER_COLOR,
+                linewidth=2.2,
+                label="Yangtze and tributaries (Natural Earth)",
+            )
         )
     if "province" in layers:
         out.append(Line2D([], [], color=PROVINCE_COLOR, linewidth=0.8,

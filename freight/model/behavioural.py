@@ -65,8 +65,8 @@ log = logging.getLogger(__name__)
 GAP = 1e-4
 """Stopping gap of the behavioural equilibrium (flow gap and capacity gap of solvers.sue)."""
 DETOUR = 1.2
-"""Road distance over crow-fly distance of the reference cost (the fact sheet's detour factor
-in the basin, §3)."""
+"""Road distance over crow-fly distance of the reference cost (assumption: the detour factor
+of the basin's road network, SOURCES.md)."""
 MIN_REFERENCE_COST = 10.0
 """Floor of the reference cost, CNY/t (an OD a few km apart still has handling costs)."""
 EARTH_RADIUS_KM = 6371.0
