@@ -372,3 +372,13 @@ def test_scenario_file_with_an_upper_case_suffix_runs(
     )
     assert code == 0, text
     assert (tmp_path / "r" / "kpis.csv").is_file()
+
+
+def test_compare_out_naming_one_of_its_result_folders_is_refused(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """compare R S --out R: R is an input (a result folder freight wrote): exit 2, R unchanged."""
+    before = _digest(run_dir)
+    code, text = _cli(["compare", str(run_dir), str(TINY), "--out", str(run_dir)], capsys)
+    assert code == 2 and str(run_dir) in text.replace("\n", "")
+    assert _digest(run_dir) == before
