@@ -624,6 +624,41 @@ def _footer(fig: Figure, ext: Extent | None, what: str = "tonnes per year") -> N
 # --------------------------------------------------------------------------- public
 
 
+def _map_network(
+    d: Path,
+    net: Network | None,
+    geometry: Mapping[str, Sequence[Sequence[float]]] | None,
+) -> tuple[Network, Mapping[str, Sequence[Sequence[float]]]]:
+    """The network and link geometry a map of folder ``d`` draws: the given ones, else the
+    folder's network and its ``geometry.geojson`` (no geometry for a network given by the caller)."""
+    network = net if net is not None else network_for_result(d)
+    if geometry is None:
+        geometry = result_geometry(d) if net is None else {}
+    return network, geometry
+
+
+def _draw_map(
+    extent: Extent | None, network: Network, segs: Sequence[_Seg]
+) -> tuple[Figure, Axes, Extent, float]:
+    """The frame, basemap, scale bar and links of a map; the figure, axes, frame and the
+    largest link value (for the width legend)."""
+    ext = _frame(extent, network, segs)
+    fig, ax, coslat = _new_map(ext)
+    draw_basemap(ax)
+    draw_scale_bar(ax, ext, coslat)
+    _, vmax = _draw_links(fig, ax, segs, coslat)
+    return fig, ax, ext, vmax
+
+
+def _draw_context(
+    ax: Axes, network: Network, ext: Extent, segs: Sequence[_Seg], extent: Extent | None
+) -> list[Text]:
+    """Place markers and names, and the exits of links leaving the frame; their labels."""
+    place_labels = _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
+    exit_labels = _draw_exits(ax, segs, ext) if extent is not None else []
+    return [*place_labels, *exit_labels]
+
+
 def plot_result(
     result_dir: str | os.PathLike[str],
     out_png: str | os.PathLike[str],
@@ -655,18 +690,11 @@ def plot_result(
     """
     _check_extent(extent)
     d = Path(result_dir)
-    network = net if net is not None else network_for_result(d)
-    geometry = geometry if geometry is not None else (result_geometry(d) if net is None else {})
+    network, geometry = _map_network(d, net, geometry)
     fc = links_geojson(network, read_csv(d / "link_flows.csv"), geometry=geometry)
     segs = _segments(fc["features"], compare=False)
-    ext = _frame(extent, network, segs)
-    fig, ax, coslat = _new_map(ext)
-    draw_basemap(ax)
-    draw_scale_bar(ax, ext, coslat)
-    _, vmax = _draw_links(fig, ax, segs, coslat)
-    _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
-    if extent is not None:
-        _draw_exits(ax, segs, ext)
+    fig, ax, ext, vmax = _draw_map(extent, network, segs)
+    _draw_context(ax, network, ext, segs, extent)
 
     meta = read_manifest(d)
     who = _scenario_label(meta.get("scenario"), "base")
@@ -742,21 +770,15 @@ def plot_comparison(
     """
     _check_extent(extent)
     d = Path(compare_dir)
-    network = net if net is not None else network_for_result(d)
-    geometry = geometry if geometry is not None else (result_geometry(d) if net is None else {})
+    network, geometry = _map_network(d, net, geometry)
     fc = links_geojson(network, read_csv(d / "link_changes.csv"), geometry=geometry)
     segs = _segments(fc["features"], compare=True)
-    ext = _frame(extent, network, segs)
-    fig, ax, coslat = _new_map(ext)
-    draw_basemap(ax)
-    draw_scale_bar(ax, ext, coslat)
-    _, vmax = _draw_links(fig, ax, segs, coslat)
-    place_labels = _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
-    exit_labels = _draw_exits(ax, segs, ext) if extent is not None else []
+    fig, ax, ext, vmax = _draw_map(extent, network, segs)
+    labels = _draw_context(ax, network, ext, segs, extent)
 
     shown = [s for s in segs if s.value > 0]
     shown.sort(key=lambda s: (-s.value, s.link))
-    _label_links(fig, ax, shown, ext, [*place_labels, *exit_labels], label_top)
+    _label_links(fig, ax, shown, ext, labels, label_top)
     meta = read_manifest(d)
     base: Mapping[str, Any] = meta["base"] if isinstance(meta.get("base"), Mapping) else {}
     scen: Mapping[str, Any] = meta["scenario"] if isinstance(meta.get("scenario"), Mapping) else {}
@@ -815,8 +837,7 @@ def plot_criticality(
     _check_extent(extent)
     map_format(out)
     d = Path(crit_dir)
-    network = net if net is not None else network_for_result(d)
-    geometry = geometry if geometry is not None else (result_geometry(d) if net is None else {})
+    network, geometry = _map_network(d, net, geometry)
     rows = read_csv(d / "criticality.csv")
     pl = network.place_by_id
     cost: dict[str, float] = {}
@@ -838,11 +859,7 @@ def plot_criticality(
                 line=tuple((float(x), float(y)) for x, y in shape_) if shape_ else (),
             )
         )  # fmt: skip
-    ext = _frame(extent, network, segs)
-    fig, ax, coslat = _new_map(ext)
-    draw_basemap(ax)
-    draw_scale_bar(ax, ext, coslat)
-    _, vmax = _draw_links(fig, ax, segs, coslat)
+    fig, ax, ext, vmax = _draw_map(extent, network, segs)
     terms = [r for r in rows if r.get("kind") == "terminal" and cost.get(r["element"], 0.0) > 0]
     tmax = max((cost[r["element"]] for r in terms), default=0.0)
     for r in terms:
@@ -851,10 +868,9 @@ def plot_criticality(
             continue
         ax.scatter([place.lon], [place.lat], s=30 + 400 * cost[r["element"]] / tmax,
                    facecolors="none", edgecolors="#b30000", linewidths=1.2, zorder=4)  # fmt: skip
-    place_labels = _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
-    exit_labels = _draw_exits(ax, segs, ext) if extent is not None else []
+    labels = _draw_context(ax, network, ext, segs, extent)
     shown = sorted((s for s in segs if s.value > 0), key=lambda s: (-s.value, s.link))
-    _label_links(fig, ax, shown, ext, [*place_labels, *exit_labels], label_top)
+    _label_links(fig, ax, shown, ext, labels, label_top)
     meta = read_manifest(d)
     src = meta.get("source")
     who = _scenario_label(meta.get("scenario"), Path(str(src)).stem if src else "base")
