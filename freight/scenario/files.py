@@ -22,7 +22,7 @@ import tomllib
 import typing
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -396,6 +396,18 @@ class EconomicsFile(_Strict):
         return self
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _read_model(path: Path, model: type[_M]) -> _M:
+    """One TOML file parsed into ``model``; every problem named by file and key."""
+    raw = _toml(path)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_validation_problems(str(path), model, exc)) from None
+
+
 def read_economics_file(path: Path) -> EconomicsFile:
     """Parse and validate the appraisal's economics TOML.
 
@@ -404,11 +416,7 @@ def read_economics_file(path: Path) -> EconomicsFile:
     ScenarioError
         Every problem of the file, each naming the file and key.
     """
-    raw = _toml(path)
-    try:
-        return EconomicsFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(_validation_problems(str(path), EconomicsFile, exc)) from None
+    return _read_model(path, EconomicsFile)
 
 
 # ----------------------------------------------------------------------------- messages
@@ -670,11 +678,7 @@ def read_scenario_file(path: Path) -> ScenarioFile:
     ScenarioError
         Every problem of the file, each naming the file and key.
     """
-    raw = _toml(path)
-    try:
-        return ScenarioFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(_validation_problems(str(path), ScenarioFile, exc)) from None
+    return _read_model(path, ScenarioFile)
 
 
 def read_project_file(path: Path) -> ProjectFile:
@@ -685,11 +689,7 @@ def read_project_file(path: Path) -> ProjectFile:
     ScenarioError
         Every problem of the file, each naming the file and key.
     """
-    raw = _toml(path)
-    try:
-        pf = ProjectFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(_validation_problems(str(path), ProjectFile, exc)) from None
+    pf = _read_model(path, ProjectFile)
     problems = edit_problems(pf, str(path))
     if problems:
         raise ScenarioError(problems)
