@@ -396,6 +396,62 @@ class EconomicsFile(_Strict):
         return self
 
 
+MAX_BUDGET_CNY_100M = 1e6
+"""Largest capital budget of a portfolio, 亿 CNY (per year or in total)."""
+
+
+class PortfolioFile(_Strict):
+    """A capital budget for ``freight portfolio`` (``scenarios/portfolio/*.toml``): how much may
+    be spent per year (or in total) on the plan's projects, and the phasing limits. Amounts are
+    亿 CNY (10^8 CNY) of capex at the appraisal's price base; the reasoning goes in ``source``."""
+
+    id: str = _f(..., "budget id", min_length=1)
+    title: str = _f("", "one-line title")
+    description: str = _f("", "what the budget is and why")
+    source: str = _f(..., "citations (S-numbers) and assumptions behind the amounts", min_length=1)
+    annual_budget_cny_100m: float | None = _f(
+        None, "capex that may be spent in each year", "亿 CNY/yr", ge=0, le=MAX_BUDGET_CNY_100M
+    )
+    budget_by_year_cny_100m: dict[str, Annotated[float, Field(ge=0, le=MAX_BUDGET_CNY_100M)]] = _f(
+        {}, "capex per year, keyed by year (from the price base year on; later years hold the "
+        "last value); replaces annual_budget_cny_100m", "亿 CNY/yr",
+    )  # fmt: skip
+    total_budget_cny_100m: float | None = _f(
+        None, "capex that may be spent over all years", "亿 CNY", ge=0, le=MAX_BUDGET_CNY_100M
+    )
+    last_start_year: Year | None = _f(
+        None, "latest year a project may start (blank: the last modelled year or the plan's "
+        "latest construction start, whichever is later)", "year",
+    )  # fmt: skip
+    earliest_start: dict[str, Year] = _f(
+        {}, "project id -> earliest construction start (blank: the project file's "
+        "construction_start, or the price base year if later)", "year",
+    )  # fmt: skip
+    under_construction: Literal["committed", "optional"] = _f(
+        "committed", "projects whose construction started before the price base year: "
+        "committed (built at their start year, their remaining capex counted first) or optional "
+        "(may be dropped; the start year stays)",
+    )  # fmt: skip
+    committed: list[str] = _f([], "further project ids that must be in the programme")
+
+    @model_validator(mode="after")
+    def _amounts(self) -> PortfolioFile:
+        if (
+            self.annual_budget_cny_100m is None
+            and not self.budget_by_year_cny_100m
+            and self.total_budget_cny_100m is None
+        ):
+            raise ValueError(
+                "give annual_budget_cny_100m, budget_by_year_cny_100m or total_budget_cny_100m"
+            )
+        if self.annual_budget_cny_100m is not None and self.budget_by_year_cny_100m:
+            raise ValueError("give annual_budget_cny_100m or budget_by_year_cny_100m, not both")
+        for key in self.budget_by_year_cny_100m:
+            if not key.isdigit() or not MIN_YEAR <= int(key) <= MAX_YEAR:
+                raise ValueError(f"budget_by_year_cny_100m: key {key!r} is not a year")
+        return self
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -696,6 +752,17 @@ def read_project_file(path: Path) -> ProjectFile:
     return pf
 
 
+def read_portfolio_file(path: Path) -> PortfolioFile:
+    """Parse and validate a portfolio budget TOML (``freight portfolio --budget-file``).
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of the file, each naming the file and key.
+    """
+    return _read_model(path, PortfolioFile)
+
+
 __all__ = [
     "EDIT_TABLES",
     "MODES",
@@ -705,6 +772,7 @@ __all__ = [
     "ModifyEdit",
     "OptimismBias",
     "Parameters",
+    "PortfolioFile",
     "ProjectFile",
     "ScenarioFile",
     "Sensitivity",
@@ -714,6 +782,7 @@ __all__ = [
     "is_project_file",
     "key_text",
     "read_economics_file",
+    "read_portfolio_file",
     "read_project_file",
     "read_scenario_file",
     "set_problems",
