@@ -67,12 +67,22 @@ def _decode(path: Path, file: str, problems: list[Problem]) -> str | None:
         return None
 
 
-def _row_dict(model: type[Row], header: Sequence[str], values: Sequence[str]) -> dict[str, Any]:
+def _row_dict(
+    model: type[Row],
+    header: Sequence[str],
+    values: Sequence[str],
+    names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """One CSV record as the dict the model validates: blank declared fields left to their
+    defaults, list fields split. ``names`` are the field names of ``header`` (computed once per
+    table by :func:`read_table`; looked up here when omitted)."""
+    if names is None:
+        names = [field_name(model, c) for c in header]
+    fields = model.model_fields
     data: dict[str, Any] = {}
-    for col, raw in zip(header, values, strict=True):
+    for col, name, raw in zip(header, names, values, strict=True):
         value = raw.strip()
-        name = field_name(model, col)
-        if value == "" and name in model.model_fields:
+        if value == "" and name in fields:
             continue  # the declared default applies
         if name in _LIST_FIELDS:
             data[col] = tuple(v.strip() for v in value.split(LIST_SEP) if v.strip())
@@ -134,6 +144,8 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
     if missing or len(seen) != len(header):
         return [], lines, problems
     rows: list[Row] = []
+    names = [field_name(table.model, c) for c in header]
+    validate = table.model.model_validate
     while True:
         line = reader.line_num + 1  # the line where the next record starts
         try:
@@ -154,9 +166,9 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
             )
             problems.append(Problem(table.file, line, "", msg))
             continue
-        data = _row_dict(table.model, header, values)
+        data = _row_dict(table.model, header, values, names)
         try:
-            rows.append(table.model.model_validate(data))
+            rows.append(validate(data))
             lines.append(line)
         except ValidationError as exc:
             for err in exc.errors():

@@ -22,6 +22,7 @@ from freight.data.schema import MODES
 from freight.model.capacity import utilization
 from freight.model.graph import KINDS, LINK, TRANSFER
 from freight.model.linear import ModelRun
+from freight.model.paths import PathTable
 from freight.results.declared import DEFAULT_PRECISION, format_cell, unit_precision
 from freight.results.folder import ResultFolder, sha256_file, write_file
 
@@ -147,30 +148,105 @@ def terminal_flows(run: ModelRun) -> Table:
     return rows
 
 
-def _path_stats(run: ModelRun, arcs: Sequence[int], k: int) -> dict[str, Any]:
+def _pairwise(cols: list[np.ndarray]) -> np.ndarray:
+    """Column-wise sums of ``cols`` (one array per position along the paths) in numpy's own
+    order of a 1-D float sum (pairwise, 8 accumulators, blocks of 128), so that every path's sum
+    has the bits ``values[path].sum()`` would give."""
+    n = len(cols)
+    if n < 8:
+        res: np.ndarray = np.full_like(cols[0], -0.0)
+        for c in cols:
+            res = res + c
+        return res
+    if n <= 128:
+        r = [cols[j].copy() for j in range(8)]
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                r[j] = r[j] + cols[i + j]
+            i += 8
+        res = np.asarray(((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
+        for c in cols[i:]:
+            res = res + c
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return np.asarray(_pairwise(cols[:n2]) + _pairwise(cols[n2:]))
+
+
+def path_sums(values: np.ndarray, arc_start: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` (one per entry of the paths' arc list) over each path: the same float as
+    summing each path's values with numpy, for all paths at once (grouped by length)."""
+    lengths = np.diff(arc_start)
+    out = np.zeros(len(lengths))
+    for n in np.unique(lengths[lengths > 0]).tolist():
+        sel = np.flatnonzero(lengths == n)
+        block = values[arc_start[sel][:, None] + np.arange(n)[None, :]]
+        out[sel] = _pairwise([block[:, j] for j in range(n)])
+    return out
+
+
+def _strings(
+    tokens: list[str], keep: np.ndarray, arc_path: np.ndarray, n_paths: int, sep: str
+) -> list[str]:
+    """Per path, its kept tokens (one per entry of the paths' arc list) joined by ``sep``."""
+    idx = np.flatnonzero(keep)
+    bounds = np.searchsorted(arc_path[idx], np.arange(n_paths + 1)).tolist()
+    kept = [tokens[i] for i in idx.tolist()]
+    return [sep.join(kept[bounds[p] : bounds[p + 1]]) for p in range(n_paths)]
+
+
+def path_stats(run: ModelRun) -> dict[str, Any]:
+    """Per path of every demand row (:class:`freight.model.paths.PathTable` order): money and
+    generalized cost, time, km and CO2 per tonne, the mode chain (``road>water>road``), the
+    elements (links and terminals in order, a link's consecutive arcs once) and the number of
+    transfers (handling arcs of transfer terminals), computed over all paths at once."""
     g = run.graph
-    idx = np.asarray(arcs, dtype=np.int64)
-    chain: list[str] = []
-    elements: list[str] = []
-    for a in idx.tolist():
-        if g.kind[a] == LINK:
-            m = MODES[g.mode[a]]
-            if not chain or chain[-1] != m:
-                chain.append(m)
-            if not elements or elements[-1] != g.element[a]:
-                elements.append(g.element[a])
-        elif g.is_handling[a]:
-            elements.append(g.element[a])
+    pt = PathTable.from_rows(run.od_paths)
+    arcs = pt.arcs
+    where = pt.arc_path
+    k = np.asarray(run.demand.commodity, dtype=np.int64)[pt.path_row][where]
+    start = pt.arc_start
+    is_link = g.kind[arcs] == LINK
+    handling = g.is_handling[arcs]
+    # chain: a link's mode unless the previous link arc of the same path has the same mode
+    li = np.flatnonzero(is_link)
+    mode = g.mode[arcs[li]]
+    keep_mode = np.ones(len(li), dtype=bool)
+    keep_mode[1:] = ~((where[li][1:] == where[li][:-1]) & (mode[1:] == mode[:-1]))
+    chain_keep = np.zeros(len(arcs), dtype=bool)
+    chain_keep[li[keep_mode]] = True
+    mode_names = [MODES[m] for m in g.mode[arcs].tolist()]
+    chains = _strings(mode_names, chain_keep, where, pt.n_paths, ">")
+    # elements: every handling arc; a link unless the previous such entry has the same element
+    ei = np.flatnonzero(is_link | handling)
+    elem_code = _element_codes(g)[arcs[ei]]
+    keep_el = np.ones(len(ei), dtype=bool)
+    keep_el[1:] = ~(
+        (where[ei][1:] == where[ei][:-1]) & (elem_code[1:] == elem_code[:-1]) & is_link[ei][1:]
+    )
+    el_keep = np.zeros(len(arcs), dtype=bool)
+    el_keep[ei[keep_el]] = True
+    elements = [g.element[a] for a in arcs.tolist()]
     return {
-        "money": float(g.money[k, idx].sum()),
-        "generalized": float(g.generalized[k, idx].sum()),
-        "time": float(g.time_h[idx].sum()),
-        "km": float(g.length_km[idx].sum()),
-        "co2": float(g.co2_kg_per_t[idx].sum()),
-        "chain": ">".join(chain),
-        "path": " ".join(elements),
-        "transfers": int(np.sum((g.kind[idx] == TRANSFER) & g.is_handling[idx])),
+        "money": path_sums(g.money[k, arcs], start),
+        "generalized": path_sums(g.generalized[k, arcs], start),
+        "time": path_sums(g.time_h[arcs], start),
+        "km": path_sums(g.length_km[arcs], start),
+        "co2": path_sums(g.co2_kg_per_t[arcs], start),
+        "chain": chains,
+        "path": _strings(elements, el_keep, where, pt.n_paths, " "),
+        "transfers": np.bincount(
+            where, weights=((g.kind[arcs] == TRANSFER) & handling), minlength=pt.n_paths
+        ).astype(np.int64),
+        "table": pt,
     }
+
+
+def _element_codes(g: Any) -> np.ndarray:
+    """An integer per arc, equal for arcs of the same element (link or terminal id)."""
+    code: dict[str, int] = {}
+    return np.fromiter((code.setdefault(e, len(code)) for e in g.element), np.int64, g.n_arcs)
 
 
 def _od_names(run: ModelRun, origin: str, destination: str) -> dict[str, str]:
@@ -187,23 +263,27 @@ def od_flows(run: ModelRun) -> Table:
     """One row per demand row: demand, served, unserved, average money and generalized cost,
     time, distance and CO2 per tonne over its paths, the main path's mode chain and elements, and
     every mode chain used with its tonnes."""
+    st = path_stats(run)
+    pt: PathTable = st["table"]
+    tonnes = pt.tonnes.tolist()
+    keys = ("money", "generalized", "time", "km", "co2")
+    vals = {key: st[key].tolist() for key in keys}
+    chain, path, transfers = st["chain"], st["path"], st["transfers"].tolist()
+    starts = pt.row_start.tolist()
+    served_all = (run.demand.tonnes - run.unserved).tolist()
+    unserved = run.unserved.tolist()
     rows: Table = []
     for r, dem in enumerate(run.net.demand):
-        k = int(run.demand.commodity[r])
-        paths = run.od_paths[r]
-        served = float(run.demand.tonnes[r] - run.unserved[r])
-        stats = [(_path_stats(run, p.arcs, k), p.tonnes) for p in paths]
-        tot = sum(t for _, t in stats)
-
-        def avg(
-            key: str, stats: list[tuple[dict[str, Any], float]] = stats, tot: float = tot
-        ) -> float | None:
-            return sum(s[key] * t for s, t in stats) / tot if tot > 0 else None
-
+        lo, hi = starts[r], starts[r + 1]
+        tot = sum(tonnes[lo:hi])
+        avg: dict[str, float | None] = {}
+        for key in keys:
+            v = vals[key]
+            avg[key] = sum(v[p] * tonnes[p] for p in range(lo, hi)) / tot if tot > 0 else None
         chains: dict[str, float] = {}
-        for s, t in stats:
-            chains[s["chain"]] = chains.get(s["chain"], 0.0) + t
-        main = stats[0][0] if stats else None
+        for p in range(lo, hi):
+            chains[chain[p]] = chains.get(chain[p], 0.0) + tonnes[p]
+        main = lo if hi > lo else None
         rows.append(
             {
                 "origin": dem.origin,
@@ -211,20 +291,20 @@ def od_flows(run: ModelRun) -> Table:
                 "commodity": dem.commodity,
                 **_od_names(run, dem.origin, dem.destination),
                 "demand_t": dem.tonnes,
-                "served_t": served,
-                "unserved_t": float(run.unserved[r]),
-                "money_cny_per_t": avg("money"),
-                "generalized_cny_per_t": avg("generalized"),
-                "time_h": avg("time"),
-                "distance_km": avg("km"),
-                "co2_kg_per_t": avg("co2"),
-                "modes": main["chain"] if main else "",
-                "transfers": main["transfers"] if main else None,
-                "paths": len(stats),
+                "served_t": served_all[r],
+                "unserved_t": unserved[r],
+                "money_cny_per_t": avg["money"],
+                "generalized_cny_per_t": avg["generalized"],
+                "time_h": avg["time"],
+                "distance_km": avg["km"],
+                "co2_kg_per_t": avg["co2"],
+                "modes": chain[main] if main is not None else "",
+                "transfers": transfers[main] if main is not None else None,
+                "paths": hi - lo,
                 "mode_chains": "; ".join(
                     f"{c} {fmt(t)}" for c, t in sorted(chains.items(), key=lambda x: (-x[1], x[0]))
                 ),
-                "path": main["path"] if main else "",
+                "path": path[main] if main is not None else "",
             }
         )
     return rows
@@ -233,22 +313,27 @@ def od_flows(run: ModelRun) -> Table:
 def od_paths(run: ModelRun) -> Table:
     """One row per path of each demand row (largest first): its tonnes, mode chain, generalized
     cost and elements (links and terminals in order). ``freight route`` reads it."""
+    st = path_stats(run)
+    pt: PathTable = st["table"]
+    tonnes = pt.tonnes.tolist()
+    gen = st["generalized"].tolist()
+    chain, path = st["chain"], st["path"]
+    starts = pt.row_start.tolist()
     rows: Table = []
     for r, dem in enumerate(run.net.demand):
-        k = int(run.demand.commodity[r])
-        for i, p in enumerate(run.od_paths[r], 1):
-            st = _path_stats(run, p.arcs, k)
+        names = _od_names(run, dem.origin, dem.destination)
+        for i, p in enumerate(range(starts[r], starts[r + 1]), 1):
             rows.append(
                 {
                     "origin": dem.origin,
                     "destination": dem.destination,
                     "commodity": dem.commodity,
-                    **_od_names(run, dem.origin, dem.destination),
+                    **names,
                     "path_no": i,
-                    "tonnes_t": p.tonnes,
-                    "modes": st["chain"],
-                    "generalized_cny_per_t": st["generalized"],
-                    "path": st["path"],
+                    "tonnes_t": tonnes[p],
+                    "modes": chain[p],
+                    "generalized_cny_per_t": gen[p],
+                    "path": path[p],
                 }
             )
     return rows

@@ -98,3 +98,50 @@ def test_run_bad_method_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["run", str(TINY), "--out", str(tmp_path / "x"), "--method", "magic"]) == 2
     assert "--method" in capsys.readouterr().err
     assert not np.any([p.exists() for p in [tmp_path / "x"]])
+
+
+def test_flow_classes_match_row_unique() -> None:
+    """One integer key per (commodity, origin) numbers the classes exactly as the row-wise
+    ``np.unique(axis=0)`` of the pairs (the reference it replaced)."""
+    from freight.model.graph import DemandArrays
+    from freight.model.linear import flow_classes, rows_by_class
+
+    rng = np.random.default_rng(7)
+    comm = rng.integers(0, 4, 500)
+    orig = rng.integers(0, 60, 500)
+    z = np.zeros(500)
+    d = DemandArrays(orig, rng.integers(0, 60, 500), comm, z, z)
+    cc, co, dc = flow_classes(d)
+    uniq, inv = np.unique(np.stack([comm, orig], axis=1), axis=0, return_inverse=True)
+    assert cc.tolist() == uniq[:, 0].tolist() and co.tolist() == uniq[:, 1].tolist()
+    assert dc.tolist() == inv.reshape(-1).tolist()
+    groups = rows_by_class(dc, len(cc))
+    assert all(g.tolist() == np.flatnonzero(dc == c).tolist() for c, g in enumerate(groups))
+
+
+def test_path_table_rows_round_trip() -> None:
+    """A PathTable reads back the paths it was built from, row by row (empty rows included)."""
+    from freight.model.paths import PathFlow, PathTable
+
+    rows = ((PathFlow((0, 3, 5), 60.0), PathFlow((0, 2), 40.0)), (), (PathFlow((7,), 10.0),))
+    t = PathTable.from_rows(rows)
+    assert len(t) == 3 and t.n_paths == 3
+    assert tuple(t) == rows and t[2] == rows[2] and t[-1] == rows[2] and t[0:2] == rows[:2]
+    assert t.path_row.tolist() == [0, 0, 2] and t.arc_path.tolist() == [0, 0, 0, 1, 1, 2]
+    with pytest.raises(IndexError):
+        t[3]
+    assert tuple(PathTable.empty(2)) == ((), ())
+
+
+def test_path_sums_are_numpys_sums() -> None:
+    """Summing every path at once gives each path's own ``numpy`` sum bit for bit (so the
+    tables' costs do not change with the vectorization), for every length up to 300."""
+    from freight.results.tables import path_sums
+
+    rng = np.random.default_rng(3)
+    lengths = np.repeat(np.arange(0, 301), 3)
+    start = np.concatenate([[0], np.cumsum(lengths)])
+    values = rng.standard_normal(int(start[-1])) * 10 ** rng.uniform(-3, 6, int(start[-1]))
+    got = path_sums(values, start)
+    ref = [values[start[p] : start[p + 1]].sum() for p in range(len(lengths))]
+    assert got.tolist() == [float(x) for x in ref]
