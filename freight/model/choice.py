@@ -7,7 +7,9 @@ always allowed, for access) is found by Dijkstra on a layered copy of the graph:
 bit mask of the main modes already used, a link of main mode ``m`` leads to layer ``L | bit(m)``,
 the origin is in layer 0 and the destination in the full layer. Then a route alternative within
 each set: the link arcs of the origin's shortest-path tree are made :data:`ROUTE_PENALTY` times
-dearer and the search is repeated (the link-penalty method). Paths are deduplicated per OD.
+dearer, and the handling arcs of its terminals :data:`TERMINAL_PENALTY` times, and the search is
+repeated (the link-penalty method): the alternative takes another route or another terminal of the same
+place (e.g. a port's bulk berths beside its container terminal). Paths are deduplicated per OD.
 
 The *nest* of a path (its mode chain) is the sequence of modes of its links, repeats collapsed:
 ``road``, ``road-rail-road``, ``road-water-rail-road`` …; paths of one OD with the same sequence
@@ -40,6 +42,13 @@ CHAIN_SETS: tuple[tuple[str, ...], ...] = (
 ROUTE_PENALTY = 1.5
 """Cost multiplier on the links of the first search's tree for the route alternative
 (assumption: large enough to find a distinct route where one exists within 50 % of the best)."""
+
+TERMINAL_PENALTY = 3.0
+"""Cost multiplier on the handling arcs of the first search's paths for the route alternative
+(assumption: a second terminal of the same place whose handling charge is up to 3 x the first's
+is found, e.g. a port's container terminal at 40 CNY/t beside its bulk berths at 15 CNY/t, so
+that a binding terminal can spill to its neighbour; the choice set has no capacity-driven column
+generation)."""
 
 ROUTES_PER_SET = 2
 """Searches per chain set: the best path and one link-penalty alternative."""
@@ -106,6 +115,7 @@ def generate(
     chain_sets: tuple[tuple[str, ...], ...] = CHAIN_SETS,
     routes_per_set: int = ROUTES_PER_SET,
     penalty: float = ROUTE_PENALTY,
+    terminal_penalty: float = TERMINAL_PENALTY,
 ) -> ChoiceSet:
     """Generate the choice set of the module docstring.
 
@@ -121,8 +131,9 @@ def generate(
         Arcs each commodity may use, ``(n_commodities, n_arcs)`` (allowed and not closed).
     allowed_modes
         Allowed modes of each commodity.
-    chain_sets, routes_per_set, penalty
-        See :data:`CHAIN_SETS`, :data:`ROUTES_PER_SET`, :data:`ROUTE_PENALTY`.
+    chain_sets, routes_per_set, penalty, terminal_penalty
+        See :data:`CHAIN_SETS`, :data:`ROUTES_PER_SET`, :data:`ROUTE_PENALTY`,
+        :data:`TERMINAL_PENALTY`.
 
     Returns
     -------
@@ -132,6 +143,7 @@ def generate(
     node_mode = _node_mode(g)
     tm, hm = node_mode[g.tail], node_mode[g.head]
     link = g.kind == LINK
+    handling = g.is_handling
     n = g.n_nodes
     found: dict[int, set[tuple[int, ...]]] = {}
     for k in range(len(g.commodities)):
@@ -166,8 +178,8 @@ def generate(
                         used.update(path)
                     if r + 1 < routes_per_set and used:
                         pos = np.searchsorted(idx, np.fromiter(used, np.int64))
-                        pen = link[idx[pos]]
-                        c[pos[pen]] *= penalty
+                        c[pos[link[idx[pos]]]] *= penalty
+                        c[pos[handling[idx[pos]]]] *= terminal_penalty
     return _assemble(g, d, found)
 
 
