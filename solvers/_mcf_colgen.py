@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,11 +62,16 @@ from solvers._mcf_lp import (
     HIGHS_INF,
     FloatArray,
     IntArray,
+    PathFlows,
     Problem,
     RawSolution,
+    empty_path_flows,
     failed,
     highs_status,
     new_highs,
+    source_blocks,
+    split_group_paths,
+    walk_tree_paths,
 )
 from solvers.shortest_paths import shortest_path_tree
 
@@ -127,40 +133,6 @@ IPM_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
 SWITCH_GAP = 1e-3
 """``master="hybrid"``: switch from IPM to warm-started simplex once the relative gap is below
 this (or an iteration adds few columns, see :class:`ColgenConfig`)."""
-
-
-def _walk_paths(
-    pred_arc: IntArray, tail: IntArray, src_idx: IntArray, origin: IntArray, dest: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Arcs of the tree paths origin -> dest, vectorized over many paths.
-
-    Returns ``(ptr, arcs)``: path ``i`` is ``arcs[ptr[i]:ptr[i+1]]`` (listed from the
-    destination back to the origin). Every destination must be reachable.
-    """
-    m = int(dest.shape[0])
-    cur = dest.copy()
-    idx = np.flatnonzero(cur != origin)
-    owners: list[IntArray] = []
-    arcs: list[IntArray] = []
-    steps = 0
-    n_nodes = pred_arc.shape[1]
-    while idx.shape[0]:
-        a = pred_arc[src_idx[idx], cur[idx]]
-        if (a < 0).any() or steps > n_nodes:  # pragma: no cover - guarded by finite distances
-            raise RuntimeError("shortest-path tree walk failed")
-        owners.append(idx)
-        arcs.append(a)
-        cur[idx] = tail[a]
-        idx = idx[cur[idx] != origin[idx]]
-        steps += 1
-    if not owners:
-        return np.zeros(m + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    own = np.concatenate(owners)
-    arc = np.concatenate(arcs)
-    order = np.argsort(own, kind="stable")
-    ptr = np.zeros(m + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(own, minlength=m))
-    return ptr, arc[order]
 
 
 class _Columns:
@@ -241,6 +213,7 @@ def solve_colgen(
     time_limit: float | None,
     highs_options: dict[str, Any] | None,
     config: ColgenConfig | None = None,
+    want_paths: bool = False,
 ) -> RawSolution:
     """Column (and row) generation; see the module docstring.
 
@@ -258,6 +231,9 @@ def solve_colgen(
         Caller's HiGHS options, applied to the master after this module's own.
     config
         Tuning; :data:`CONFIG` when ``None``.
+    want_paths
+        Also return each demand row's path flows (``RawSolution.paths``), read off the
+        master's path columns.
 
     Returns
     -------
@@ -285,6 +261,7 @@ def solve_colgen(
             np.zeros(problem.n_demands),
             0,
             timings,
+            paths=empty_path_flows() if want_paths else None,
         )
     dem_r = problem.scaled_demand()[rows]
     pen_r = problem.scaled_penalty()[rows]
@@ -300,74 +277,74 @@ def solve_colgen(
     g_o = (gkey // n) % n
     g_t = gkey % n
     g_dem = np.bincount(row_g, weights=dem_r, minlength=n_g)
-    commodities = np.unique(g_k)
-    comm_groups: dict[int, IntArray] = {}
-    comm_sources: dict[int, IntArray] = {}
-    g_src = np.zeros(n_g, dtype=np.int64)
-    for k in commodities:
-        gs = np.flatnonzero(g_k == k)
+    # Dijkstra plan: commodities with identical cost rows (e.g. one class per commodity and
+    # origin, as the freight model passed them before issue #18) share one tree per origin; the
+    # sources of each distinct cost row are taken in blocks (memory O(block × nodes), never
+    # O(origins × nodes)), each block with the groups whose origin it holds
+    commodities, g_kidx = np.unique(g_k, return_inverse=True)
+    g_kidx = g_kidx.reshape(-1)
+    if commodities.shape[0] > 1:
+        _, first, cost_id = np.unique(
+            cost[commodities], axis=0, return_index=True, return_inverse=True
+        )
+        cost_id = cost_id.reshape(-1)
+        cost_rep = commodities[first]
+    else:
+        cost_id = np.zeros(commodities.shape[0], dtype=np.int64)
+        cost_rep = commodities[:1]
+    g_cid = cost_id[g_kidx]
+    plan: list[tuple[int, IntArray, IntArray, IntArray]] = []  # (cost row, sources, groups, src)
+    for cid in range(int(cost_rep.shape[0])):
+        gs = np.flatnonzero(g_cid == cid)
         srcs, inv = np.unique(g_o[gs], return_inverse=True)
-        comm_groups[int(k)] = gs
-        comm_sources[int(k)] = srcs
-        g_src[gs] = inv.reshape(-1)
+        inv = inv.reshape(-1)
+        order = np.argsort(inv, kind="stable")
+        bounds = np.searchsorted(inv[order], np.arange(srcs.shape[0] + 1))
+        for lo, hi in source_blocks(int(srcs.shape[0]), n):
+            part = order[bounds[lo] : bounds[hi]]
+            plan.append((int(cost_rep[cid]), srcs[lo:hi], gs[part], inv[part] - lo))
 
-    # commodities with identical cost rows (e.g. one class per commodity and origin, as the
-    # freight model passes them) share one Dijkstra call over the union of their sources
-    _, cost_id = np.unique(cost[commodities], axis=0, return_inverse=True)
-    cost_id = cost_id.reshape(-1)
-    cost_members: dict[int, list[int]] = {}
-    for k, cid in zip(commodities.tolist(), cost_id.tolist(), strict=True):
-        cost_members.setdefault(int(cid), []).append(int(k))
-    union_sources: dict[int, IntArray] = {}
-    source_rows: dict[int, IntArray] = {}
-    for cid, ks in cost_members.items():
-        union = np.unique(np.concatenate([comm_sources[k] for k in ks]))
-        union_sources[cid] = union
-        for k in ks:
-            source_rows[k] = np.searchsorted(union, comm_sources[k])
+    Mask = NDArray[np.bool_]
+    Select = Callable[[IntArray, FloatArray], Mask]
 
-    def price(mu: FloatArray) -> tuple[FloatArray, dict[int, IntArray]]:
-        """Shortest distance of every group under cost + mu, and the trees' predecessor arcs."""
+    def price(
+        mu: FloatArray, select: Select | None = None
+    ) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
+        """Shortest distance of every group under ``cost + mu`` and, for the groups ``select``
+        picks (given their ids and distances), their tree paths.
+
+        Returns ``(dist, groups, ptr, arcs)``: path ``i`` of group ``groups[i]`` is
+        ``arcs[ptr[i]:ptr[i+1]]`` (listed from the destination back to the origin).
+        """
         t0 = time.perf_counter()
         dist = np.full(n_g, np.inf)
-        preds: dict[int, IntArray] = {}
-        for cid, ks in cost_members.items():
-            d, pa = shortest_path_tree(n, tail, problem.head, cost[ks[0]] + mu, union_sources[cid])
-            for k in ks:
-                gs = comm_groups[k]
-                rows_k = source_rows[k]
-                dist[gs] = d[rows_k[g_src[gs]], g_t[gs]]
-                preds[k] = pa[rows_k]
-        timings["shortest_path"] += time.perf_counter() - t0
-        return dist, preds
-
-    def paths_for(groups: IntArray, preds: dict[int, IntArray]) -> tuple[IntArray, IntArray]:
-        """Concatenated tree paths of the given groups, in the given order."""
-        ptr_all = [np.zeros(1, dtype=np.int64)]
+        sel_parts: list[IntArray] = []
+        len_parts: list[IntArray] = []
         arc_parts: list[IntArray] = []
-        order_parts: list[IntArray] = []
-        offset = 0
-        for k in np.unique(g_k[groups]):
-            sel = np.flatnonzero(g_k[groups] == k)
-            gs = groups[sel]
-            ptr, arcs = _walk_paths(preds[int(k)], tail, g_src[gs], g_o[gs], g_t[gs])
-            ptr_all.append(ptr[1:] + offset)
-            offset += int(arcs.shape[0])
+        for k, srcs, gs, src in plan:
+            d, pa = shortest_path_tree(
+                n, tail, problem.head, cost[k] + mu, srcs, predecessors=select is not None
+            )
+            dg = d[src, g_t[gs]]
+            dist[gs] = dg
+            if select is None:
+                continue
+            pick = np.flatnonzero(select(gs, dg))
+            if not pick.shape[0]:
+                continue
+            ptr, arcs = walk_tree_paths(pa, tail, src[pick], g_o[gs[pick]], g_t[gs[pick]])
+            sel_parts.append(gs[pick])
+            len_parts.append(np.diff(ptr))
             arc_parts.append(arcs)
-            order_parts.append(sel)
-        # reorder from commodity-major to the order of `groups`
-        ptr = np.concatenate(ptr_all)
-        arcs_cat = np.concatenate([np.zeros(0, dtype=np.int64), *arc_parts])
-        sel_cat = np.concatenate([np.zeros(0, dtype=np.int64), *order_parts])
-        lengths = np.diff(ptr)
-        inv = np.empty_like(sel_cat)
-        inv[sel_cat] = np.arange(sel_cat.shape[0])
-        starts = ptr[:-1][inv]
-        lens = lengths[inv]
-        new_ptr = np.zeros(groups.shape[0] + 1, dtype=np.int64)
-        new_ptr[1:] = np.cumsum(lens)
-        gather = np.repeat(starts - new_ptr[:-1], lens) + np.arange(int(new_ptr[-1]))
-        return new_ptr, arcs_cat[gather]
+        timings["shortest_path"] += time.perf_counter() - t0
+        groups = np.concatenate([np.zeros(0, dtype=np.int64), *sel_parts])
+        ptr_out = np.zeros(groups.shape[0] + 1, dtype=np.int64)
+        if len_parts:
+            ptr_out[1:] = np.cumsum(np.concatenate(len_parts))
+        return dist, groups, ptr_out, np.concatenate([np.zeros(0, dtype=np.int64), *arc_parts])
+
+    def finite(gs: IntArray, d: FloatArray) -> NDArray[np.bool_]:
+        return np.asarray(np.isfinite(d), dtype=np.bool_)
 
     def path_costs(groups: IntArray, ptr: IntArray, arcs: IntArray, mu: FloatArray) -> FloatArray:
         """Cost of each path under ``cost[k] + mu``."""
@@ -377,6 +354,16 @@ def solve_colgen(
 
     capacity_term = np.where(capped, cap, 0.0)
 
+    def row_paths(
+        groups: IntArray, flow: FloatArray, ptr: IntArray, arcs: IntArray, unserved_r: FloatArray
+    ) -> PathFlows:
+        """Path flows per demand row in original units: each group's paths shared among its
+        rows in proportion to what each is served."""
+        out = split_group_paths(
+            groups, flow, ptr, arcs, row_g, rows, dem_r - unserved_r, reverse=True
+        )
+        return PathFlows(out.demand_row, out.flow * problem.flow_scale, out.arc_ptr, out.arcs)
+
     def lagrangian(dist: FloatArray, mu: FloatArray) -> float:
         """The Lagrangian lower bound of ``mu >= 0`` (scaled units)."""
         served = np.minimum(dist[row_g], pen_r)
@@ -384,12 +371,12 @@ def solve_colgen(
 
     # ---- 1. all-or-nothing on uncapacitated shortest paths
     zero_mu = np.zeros(n_arcs)
-    dist, preds = price(zero_mu)
+    dist, g_reach, ptr0, arcs0 = price(zero_mu, finite)
     reach = np.isfinite(dist)
-    g_reach = np.flatnonzero(reach)
-    ptr0, arcs0 = paths_for(g_reach, preds)
     serve_r = reach[row_g] & (dist[row_g] <= pen_r)
-    served_g = np.bincount(row_g, weights=np.where(serve_r, dem_r, 0.0), minlength=n_g)
+    served_g: FloatArray = np.bincount(
+        row_g, weights=np.where(serve_r, dem_r, 0.0), minlength=n_g
+    ).astype(np.float64)
     col_owner = np.repeat(np.arange(g_reach.shape[0]), np.diff(ptr0))
     load = np.bincount(arcs0, weights=served_g[g_reach][col_owner], minlength=n_arcs)
     feas_tol = 1e-9 * (1.0 + np.where(capped, cap, 0.0))
@@ -399,6 +386,9 @@ def solve_colgen(
         np.add.at(flow, g_k[g_reach][col_owner] * n_arcs + arcs0, served_g[g_reach][col_owner])
         unserved = np.zeros(problem.n_demands)
         unserved[rows] = np.where(serve_r, 0.0, dem_r)
+        aon_paths = None
+        if want_paths:
+            aon_paths = row_paths(g_reach, served_g[g_reach], ptr0, arcs0, unserved[rows])
         timings["extract"] = time.perf_counter() - t_start - timings["shortest_path"]
         return RawSolution(
             status="optimal",
@@ -410,6 +400,7 @@ def solve_colgen(
             timings=timings,
             stats={"columns": int(g_reach.shape[0]), "capacity_rows": 0, "groups": n_g},
             min_reduced_cost=0.0,
+            paths=aon_paths,
         )
 
     # ---- 2. restricted master: one HiGHS model for the whole run
@@ -521,11 +512,13 @@ def solve_colgen(
             if not act.any():
                 break
             full = capped & (resid <= 1e-9 * (1.0 + capacity_term))
-            d_w, p_w = price(mu + np.where(full, np.inf, 0.0))
-            ok = np.flatnonzero(act & np.isfinite(d_w) & (d_w <= g_pen))
+
+            def routable(gs: IntArray, d: FloatArray, act: NDArray[np.bool_] = act) -> Mask:
+                return np.asarray(act[gs] & np.isfinite(d) & (d <= g_pen[gs]), dtype=np.bool_)
+
+            _, ok, ptr_w, arcs_w = price(mu + np.where(full, np.inf, 0.0), routable)
             if not ok.shape[0]:
                 break
-            ptr_w, arcs_w = paths_for(ok, p_w)
             added += add_cols(ok, ptr_w, arcs_w)
             lens = np.diff(ptr_w)
             load_w = np.bincount(arcs_w, weights=np.repeat(remaining[ok], lens), minlength=n_arcs)
@@ -614,13 +607,11 @@ def solve_colgen(
         smoothed_found = False
         if alpha > 0.0 and vertex:  # interior-point duals are centred already
             mu_s = alpha * center + (1.0 - alpha) * mu
-            dist_s, preds_s = price(mu_s)
+            dist_s, g_ok, ptr_s, arcs_s = price(mu_s, finite)
             n_smoothed += 1
             lb_s = lagrangian(dist_s, mu_s)
             if lb_s > lb:
                 lb, mu_best, center = lb_s, mu_s, mu_s
-            g_ok = np.flatnonzero(np.isfinite(dist_s))
-            ptr_s, arcs_s = paths_for(g_ok, preds_s)
             rc_s = path_costs(g_ok, ptr_s, arcs_s, mu) - sigma[g_ok]
             good = rc_s < -rc_tol[g_ok]
             if good.any():
@@ -640,7 +631,13 @@ def solve_colgen(
             or (not over.any() and ub - lb <= tol * scale)
         )
         if exact:
-            dist, preds = price(mu)
+
+            def improving(
+                gs: IntArray, d: FloatArray, s: FloatArray = sigma, t: FloatArray = rc_tol
+            ) -> Mask:
+                return np.asarray(np.isfinite(d) & (d - s[gs] < -t[gs]), dtype=np.bool_)
+
+            dist, cand, ptr, arcs = price(mu, improving)
             n_exact += 1
             lb_now = lagrangian(dist, mu)
             if lb_now > lb:  # any mu >= 0 gives a valid bound: keep the best one and its duals
@@ -648,7 +645,6 @@ def solve_colgen(
             rc = dist - sigma
             rel = np.where(np.isfinite(dist), rc / (1.0 + np.abs(sigma)), np.inf)
             min_rc = float(rc[np.argmin(rel)]) if n_g else 0.0
-            cand = np.flatnonzero(np.isfinite(dist) & (rc < -rc_tol))
             if not over.any():
                 rc_ok = not cand.shape[0]
                 if rc_ok or ub - lb <= tol * scale:
@@ -666,7 +662,6 @@ def solve_colgen(
                     phase = "crossover"  # proven optimal: re-solve once for a vertex solution
                     continue
             if cand.shape[0]:
-                ptr, arcs = paths_for(cand, preds)
                 new_g.append(cand)
                 new_ptr.append(ptr)
                 new_arcs.append(arcs)
@@ -769,6 +764,13 @@ def solve_colgen(
     ).astype(np.float64)
     unserved = np.zeros(problem.n_demands)
     unserved[rows] = np.clip(x[:n_u], 0.0, dem_r)
+    col_paths = None
+    if want_paths:
+        used = np.flatnonzero(f > 0)
+        sub = cols.incidence()[used]
+        ptr_used = np.asarray(sub.indptr, dtype=np.int64)
+        arcs_used = np.asarray(sub.indices, dtype=np.int64)
+        col_paths = row_paths(cols.groups()[used], f[used], ptr_used, arcs_used, unserved[rows])
     timings["extract"] = time.perf_counter() - t0
     return RawSolution(
         status=status,
@@ -780,4 +782,5 @@ def solve_colgen(
         timings=timings,
         stats=stats,
         min_reduced_cost=min_rc * problem.cost_scale,
+        paths=col_paths,
     )

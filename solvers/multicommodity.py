@@ -96,6 +96,7 @@ from solvers._mcf_colgen import solve_colgen
 from solvers._mcf_lp import (
     FloatArray,
     IntArray,
+    PathFlows,
     Problem,
     RawSolution,
     new_highs,
@@ -107,6 +108,7 @@ __all__ = [
     "DEFAULT_PENALTY_FACTOR",
     "InvalidInputError",
     "MultiFlowResult",
+    "PathFlows",
     "solve",
 ]
 
@@ -164,6 +166,10 @@ class MultiFlowResult:
         the optimality proof: at ``status == "optimal"`` it is ``>= -tol (1 + |sigma_g|)`` on
         every group unless ``message`` says the stop was by proven gap instead. ``0.0`` when
         the all-or-nothing assignment was optimal; NaN for ``"lp"``.
+    paths
+        With ``return_paths=True``: every demand row's path flows (:class:`PathFlows`,
+        compressed arrays, original flow units); ``None`` otherwise or when no usable point
+        was found.
     """
 
     status: str
@@ -180,6 +186,7 @@ class MultiFlowResult:
     message: str = ""
     stats: Mapping[str, int] | None = None
     min_reduced_cost: float = float("nan")
+    paths: PathFlows | None = None
 
     @property
     def relative_gap(self) -> float:
@@ -424,7 +431,16 @@ def _finish(
         message=raw.message,
         stats=dict(raw.stats),
         min_reduced_cost=float(raw.min_reduced_cost),
+        paths=_readonly_paths(raw.paths) if usable else None,
     )
+
+
+def _readonly_paths(paths: PathFlows | None) -> PathFlows | None:
+    if paths is None:
+        return None
+    for a in (paths.demand_row, paths.flow, paths.arc_ptr, paths.arcs):
+        a.flags.writeable = False
+    return paths
 
 
 def solve(
@@ -444,6 +460,7 @@ def solve(
     max_iter: int = 500,
     time_limit: float | None = None,
     highs_options: Mapping[str, Any] | None = None,
+    return_paths: bool = False,
 ) -> MultiFlowResult:
     """Capacitated multi-commodity min-cost flow with priced unserved demand.
 
@@ -479,6 +496,9 @@ def solve(
         Wall-clock limit in seconds for the solve (``None``: none).
     highs_options
         Extra HiGHS options (name → value), e.g. ``{"solver": "ipm"}`` for the LP.
+    return_paths
+        Also return each demand row's path flows in ``result.paths`` (see "Paths per demand
+        row" in the module docstring); memory O(total path length).
 
     Returns
     -------
@@ -505,6 +525,8 @@ def solve(
             new_highs(dict(highs_options), None)
         except ValueError as exc:
             problems.append(str(exc))
+    if not isinstance(return_paths, bool):
+        problems.append(f"return_paths must be True or False, got {return_paths!r}")
     if problems:
         raise InvalidInputError(problems)
     problem, defaulted = _validate(
@@ -525,17 +547,22 @@ def solve(
     timings = {"validate": time.perf_counter() - t_start}
     opts = dict(highs_options or {})
     if method == "lp":
-        raw = solve_lp(problem, time_limit=time_limit, highs_options=opts)
+        raw = solve_lp(problem, time_limit=time_limit, highs_options=opts, want_paths=return_paths)
         return _finish(problem, raw, "lp", timings, t_start)
     raw = solve_colgen(
-        problem, tol=float(tol), max_iter=max_iter, time_limit=time_limit, highs_options=opts
+        problem,
+        tol=float(tol),
+        max_iter=max_iter,
+        time_limit=time_limit,
+        highs_options=opts,
+        want_paths=return_paths,
     )
     if method == "colgen" or raw.status == "optimal":
         return _finish(problem, raw, "colgen", timings, t_start)
     remaining = None if time_limit is None else time_limit - (time.perf_counter() - t_start)
     if remaining is not None and remaining <= 0:
         return _finish(problem, raw, "colgen", timings, t_start)
-    lp_raw = solve_lp(problem, time_limit=remaining, highs_options=opts)
+    lp_raw = solve_lp(problem, time_limit=remaining, highs_options=opts, want_paths=return_paths)
     lp_raw.message = (
         f"column generation returned {raw.status!r} ({raw.message}); solved as LP instead"
         + (f"; {lp_raw.message}" if lp_raw.message else "")
