@@ -23,6 +23,11 @@ computes the modelled value of the same quantity from a solved run, in the figur
     modelled TEU/yr over both directions of the link (background is counted in tonnes only).
 ``airport_tonnes``
     t/yr handled by the place's terminals with an air side.
+``mean_haul_km``
+    tonne-weighted mean length (km, the ``length_km`` of every link arc, all modes) of the
+    served paths of the demand rows whose origin *and* destination are among the ``;``-joined
+    zones (``commodity`` restricts as usual); the haul the demand generator's distance decay is
+    fitted to.
 
 Boxes are tonnes × ``container_share`` / ``t_per_teu`` of each commodity (``commodities.csv``).
 A figure is *met* when ``low ≤ modelled ≤ high``. The GEH statistic (TAG unit M3.1) is given for
@@ -154,6 +159,22 @@ def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
     return via / total if total > 0 else 0.0
 
 
+def _mean_haul(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
+    zones = set(element.split(";"))
+    g = run.graph
+    in_set = np.array([g.node_place[n] in zones for n in range(g.n_nodes)], dtype=bool)
+    km = np.where(g.kind == LINK, g.length_km, 0.0)
+    d = run.demand
+    tonnes = tkm = 0.0
+    for i, paths in enumerate(run.od_paths):
+        if not (sel[int(d.commodity[i])] and in_set[d.origin[i]] and in_set[d.destination[i]]):
+            continue
+        for p in paths:
+            tonnes += p.tonnes
+            tkm += p.tonnes * float(km[list(p.arcs)].sum())
+    return tkm / tonnes if tonnes > 0 else 0.0
+
+
 def _wait(run: ModelRun, link: str) -> float | None:
     locks = run.solver_info.get("locks")
     if not isinstance(locks, dict):
@@ -190,6 +211,8 @@ def modelled_value(run: ModelRun, obs: Observed) -> float | None:
         return float(box_flow[_transfer_arcs(run, obs.element)].sum())
     if q == "transhipment_share":
         return _transhipment(run, obs.element, sel)
+    if q == "mean_haul_km":
+        return _mean_haul(run, obs.element, sel)
     arcs = _link_arcs(run, obs.element)
     if q == "passages_t":
         return float(flow[arcs].sum() + run.graph.background_t[arcs].sum())
@@ -217,6 +240,8 @@ def check_elements(net: Network, observed: Sequence[Observed], file: str) -> Non
             bad = [p for p in bad if p not in places]
         elif o.quantity == "transhipment_share":
             bad = [p for p in o.element.split(">") if p not in places]
+        elif o.quantity == "mean_haul_km":
+            bad = [p for p in o.element.split(";") if p not in places or not places[p].zone]
         else:
             bad = [p for p in o.element.split(";") if p not in places]
         if bad:

@@ -377,6 +377,7 @@ Quantity = Literal[
     "wait_h",
     "link_teu",
     "airport_tonnes",
+    "mean_haul_km",
 ]
 """What an observed figure measures (:mod:`freight.analysis.validation` computes each)."""
 

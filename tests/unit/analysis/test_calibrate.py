@@ -190,3 +190,31 @@ def test_unknown_elements_are_named_with_their_rows() -> None:
     with pytest.raises(DataError) as err:
         check_elements(net, obs, "observed.csv")
     assert [(p.row, p.column) for p in err.value.problems] == [(3, "element"), (4, "commodity")]
+
+
+def test_mean_haul_is_the_tonne_weighted_path_length() -> None:
+    """Bulk A→B goes by road (150 km) or road–water–road (10 + 100 + 20 = 130 km): the mean haul
+    is 150 − 20 w, w = the share of bulk tonnes on the water link (read from the link flows)."""
+    net = _net()
+    run = solve_behavioural(net)
+    k = run.graph.commodity_index["bulk"]
+    water = [a for a, e in enumerate(run.graph.element) if e == "W_PQ"]
+    w = float(run.flow[k, water].sum()) / 100.0
+    assert 0.0 < w < 1.0
+    probe = Observed(
+        id="h",
+        element="A;B",
+        quantity="mean_haul_km",
+        commodity="bulk",
+        value=140.0,
+        unit="km",
+        year=2023,
+        low=100.0,
+        high=200.0,
+        role="target",
+        source="assumption: synthetic",
+    )
+    assert modelled_value(run, probe) == pytest.approx(150.0 - 20.0 * w, rel=1e-9)
+    check_elements(net, [probe], "observed.csv")
+    with pytest.raises(DataError):
+        check_elements(net, [Observed(**{**probe.model_dump(), "element": "A;P"})], "o.csv")
