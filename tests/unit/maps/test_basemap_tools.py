@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from shapely.geometry import Polygon
 
 from tools import build_basemap, build_link_geometry
 
@@ -61,7 +62,7 @@ def test_link_follows_the_river_between_its_places(tmp_path: Path) -> None:
     src, basemap = tmp_path / "rivers.geojson", tmp_path / "basemap.geojson"
     _write_rivers(src)
     build_basemap.build(src, None, basemap)
-    fc = build_link_geometry.build(data, basemap)
+    fc = build_link_geometry.build(data, basemap, bridge=())
     assert [f["properties"]["link"] for f in fc["features"]] == ["W_AB"]
     p = fc["features"][0]["properties"]
     assert p["geometry_km"] == pytest.approx(97.4, abs=0.2)
@@ -74,3 +75,118 @@ def test_shipped_sidecar_is_what_the_tool_builds() -> None:
         (ROOT / "network_data" / "chuannan_yuxi" / "geometry.geojson").read_text("utf-8")
     )
     assert shipped == build_link_geometry.build()
+
+
+def _net(tmp_path: Path, places: str, links: list[list[str]]) -> Path:
+    data = tmp_path / "net"
+    data.mkdir()
+    (data / "places.csv").write_text("id,lon,lat\n" + places, "utf-8")
+    with (data / "links.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "from", "to", "mode", "length_km"])
+        w.writerows(links)
+    return data
+
+
+def _basemap(path: Path, parts: list[list[list[float]]]) -> Path:
+    feats = [
+        {"type": "Feature", "properties": {"layer": "river", "name": "Yangtze"},
+         "geometry": {"type": "LineString", "coordinates": c}}
+        for c in parts
+    ]  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), "utf-8")
+    return path
+
+
+def _parallel(lon0: float, lon1: float, lat: float = 29.0) -> list[list[float]]:
+    n = round((lon1 - lon0) / 0.05)
+    return [[round(lon0 + i * (lon1 - lon0) / n, 5), lat] for i in range(n + 1)]
+
+
+def test_gap_between_parts_is_bridged_and_parts_may_run_backwards(tmp_path: Path) -> None:
+    """Two parts along 29° N with a 0.01° (0.97 km) gap, the second stored east to west (as
+    Natural Earth's Yangtze near Wuhan): the link from A (104.5°) to B (105.5°) crosses the gap,
+    runs west to east and is 1° of the parallel long, 97.44 km (111.32 km × cos 29° /
+    √(1 − e² sin² 29°))."""
+    data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
+    bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 105.0), _parallel(105.01, 106.0)[::-1]])
+    fc = build_link_geometry.build(data, bm, bridge=())
+    (f,) = fc["features"]
+    coords = f["geometry"]["coordinates"]
+    assert coords[0] == [104.5, 29.0] and coords[-1] == [105.5, 29.0]
+    assert len(coords) > 2 and [c[0] for c in coords] == sorted(c[0] for c in coords)
+    assert f["properties"]["geometry_km"] == pytest.approx(97.44, abs=0.05)
+
+
+def test_gap_wider_than_gap_km_is_not_bridged(tmp_path: Path) -> None:
+    """A 0.03° (2.9 km) gap is more than GAP_KM (1.5 km): no path, the link stays straight."""
+    assert build_link_geometry.GAP_KM == 1.5
+    data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
+    bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 105.0), _parallel(105.03, 106.0)])
+    assert build_link_geometry.build(data, bm, bridge=())["features"] == []
+
+
+def test_route_takes_the_shorter_branch(tmp_path: Path) -> None:
+    """Around an island: a straight branch along 29° N (97.44 km between A and B) and a branch
+    through 29.3° N; the route takes the straight one."""
+    data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
+    detour = [[104.2, 29.0], [104.6, 29.3], [105.4, 29.3], [105.8, 29.0]]
+    bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0), detour])
+    (f,) = build_link_geometry.build(data, bm, bridge=())["features"]
+    assert {c[1] for c in f["geometry"]["coordinates"]} == {29.0}
+    assert f["properties"]["geometry_km"] == pytest.approx(97.44, abs=0.05)
+
+
+def test_place_far_from_the_river_is_named_in_no_feature_and_bad_rows_are_named(
+    tmp_path: Path,
+) -> None:
+    """A place 20 km from the river (more than SNAP_KM, 15 km) leaves its link straight; a
+    link to an unknown place is an InputError naming file, row and field; the command exits 2."""
+    data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.18\n", [["W_AB", "A", "B", "water", "100"]])
+    bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0)])
+    assert build_link_geometry.build(data, bm, bridge=())["features"] == []
+    (data / "links.csv").write_text("id,from,to,mode,length_km\nW_AX,A,X,water,9\n", "utf-8")
+    with pytest.raises(build_link_geometry.InputError, match=r"links.csv, row 2, field 'to'"):
+        build_link_geometry.build(data, bm, bridge=())
+    assert build_link_geometry.main(["--data", str(data)]) == 2
+    assert build_link_geometry.main(["--data", str(tmp_path / "missing")]) == 2
+
+
+def test_medial_path_of_a_straight_channel() -> None:
+    """The medial axis of a channel 1° long and 0.09° wide (9.98 km) is its centre line, 31.045°
+    N: between two points on it 0.6° apart the path runs along it, 0.6 × 95.46 km (1° of the
+    parallel at 31.045° N on WGS84) = 57.28 km."""
+    water = Polygon([(120.0, 31.0), (121.0, 31.0), (121.0, 31.09), (120.0, 31.09)])
+    path = build_link_geometry.medial_path(water, (120.2, 31.045), (120.8, 31.045))
+    assert all(abs(y - 31.045) < 0.001 for _, y in path)
+    assert build_link_geometry.geodesic_km(path) == pytest.approx(57.28, abs=0.6)
+
+
+def test_water_polygon_is_the_face_holding_the_sea_point() -> None:
+    """Two banks (31.0° and 31.09° N) across a clip box: the water is the strip between them,
+    0.09° × 1°, and an island in it is a hole."""
+
+    def line(c: list[list[float]]) -> dict[str, object]:
+        return {"type": "Feature", "properties": {},
+                "geometry": {"type": "LineString", "coordinates": c}}  # fmt: skip
+
+    island = [[120.4, 31.04], [120.6, 31.04], [120.6, 31.05], [120.4, 31.05], [120.4, 31.04]]
+    coast = {"features": [line([[119.0, 31.0], [122.0, 31.0]]),
+                          line([[119.0, 31.09], [122.0, 31.09]]), line(island)]}  # fmt: skip
+    w = build_link_geometry.water_polygon(coast, (120.0, 30.5, 121.0, 31.5), (120.2, 31.045))
+    assert w.bounds == pytest.approx((120.0, 31.0, 121.0, 31.09))
+    assert len(w.interiors) == 1
+    assert w.area == pytest.approx(0.09 - 0.002)
+
+
+def test_estuary_bridge_starts_where_the_shipped_river_line_ends() -> None:
+    """ESTUARY_BRIDGE begins exactly at an end of the basemap's Yangtze line (where Natural
+    Earth's coastline takes over) and ends within 5 km of Waigaoqiao (ESTUARY_END)."""
+    bridge = build_link_geometry.ESTUARY_BRIDGE
+    ends = set()
+    for coords, source in build_link_geometry.river_parts(bridge=()):
+        assert source == build_link_geometry.RIVER_SOURCE
+        ends |= {coords[0], coords[-1]}
+    assert bridge[0] == build_link_geometry.ESTUARY_START and bridge[0] in ends
+    assert build_link_geometry.geodesic_km([bridge[-1], build_link_geometry.ESTUARY_END]) < 5
+    assert len(bridge) > 2
