@@ -1391,6 +1391,130 @@ CALIBRATE = ResultKind(
     (VALIDATION, PARAMETERS, CALIBRATED_COMMODITIES),
 )
 
+# ------------------------------------------------------------------------- freight portfolio
+
+PORTFOLIO_PROGRAMME = OutputTable(
+    "programme.csv",
+    "one row per candidate project (a plan project not in the do-minimum): whether the optimized "
+    "programme builds it and when, beside the greedy programme's choice. Money at the price base; "
+    "capex and spend in market prices (what the budget pays), costs in economic prices",
+    (
+        _c("project", "str", "", "project id"),
+        _c("name", "str", "", "project name"),
+        _c("chosen", "bool", "", "in the optimized programme"),
+        _c("committed", "bool", "", "must be built (under construction at the price base, or "
+           "named in the budget file's committed)"),
+        _c("start_year", "int", "year", "construction start in the optimized programme",
+           blank="not chosen"),
+        _c("opening_year", "int", "year", "opening in the optimized programme (start + the "
+           "project file's construction years)", blank="not chosen"),
+        _c("delay_years", "int", "years", "start_year − the project file's construction_start",
+           blank="not chosen"),
+        _c("plan_construction_start", "int", "year", "construction_start of the project file"),
+        _c("plan_opening_year", "int", "year", "opening_year of the project file"),
+        _c("earliest_start", "int", "year", "earliest start the search allowed"),
+        _c("capex_cny", "float", "CNY", "whole capex re-indexed to the price base (market "
+           "prices, no optimism bias)"),
+        _c("spend_counted_cny", "float", "CNY", "of it, spent from the price base year on (what "
+           "the budget pays; earlier years are sunk)", blank="not chosen"),
+        _c("pv_cost_cny", "float", "CNY", "PV of capex, optimism bias and opex of the chosen "
+           "start (economic prices, freight share)", blank="not chosen"),
+        _c("single_npv_cny", "float", "CNY", "NPV of the project alone at its earliest start "
+           "(its benefit over the candidates it requires)"),
+        _c("single_bcr", "float", "", "BCR of the project alone at its earliest start (the "
+           "greedy ranking)", blank="no cost"),
+        _c("greedy_chosen", "bool", "", "in the greedy programme (rank by BCR, fill the budget)"),
+        _c("greedy_start_year", "int", "year", "construction start in the greedy programme",
+           blank="not chosen"),
+        _c("requires", "str", "", "candidates it requires, space-separated"),
+        _c("excludes", "str", "", "candidates it excludes (either file says so), space-separated"),
+    ),
+    key=("project",),
+)  # fmt: skip
+PORTFOLIO_SUMMARY = OutputTable(
+    "summary.csv",
+    "one row per programme: optimized, greedy (rank by BCR, fill the budget) and optimized "
+    "with one more 亿 CNY of budget; verified values from the network solves of every open set "
+    "of the programme, CNY at the price base, discounted to it",
+    (
+        _c("programme", "str", "", "optimized, greedy or optimized_budget_plus_1"),
+        _c("budget", "str", "", "the budget it meets"),
+        _c("projects", "int", "", "projects built"),
+        _c("programme_text", "str", "", "PROJECT@START_YEAR, by start year"),
+        _c("verified_npv_cny", "float", "CNY", "NPV of the programme from its network solves"),
+        _c("predicted_npv_cny", "float", "CNY", "the master's NPV of the same programme before "
+           "it was verified", blank="greedy: no prediction"),
+        _c("pv_benefit_cny", "float", "CNY", "PV of the benefits (each open set's increment "
+           "from its opening year, with the ramp-up)"),
+        _c("pv_residual_cny", "float", "CNY", "PV of the residual values"),
+        _c("pv_cost_cny", "float", "CNY", "PV of capex, optimism bias and opex"),
+        _c("bcr", "float", "", "(PV benefits + PV residual) / PV costs", blank="no cost"),
+        _c("spend_cny", "float", "CNY", "capex spent from the price base year on (market "
+           "prices, undiscounted)"),
+        _c("marginal_npv_per_100m_cny", "float", "CNY", "verified NPV with one more 亿 CNY "
+           "of budget (budget_plus_1 row) − this row's", blank="other rows"),
+        _c("converged", "bool", "", "the master's prediction and the verified NPV agreed",
+           blank="greedy"),
+        _c("note", "str", "", "how the search ended"),
+    ),
+    key=("programme",),
+)  # fmt: skip
+PORTFOLIO_SPEND = OutputTable(
+    "spend.csv",
+    "one row per budget year: the capex of the optimized and of the greedy programme against "
+    "the budget (market prices, price base)",
+    (
+        _c("year", "int", "year", "calendar year"),
+        _c("budget_cny", "float", "CNY", "the year's budget", blank="no annual cap"),
+        _c("spend_cny", "float", "CNY", "capex of the optimized programme"),
+        _c("greedy_spend_cny", "float", "CNY", "capex of the greedy programme"),
+        _c("committed_spend_cny", "float", "CNY", "of it, the committed projects'"),
+        _c("unused_cny", "float", "CNY", "budget − spend_cny", blank="no annual cap"),
+    ),
+    key=("year",),
+)  # fmt: skip
+PORTFOLIO_ITERATIONS = OutputTable(
+    "iterations.csv",
+    "one row per master solve of the evaluate-and-cut loop (for the budget, then for one more "
+    "亿): its programme, the predicted and the verified NPV",
+    (
+        _c("budget", "str", "", "budget (the given one) or budget_plus_1"),
+        _c("iteration", "int", "", "master solve, from 1"),
+        _c("programme", "str", "", "PROJECT@START_YEAR, by start year"),
+        _c("predicted_npv_cny", "float", "CNY", "the master's NPV of its programme"),
+        _c("verified_npv_cny", "float", "CNY", "the programme's NPV from its network solves"),
+        _c("difference_cny", "float", "CNY", "predicted − verified"),
+        _c("new_sets", "int", "", "open sets solved for the first time to verify it"),
+        _c("sets_known", "int", "", "open sets known after it (the master's terms)"),
+        _c("master_status", "str", "", "CP-SAT status: optimal or feasible (time limit)"),
+        _c("master_seconds", "float", "s", "wall time of the master solve", precision=3),
+    ),
+    key=("budget", "iteration"),
+)  # fmt: skip
+PORTFOLIO_SOLVES = OutputTable(
+    "solves.csv",
+    "one row per network solve (the cache: set of open projects × modelled year × method)",
+    (
+        _c("projects", "str", "", "open candidate projects, space-separated (the do-minimum "
+           "always open), or (do-minimum)"),
+        _c("n_projects", "int", "", "number of open candidates"),
+        _c("year", "int", "year", "modelled year"),
+        _c("method", "str", "", "model method"),
+        _c("status", "str", "", "solver status"),
+        _c("benefit_cny_per_yr", "float", "CNY/yr", "annual benefit of the set against the "
+           "do-minimum in that year (price base, full benefit)"),
+    ),
+    key=("projects", "year", "method"),
+)  # fmt: skip
+PORTFOLIO = ResultKind(
+    "portfolio",
+    "`freight portfolio PLAN... --budget AMOUNT --out DIR`: the budget-constrained programme and "
+    "phasing of the plan's projects (also programme.png: Gantt and annual spend against the "
+    "budget, optimized and greedy)",
+    (PORTFOLIO_PROGRAMME, PORTFOLIO_SUMMARY, PORTFOLIO_SPEND, PORTFOLIO_ITERATIONS,
+     PORTFOLIO_SOLVES),
+)  # fmt: skip
+
 RESULT_KINDS: tuple[ResultKind, ...] = (
     RUN,
     COMPARE,
@@ -1401,6 +1525,7 @@ RESULT_KINDS: tuple[ResultKind, ...] = (
     IMPORT_TNTP,
     PROJECT_SUITE,
     CALIBRATE,
+    PORTFOLIO,
 )
 """Every result folder a command writes, keyed by the manifest's ``command``."""
 
