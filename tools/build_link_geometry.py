@@ -240,8 +240,8 @@ def river_graph(parts: Sequence[tuple[Sequence[tuple[float, float]], str]]) -> n
 def _attach(
     g: nx.Graph, segs: shapely.STRtree, edges: list[tuple[int, int]], xy: tuple[float, float]
 ) -> tuple[int, float]:
-    """Add a node at the point of the graph nearest ``xy`` (splitting its edge); returns the
-    node and the distance (km) of ``xy`` from it."""
+    """Add a node at the point of the graph nearest ``xy`` (its edge replaced by the two
+    halves); returns the node and the distance (km) of ``xy`` from it."""
     p = Point(_TO_M.transform(*xy))
     i = int(segs.nearest(p))
     u, v = edges[i]
@@ -254,6 +254,7 @@ def _attach(
     qxy = (float(lon), float(lat))
     g.add_node(node, xy=qxy)
     src = g.edges[u, v]["source"]
+    g.remove_edge(u, v)
     g.add_edge(u, node, km=_km(g.nodes[u]["xy"], qxy), source=src)
     g.add_edge(node, v, km=_km(qxy, g.nodes[v]["xy"]), source=src)
     return node, float(p.distance(q)) / 1000.0

@@ -137,6 +137,21 @@ def test_route_takes_the_shorter_branch(tmp_path: Path) -> None:
     assert f["properties"]["geometry_km"] == pytest.approx(97.44, abs=0.05)
 
 
+def test_both_places_on_one_segment(tmp_path: Path) -> None:
+    """Both places project onto the same 1.2° segment: the line is place, river point, river
+    point, place, in the link's direction, 97.44 km (1° of the parallel at 29° N) either way."""
+    data = _net(
+        tmp_path,
+        "A,104.5,29.0\nB,105.5,29.0\n",
+        [["W_AB", "A", "B", "water", "100"], ["W_BA", "B", "A", "water", "100"]],
+    )
+    bm = _basemap(tmp_path / "b.geojson", [[[104.4, 29.0], [105.6, 29.0]]])
+    ab, ba = build_link_geometry.build(data, bm, bridge=())["features"]
+    assert len(ab["geometry"]["coordinates"]) == 4
+    assert ab["geometry"]["coordinates"] == ba["geometry"]["coordinates"][::-1]
+    assert ab["properties"]["geometry_km"] == pytest.approx(97.44, abs=0.1)
+
+
 def test_place_far_from_the_river_is_named_in_no_feature_and_bad_rows_are_named(
     tmp_path: Path,
 ) -> None:
