@@ -111,7 +111,7 @@ def _cell(value: Any, unit: str, ctype: str) -> str:
     if not math.isfinite(x):
         return "unbounded" if x > 0 else ""
     if ctype == "int":
-        return f"{int(x):,}"
+        return str(int(x)) if unit == "year" else f"{int(x):,}"
     if unit in ("fraction", "share", "1/yr"):
         return f"{100 * x:.1f}%"
     if unit.endswith("/t") or unit in ("h", "km", "CNY/t", "ratio", ""):
@@ -474,6 +474,100 @@ def appraise(
             f"{_fmt_t(r['interaction_cny_per_yr'])}"
         )
     console.print(f"appraisal written to {out}/ (benefits.csv, tee.csv, sensitivity.csv)")
+
+
+@app.command()
+def portfolio(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(
+            help="plan scenario(s) of one future, one per modelled year (e.g. plan_2025_central "
+            "plan_2035_central)"
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="portfolio folder (written atomically)")],
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            help="capital budget, 亿 CNY per year at the price base (replaces the file's)",
+            callback=_bounded("--budget", 0.0, 1e6),
+        ),
+    ] = None,
+    total_budget: Annotated[
+        float | None,
+        typer.Option(
+            help="capital budget over all years, 亿 CNY at the price base",
+            callback=_bounded("--total-budget", 0.0, 1e6),
+        ),
+    ] = None,
+    budget_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="budget TOML (scenarios/portfolio/*.toml): annual, by-year or total budget, "
+            "last start year, earliest starts, committed projects"
+        ),
+    ] = None,
+    last_start: Annotated[
+        int | None,
+        typer.Option(
+            min=1900,
+            max=2200,
+            help="latest construction start year (default: the file's, "
+            "else the last modelled year or the plan's latest start)",
+        ),
+    ] = None,  # fmt: skip
+    jobs: Jobs = 1,
+    scheduler: Scheduler = None,
+    method: Annotated[
+        Method, typer.Option(help="model method of every network solve (logit: behavioural)")
+    ] = "mcf",
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            help="agreement of predicted and verified NPV, relative to the programme's PV of costs",
+            callback=_bounded("--tolerance", 0.0, 0.1),
+        ),
+    ] = 1e-6,  # fmt: skip
+    max_iterations: Annotated[
+        int, typer.Option(min=1, max=1000, help="master solves per budget before stopping")
+    ] = 30,
+    economics: Annotated[
+        Path | None,
+        typer.Option(
+            help="economics TOML (default: economics/economics.toml beside the plan's projects/)"
+        ),
+    ] = None,
+) -> None:
+    """Choose which of the plan's projects to build and when, under a capital budget: CP-SAT
+    master over project values and interactions, verified by network solves until they agree."""
+    from freight.analysis.portfolio import portfolio_to_folder, read_budget
+
+    plan = read_budget(budget_file, annual=budget, total=total_budget, last_start=last_start)
+    with _progress_bar() as bar:
+        task = bar.add_task("solving open-project sets", total=None)
+        tables, res = portfolio_to_folder(
+            out, [str(s) for s in scenarios], budget=plan, jobs=jobs, scheduler=scheduler,
+            method=method, economics=str(economics) if economics else None,
+            rel_tolerance=tolerance, max_iterations=max_iterations,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+    chosen = [r for r in tables["programme.csv"] if r["chosen"] or r["greedy_chosen"]]
+    _show(
+        "portfolio", "programme.csv", chosen,
+        ["project", "chosen", "start_year", "opening_year", "delay_years", "capex_cny",
+         "single_bcr", "greedy_chosen", "greedy_start_year"],
+        title=f"Programme under {plan.describe()} (optimized and greedy)",
+    )  # fmt: skip
+    _show(
+        "portfolio", "summary.csv", tables["summary.csv"],
+        ["programme", "projects", "verified_npv_cny", "predicted_npv_cny", "bcr", "spend_cny",
+         "marginal_npv_per_100m_cny", "converged"],
+        title="Programmes: verified NPV from the network solves (CNY at the price base)",
+    )  # fmt: skip
+    console.print(res.optimized.message)
+    console.print(
+        f"portfolio written to {out}/ (spend.csv, iterations.csv, solves.csv, programme.png)"
+    )
 
 
 @app.command()
