@@ -45,6 +45,29 @@ Conventions and decisions
   Lagrangian bound of the returned duals, a proof that no solution is cheaper than it; at
   ``status == "optimal"`` it matches ``objective`` within ``tol`` (relative).
 
+Cost rows per commodity, paths per demand row (the memory-lean contract)
+-----------------------------------------------------------------------
+``cost`` has one row per *commodity* (e.g. the 10 freight commodities), not per flow class:
+``commodity[d]`` says which row prices demand row ``d``, and rows of one commodity from many
+origins share it. ``flow`` comes back per cost row, ``(n_commodities, n_arcs)``. With
+``return_paths=True`` the result also holds ``paths`` (:class:`PathFlows`), every demand row's
+path flows as four flat arrays: ``demand_row[p]``, ``flow[p]`` and the arcs
+``arcs[arc_ptr[p]:arc_ptr[p + 1]]`` of path ``p`` in order from the row's origin to its
+destination; sorted by demand row, then by decreasing flow; ``paths.row_ptr(n_demands)`` gives
+each row's slice. A row's path flows sum to its served demand (``demand - unserved``); summed per
+(commodity of the row, arc) they give ``flow`` (:meth:`PathFlows.arc_flow`). Rows with the same
+(commodity, origin, destination) are one group of the solver and share its paths in proportion
+to what each is served. ``"colgen"`` reads the paths straight off its master's path columns
+(exact: they sum to ``flow``); ``"lp"`` decomposes each (commodity, origin) class flow of its
+solution into origin → destination paths (exact too, except that zero-cost cycles a vertex may
+carry are not paths and stay only in ``flow``). Memory of the column generation is
+O(arcs × commodities + total path length + block × nodes): shortest-path trees are computed a
+block of origins at a time (:data:`solvers._mcf_lp.SOURCE_BLOCK_ENTRIES`) and walked at once, so
+nothing of size origins × nodes or classes × arcs is ever held. (The LP, the reference for small
+problems, has a variable per class and arc by construction.) Passing one identical cost row per
+class still works and gives the same optimum (commodities with equal rows share their trees),
+but costs classes × arcs memory.
+
 Methods
 -------
 ``"lp"`` — the reference: one sparse arc-flow LP built vectorized with ``scipy.sparse`` (no

@@ -655,3 +655,142 @@ def test_one_commodity_per_origin_class_gives_same_optimum(method: str) -> None:
     _check(inst.n_nodes, args, r)
     assert r.flow.shape == (n_cls, inst.n_arcs)
     assert r.objective == pytest.approx(PUBLISHED["grid1"], rel=1e-5)
+
+
+# --------------------------------------------------------------------------- paths per demand row
+
+
+def _assert_paths_valid(
+    n: int, args: tuple[Any, ...], r: MultiFlowResult, *, exact_flow: bool
+) -> None:
+    """Paths of every row run origin -> destination arc by arc, sum to the row's served demand,
+    and summed per (commodity, arc) give the returned flow (exactly for column generation; for
+    the LP the flow may hold zero-cost cycles besides, so the difference must be a circulation)."""
+    tail, head, _cap, cost, o, d, dem = (np.asarray(a) for a in args[:7])
+    comm = args[7]
+    p = r.paths
+    assert p is not None
+    n_dem = dem.shape[0]
+    k = np.zeros(n_dem, dtype=np.int64) if comm is None else np.asarray(comm, dtype=np.int64)
+    assert (p.flow > 0).all() and (np.diff(p.demand_row) >= 0).all()
+    lens = np.diff(p.arc_ptr)
+    assert (lens > 0).all()
+    first, last = p.arcs[p.arc_ptr[:-1]], p.arcs[p.arc_ptr[1:] - 1]
+    np.testing.assert_array_equal(tail[first], o[p.demand_row])
+    np.testing.assert_array_equal(head[last], d[p.demand_row])
+    inner = np.ones(p.arcs.shape[0], dtype=bool)
+    inner[p.arc_ptr[1:] - 1] = False  # the last arc of each path has no successor
+    np.testing.assert_array_equal(head[p.arcs[inner]], tail[p.arcs[np.flatnonzero(inner) + 1]])
+    active = (dem > 0) & (o != d)
+    served = np.where(active, dem - r.unserved, 0.0)
+    per_row = np.bincount(p.demand_row, weights=p.flow, minlength=n_dem)
+    np.testing.assert_allclose(per_row, served, rtol=1e-7, atol=1e-7 * (1 + dem.max()))
+    arc_flow = p.arc_flow(k, r.flow.shape[0], tail.shape[0])
+    scale = 1e-7 * (1 + float(dem.sum()))
+    if exact_flow:
+        np.testing.assert_allclose(arc_flow, r.flow, rtol=1e-9, atol=scale)
+    else:
+        rest = r.flow - arc_flow
+        assert rest.min() >= -scale
+        net = np.zeros((r.flow.shape[0], n))
+        for kk in range(r.flow.shape[0]):
+            np.add.at(net[kk], tail, rest[kk])
+            np.subtract.at(net[kk], head, rest[kk])
+        assert np.abs(net).max() <= scale
+    # the paths' cost plus the unserved penalty is the objective
+    c = np.where(np.isfinite(cost), cost, 0.0).reshape(-1, tail.shape[0])
+    c = np.broadcast_to(c, (r.flow.shape[0], tail.shape[0]))
+    owner = np.repeat(np.arange(p.n_paths), lens)
+    path_cost = np.bincount(owner, weights=c[k[p.demand_row[owner]], p.arcs], minlength=p.n_paths)
+    total = float(path_cost @ p.flow + r.unserved_penalty @ r.unserved)
+    assert total == pytest.approx(r.objective, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_paths_of_the_hand_network(method: str) -> None:
+    """COMPETE: commodity 1 takes the direct arc (8), commodity 0 the detour (6, first: the
+    larger) and the direct arc's remaining 2; arcs listed from origin to destination."""
+    r = solve(*COMPETE, method=method, return_paths=True)
+    p = r.paths
+    assert p is not None
+    np.testing.assert_array_equal(p.demand_row, [0, 0, 1])
+    np.testing.assert_allclose(p.flow, [6, 2, 8], atol=1e-7)
+    np.testing.assert_array_equal(p.arc_ptr, [0, 2, 3, 4])
+    np.testing.assert_array_equal(p.arcs, [1, 2, 0, 0])
+    np.testing.assert_array_equal(p.row_ptr(2), [0, 2, 3])
+    assert not p.flow.flags.writeable
+    assert solve(*COMPETE, method=method).paths is None  # only on request
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_paths_of_duplicate_rows_follow_what_each_is_served(method: str) -> None:
+    """Two rows of one OD share capacity 5; the lower-penalty row is served 1, the other 4: the
+    single path is split 1 : 4 between them."""
+    args = ([0], [1], [5.0], [1.0], [0, 0], [1, 1], [4.0, 4.0], None)
+    r = solve(*args, method=method, unserved_penalty=[10.0, 20.0], return_paths=True)
+    p = r.paths
+    assert p is not None
+    np.testing.assert_array_equal(p.demand_row, [0, 1])
+    np.testing.assert_allclose(p.flow, [1.0, 4.0], atol=1e-9)
+    np.testing.assert_array_equal(p.arcs, [0, 0])
+
+
+def test_all_or_nothing_paths_are_the_shortest_paths() -> None:
+    """No capacity binds: each row's single path is its shortest path (0 -> 2 -> 1, cost 2)."""
+    args = ([0, 0, 2], [1, 2, 1], [100.0, INF, INF], [3.0, 1.0, 1.0], [0, 2], [1, 1], [8.0, 2.0])
+    r = solve(*args, return_paths=True)
+    assert r.iterations == 0 and r.paths is not None
+    np.testing.assert_array_equal(r.paths.demand_row, [0, 1])
+    np.testing.assert_array_equal(r.paths.arc_ptr, [0, 2, 3])
+    np.testing.assert_array_equal(r.paths.arcs, [1, 2, 2])
+    np.testing.assert_allclose(r.paths.flow, [8.0, 2.0])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_paths_conserve_sum_to_flows_and_agree_with_the_lp(seed: int) -> None:
+    """Medium random networks (inf costs and capacities, several commodities): both methods'
+    paths are valid (see _assert_paths_valid) and price to the same optimum."""
+    n, args, pen = _medium_random(seed)
+    a = solve(*args, method="lp", n_nodes=n, unserved_penalty=pen, return_paths=True)
+    b = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
+    _assert_paths_valid(n, args, a, exact_flow=False)
+    _assert_paths_valid(n, args, b, exact_flow=True)
+    assert b.objective == pytest.approx(a.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("method", ["lp", "colgen"])
+def test_per_commodity_cost_rows_equal_per_class_rows(method: str) -> None:
+    """The lean contract (one cost row per commodity, ``commodity`` per demand row) gives the
+    optimum of the per-class contract (one identical cost row per commodity and origin), with
+    flows per cost row that sum to the same commodity totals' objective, and valid paths."""
+    n, args, pen = _medium_random(7)
+    tail, head, cap, cost, o, d, dem, k = args
+    cls_key, cls = np.unique(np.asarray(k) * n + np.asarray(o), return_inverse=True)
+    per_class = (tail, head, cap, cost[cls_key // n], o, d, dem, cls)
+    lean = solve(*args, method=method, n_nodes=n, unserved_penalty=pen, return_paths=True)
+    wide = solve(*per_class, method=method, n_nodes=n, unserved_penalty=pen)
+    assert lean.flow.shape == (cost.shape[0], len(tail))
+    assert lean.objective == pytest.approx(wide.objective, rel=1e-7)
+    _assert_paths_valid(n, args, lean, exact_flow=method == "colgen")
+
+
+def test_source_blocks_do_not_change_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shortest-path trees taken a few sources at a time (memory O(block × nodes)) give the
+    same objective, duals and paths as one call over every origin."""
+    from solvers import _mcf_lp
+
+    n, args, pen = _medium_random(3)
+    ref = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
+    monkeypatch.setattr(_mcf_lp, "SOURCE_BLOCK_ENTRIES", 2 * n)  # two sources per call
+    assert len(_mcf_lp.source_blocks(10, n)) == 5
+    r = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
+    assert r.objective == pytest.approx(ref.objective, rel=1e-12)
+    np.testing.assert_allclose(r.od_cost, ref.od_cost, rtol=1e-9)
+    assert r.paths is not None and ref.paths is not None
+    np.testing.assert_allclose(r.paths.arc_flow(np.asarray(args[7]), r.flow.shape[0], len(args[0])),
+                               r.flow, atol=1e-7)  # fmt: skip
+
+
+def test_return_paths_must_be_a_bool() -> None:
+    with pytest.raises(InvalidInputError, match="return_paths must be True or False"):
+        solve(*COMPETE, return_paths="yes")  # type: ignore[arg-type]
