@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -353,10 +354,23 @@ def solve_behavioural(
     )
 
 
+_LABELS: weakref.WeakKeyDictionary[VirtualGraph, list[str]] = weakref.WeakKeyDictionary()
+
+
+def _labels(g: VirtualGraph) -> list[str]:
+    """Every arc's :meth:`~freight.model.graph.VirtualGraph.arc_label`, built once per graph."""
+    labels = _LABELS.get(g)
+    if labels is None:
+        labels = [g.arc_label(a) for a in range(g.n_arcs)]
+        _LABELS[g] = labels
+    return labels
+
+
 def _path_key(run: BehaviouralRun, net: Network, g: VirtualGraph, p: int) -> tuple[object, ...]:
     assert run.choice is not None
     r = net.demand[int(run.choice.path_od[p])]
-    arcs = tuple(g.arc_label(a) for a in run.choice.path_arcs[p])
+    labels = _labels(g)
+    arcs = tuple(labels[a] for a in run.choice.path_arcs[p])
     return (r.origin, r.destination, r.commodity, arcs)
 
 
@@ -374,13 +388,14 @@ def _borrow_path_size(
         for p in range(other.choice.n_paths)
     }
     out = ps.copy()
+    labels = _labels(g)
     for p in range(choice.n_paths):
         r = net.demand[int(choice.path_od[p])]
         key = (
             r.origin,
             r.destination,
             r.commodity,
-            tuple(g.arc_label(a) for a in choice.path_arcs[p]),
+            tuple(labels[a] for a in choice.path_arcs[p]),
         )
         if key in theirs:
             out[p] = theirs[key]
@@ -396,16 +411,16 @@ def _mapped_paths(
 ) -> dict[int, set[tuple[int, ...]]]:
     """Paths of ``other`` translated onto graph ``g`` (rows by OD and commodity, arcs by label)."""
     assert other.choice is not None
-    arc_of = {g.arc_label(a): a for a in range(g.n_arcs)}
+    arc_of = {label: a for a, label in enumerate(_labels(g))}
+    olabels = _labels(other.graph)
     row_of = {(r.origin, r.destination, r.commodity): i for i, r in enumerate(net.demand)}
-    og = other.graph
     out: dict[int, set[tuple[int, ...]]] = {}
     for arcs, orow in zip(other.choice.path_arcs, other.choice.path_od.tolist(), strict=True):
         r = other.net.demand[int(orow)]
         row = row_of.get((r.origin, r.destination, r.commodity))
         if row is None:
             continue
-        mapped = [arc_of.get(og.arc_label(a)) for a in arcs]
+        mapped = [arc_of.get(olabels[a]) for a in arcs]
         if any(m is None for m in mapped):
             continue
         path = tuple(int(m) for m in mapped if m is not None)
