@@ -9,7 +9,8 @@ the origin is in layer 0 and the destination in the full layer. Then a route alt
 each set: the link arcs of the origin's shortest-path tree are made :data:`ROUTE_PENALTY` times
 dearer, and the handling arcs of its terminals :data:`TERMINAL_PENALTY` times, and the search is
 repeated (the link-penalty method): the alternative takes another route or another terminal of the same
-place (e.g. a port's bulk berths beside its container terminal). Paths are deduplicated per OD.
+place (e.g. a port's bulk berths beside its container terminal); the air set gets one search more
+(:data:`EXTRA_ROUTES`: its routes are airports). Paths are deduplicated per OD.
 
 The *nest* of a path (its mode chain) is the sequence of modes of its links, repeats collapsed:
 ``road``, ``road-rail-road``, ``road-water-rail-road`` …; paths of one OD with the same sequence
@@ -52,6 +53,12 @@ generation)."""
 
 ROUTES_PER_SET = 2
 """Searches per chain set: the best path and one link-penalty alternative."""
+
+EXTRA_ROUTES: dict[tuple[str, ...], int] = {("air",): 1}
+"""More link-penalty searches for some chain sets (assumption): an air chain's routes are its
+airports, and an origin between several (Yibin: its own, Luzhou's and Chongqing's within a few
+tens of CNY/t) needs a third search to reach the third, so that each airport's catchment is a
+choice and not the by-product of a few km of flight length."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +174,8 @@ def generate(
             base_cost = cost[k, idx]
             for o in origins:
                 c = base_cost.copy()
-                for r in range(routes_per_set):
+                n_routes = routes_per_set + EXTRA_ROUTES.get(cs, 0)
+                for r in range(n_routes):
                     pred = lay.search(c, int(o))
                     used: set[int] = set()
                     for row in rows[d.origin[rows] == o]:
@@ -176,7 +184,7 @@ def generate(
                             continue
                         found.setdefault(int(row), set()).add(path)
                         used.update(path)
-                    if r + 1 < routes_per_set and used:
+                    if r + 1 < n_routes and used:
                         pos = np.searchsorted(idx, np.fromiter(used, np.int64))
                         c[pos[link[idx[pos]]]] *= penalty
                         c[pos[handling[idx[pos]]]] *= terminal_penalty
