@@ -23,10 +23,12 @@ A segmented gravity model, seeded by the regional figures of network_data/chuann
    intra-zonal cells, no core-to-core cell (that is the through segment), balanced by Furness
    (iterative proportional fitting) to a relative tolerance of :data:`FURNESS_TOL` on every row
    and column constraint. ``d_ij`` = the shortest road distance of ``links.csv``.
-4. **Decay fitted to mean hauls**: ``L_k`` is the length scale at which the block's mean haul
-   ``Σ T d / Σ T`` equals the commodity's mean-haul target (``CommoditySpec.mean_haul_km``, each
-   with its reasoning), found by bisection on ``ln L`` (the mean haul of a doubly constrained
-   gravity model rises monotonically with ``L``) to a relative tolerance of :data:`FIT_TOL`.
+4. **Decay fitted to mean hauls**: ``L_k`` is the length scale at which the mean haul inside the
+   plan area (segment ``R``, ``Σ T d / Σ T``) equals the commodity's mean-haul target
+   (``CommoditySpec.mean_haul_km``, each with its reasoning; the ``mean_haul_<commodity>``
+   targets of observed.csv), found by a scan of :data:`DECAY_GRID` log-spaced values and
+   bisection on ``ln L`` in the first bracketing interval, to a relative tolerance of
+   :data:`FIT_TOL`.
 5. **Gateway choice by logsums** (singly constrained: only the plan-area end is known). The
    outbound pool ``Eo + Bo + Xo`` of a commodity leaves zone ``i`` in proportion to its
    production weight and chooses a gateway ``g`` (east / south / west, those the commodity
@@ -103,10 +105,13 @@ tonnes cross a zone boundary (zones are whole prefectures or districts): 0.85 ×
 """
 
 MIN_ROW_T = 3000.0
-"""Cells below this many tonnes per year are dropped (their block is rescaled)."""
+"""Cells below this many tonnes per year are dropped (module doc, step 8)."""
 
-MIN_ROW_SHARE = 0.005
-"""Cells below this share of their block are dropped (their block is rescaled)."""
+MIN_ROW_SHARE = 0.002
+"""Cells below this share of their segment are dropped (module doc, step 8). Assumption: 0.2 %
+keeps the table at ~1,300 rows while the distribution keeps most of its long cells (v1 dropped
+below 0.5 %; with the fitted decay that removed so many long cells that the refitted ``L`` was
+twice the untidied one for general cargo)."""
 
 REGION: tuple[str, ...] = ("ZG", "LZ", "NJ", "YB", "JJ", "YC", "QJ", "WS", "DZ", "TL", "RC")
 """The plan area's zones (川府发〔2023〕9号, S1): four cities and seven Chongqing districts/zones."""
@@ -219,6 +224,11 @@ FIT_TOL = 1e-9
 DECAY_BOUNDS_KM: tuple[float, float] = (10.0, 10000.0)
 """Search interval of the length scale ``L`` (km); a target outside the mean hauls reachable in it
 is an error naming the commodity."""
+
+DECAY_GRID = 25
+"""Decay fit: ``L`` values (log-spaced over :data:`DECAY_BOUNDS_KM`) scanned for the first
+interval whose mean hauls bracket the target, which bisection then narrows (the mean haul inside
+the plan area need not be monotone in ``L``: the cores compete for the zones' tonnes)."""
 
 GATEWAY_SCALE = 0.5
 """Gateway logit scale as a fraction of the commodity's ``chain_scale`` (assumption).
@@ -347,8 +357,8 @@ class CommoditySpec:
     split
         Segment code -> share of ``total_t`` (shares sum to 1).
     mean_haul_km
-        (target, low, high) mean haul of the doubly constrained block (plan area and cores),
-        shortest road km; the decay ``L`` is fitted to the target.
+        (target, low, high) mean haul inside the plan area (segment ``R``), shortest road km;
+        the decay ``L`` is fitted to the target (observed.csv ``mean_haul_<commodity>``).
     haul_basis
         Source or assumption of the mean-haul target.
     seed
@@ -373,8 +383,8 @@ SPECS: Mapping[str, CommoditySpec] = {
     "building_materials": CommoditySpec(
         total_t=95e6,
         split={"R": 0.72, "Co": 0.18, "Ci": 0.07, "Eo": 0.01, "Bo": 0.01, "Yo": 0.008, "Yi": 0.002},
-        mean_haul_km=(80.0, 60.0, 100.0),
-        haul_basis="assumption: sand, gravel and cement are rarely trucked further than ~100 km (general knowledge of aggregate haul radii); the inter-zonal trips start at neighbouring zones 40-80 km apart",
+        mean_haul_km=(85.0, 65.0, 105.0),
+        haul_basis="assumption: sand, gravel and cement are rarely trucked further than ~100 km (general knowledge of aggregate haul radii); neighbouring plan-area zones lie 37-80 km apart by road; band +-20 km",
         seed="§7.1/§7.2 largest tonnage, short trips (S35b); assumption 95 Mt/yr; GDP weights",
     ),
     "general_containers": CommoditySpec(
@@ -392,16 +402,16 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yo": 0.024,
             "Yi": 0.024,
         },
-        mean_haul_km=(130.0, 100.0, 160.0),
-        haul_basis="assumption: below China's 2023 road mean haul of ~180 km (general knowledge of the national statistical communique; S43 gives the tonnes only), which includes the long inter-provincial trips this block leaves to the gateway segments; plan-area cities lie 70-130 km apart and 160-270 km from the cores",
+        mean_haul_km=(105.0, 80.0, 130.0),
+        haul_basis="assumption: mostly between neighbouring plan-area cities (70-130 km by road), below China's 2023 road mean haul of ~180 km (general knowledge of the national statistical communique; S43 gives the tonnes only), which includes long inter-provincial trips; band +-25 km",
         seed="§7.1 total less the named groups, §7.2 containers (S34/S37); assumption 125 Mt/yr; "
         "GDP weights",
     ),
     "bulk_coal_minerals": CommoditySpec(
         total_t=24e6,
         split={"R": 0.33, "Co": 0.06, "Ci": 0.03, "Ei": 0.04, "Bi": 0.06, "Yo": 0.03, "Yi": 0.45},
-        mean_haul_km=(130.0, 100.0, 160.0),
-        haul_basis="assumption: the mines of Gulin/Xuyong, Qijiang-Wansheng and Zigong/Yibin lie 100-200 km by road from the power plants of Luohuang, Luzhou and Yibin (S8/S46)",
+        mean_haul_km=(120.0, 90.0, 150.0),
+        haul_basis="assumption: the mines of Gulin/Xuyong (Luzhou), Qijiang-Wansheng and Zigong/Yibin (S8/S46) to the power plants of Luohuang (Jiangjin), Luzhou and Yibin lie 70-230 km apart by road (Luzhou-Jiangjin 125 km); band +-30 km",
         seed="§7.2 coal 15-25 Mt/yr Bijie/Gulin/Qijiang -> power plants (S8/S46); assumption "
         "24 Mt/yr; plant and mine weights",
         prod={
@@ -445,8 +455,8 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yo": 0.04,
             "Yi": 0.05,
         },
-        mean_haul_km=(160.0, 120.0, 200.0),
-        haul_basis="assumption: cluster to cluster (Zigong-Luzhou-Yibin, S56) 80-100 km and to the cores 160-270 km; fewer, specialised consumers than general cargo",
+        mean_haul_km=(100.0, 75.0, 125.0),
+        haul_basis="assumption: mainly inside the Zigong-Luzhou-Yibin triangle of chemical clusters (S56), 79-98 km apart by road; band +-25 km",
         seed="§7.2 chemicals 8-12 Mt/yr (S56); assumption 10 Mt/yr; cluster weights",
         prod={
             "ZG": 0.30,
@@ -476,8 +486,8 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yo": 0.02,
             "Yi": 0.015,
         },
-        mean_haul_km=(110.0, 85.0, 135.0),
-        haul_basis="assumption: mostly short road trips from the western Chongqing districts to the core's assembly plants, 50-120 km (§7.2, S22)",
+        mean_haul_km=(95.0, 70.0, 120.0),
+        haul_basis="assumption: suppliers in the western Chongqing districts, Neijiang and Yibin (§7.2, S22) trade between districts 37-100 km apart by road; band +-25 km",
         seed="§7.2 auto parts 5-10 Mt/yr (S22); assumption 7.5 Mt/yr; cluster weights",
         prod={
             "YC": 0.18,
@@ -507,8 +517,8 @@ SPECS: Mapping[str, CommoditySpec] = {
     "baijiu": CommoditySpec(
         total_t=1.8e6,
         split={"R": 0.06, "Co": 0.34, "Eo": 0.40, "Bo": 0.02, "Xo": 0.02, "Yo": 0.16},
-        mean_haul_km=(200.0, 170.0, 230.0),
-        haul_basis="assumption: 85 % of the block goes to the cores' distribution centres (Co 34 % against R 6 % of the group) at 160-270 km by road (Yibin-Chengdu 235, Luzhou-Chongqing 160), the rest 80-100 km between the plan-area cities: 0.85 x 220 + 0.15 x 95 = 201 km; band +-15 %",
+        mean_haul_km=(120.0, 100.0, 140.0),
+        haul_basis="assumption: Yibin <-> Luzhou (98 km by road) and the two to the other plan-area cities (70-260 km); band +-20 km (the producers' and consumers' weights alone hold it within 112-129 km)",
         seed="§7.2 baijiu 0.8-1.0 Mt/yr Yibin + 0.7-1.0 Mt/yr Luzhou (S44); assumption "
         "0.925 + 0.875 Mt/yr",
         prod={"YB": 0.925, "LZ": 0.875},
@@ -516,8 +526,8 @@ SPECS: Mapping[str, CommoditySpec] = {
     "grain": CommoditySpec(
         total_t=3.0e6,
         split={"R": 0.15, "Ci": 0.15, "Ei": 0.40, "Bi": 0.20, "Yi": 0.10},
-        mean_haul_km=(150.0, 120.0, 180.0),
-        haul_basis="assumption: half of the block comes from the cores (Ci 15 % against R 15 % of the group; Chengdu-Luzhou 269, Chongqing-Luzhou 160 km by road), half from the Luzhou port (S35d) to the distilleries of Luzhou and Yibin (~100 km): 0.5 x 200 + 0.5 x 100 = 150 km; band +-20 %",
+        mean_haul_km=(100.0, 80.0, 120.0),
+        haul_basis="assumption: sorghum from the Luzhou port (S35d) to the Yibin distilleries (98 km by road) and the other cities; band +-20 km (the weights alone hold it within 97-103 km)",
         seed="§7.2 grain 2-3 Mt/yr in via Luzhou (S35d); assumption 3 Mt/yr; distillery weights",
         prod={"LZ": 0.8, "YB": 0.2},
         cons={
@@ -547,8 +557,8 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Xo": 0.06,
             "Yi": 0.15,
         },
-        mean_haul_km=(205.0, 175.0, 235.0),
-        haul_basis="assumption: three quarters of the block are Yibin/Zigong cells to the cores' car plants (Co 30 % against R 10 % of the group; 235-260 km by road), the rest Yibin-Zigong (~80 km): 0.75 x 245 + 0.25 x 80 = 204 km; band +-15 %",
+        mean_haul_km=(85.0, 70.0, 100.0),
+        haul_basis="assumption: Yibin <-> Zigong cells and materials (79 km by road, S55/S56); band +-15 km (the weights alone hold it within 81-89 km)",
         seed="§7.2 batteries 1-2 Mt/yr (S55/S56); assumption 1.5 Mt/yr; Yibin/Zigong weights",
         prod={"YB": 0.75, "ZG": 0.15, "NJ": 0.05, "LZ": 0.05},
         cons={"YB": 0.8, "ZG": 0.2},
@@ -566,8 +576,8 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yo": 0.05,
             "Yi": 0.05,
         },
-        mean_haul_km=(150.0, 120.0, 180.0),
-        haul_basis="assumption: Rongchang/Neijiang pork to the cores (120-250 km by road)",
+        mean_haul_km=(100.0, 80.0, 120.0),
+        haul_basis="assumption: Rongchang/Neijiang/Luzhou pork and fruit between plan-area cities 70-130 km apart by road; band +-20 km",
         seed="§7.2 cold chain ~1 Mt/yr, ASEAN fruit by ILSTC (S22); assumption 1.2 Mt/yr",
         prod={
             "RC": 0.30,
@@ -592,8 +602,8 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Xo": 0.10,
             "Xi": 0.05,
         },
-        mean_haul_km=(200.0, 160.0, 240.0),
-        haul_basis="assumption: Yibin terminals to the cores' rail and air hubs (235-260 km by road)",
+        mean_haul_km=(110.0, 90.0, 130.0),
+        haul_basis="assumption: Yibin terminals to the other plan-area cities (79-250 km by road), most to the near ones; band +-20 km",
         seed="§7.2 electronics, low tonnage (S55); assumption 0.3 Mt/yr",
         prod={"YB": 0.6, "JJ": 0.1, "YC": 0.1, "LZ": 0.1, "ZG": 0.05, "NJ": 0.05},
     ),
@@ -756,9 +766,16 @@ def furness(
     raise ValueError(f"Furness did not converge in {max_iter} sweeps (error {error():.3g})")
 
 
-def mean_haul(matrix: NDArray[np.float64], dist: NDArray[np.float64]) -> float:
-    """Tonne-weighted mean distance ``Σ T d / Σ T`` (cells with zero tonnes ignored)."""
+def mean_haul(
+    matrix: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    over: NDArray[np.bool_] | None = None,
+) -> float:
+    """Tonne-weighted mean distance ``Σ T d / Σ T`` over the cells ``over`` (default all; cells
+    with zero tonnes ignored)."""
     pos = matrix > 0
+    if over is not None:
+        pos &= over
     return float((matrix[pos] * dist[pos]).sum() / matrix[pos].sum())
 
 
@@ -783,6 +800,7 @@ def fit_decay(
     *,
     bounds: tuple[float, float] = DECAY_BOUNDS_KM,
     tol: float = FIT_TOL,
+    over: NDArray[np.bool_] | None = None,
 ) -> DecayFit:
     """Fit ``L`` of the doubly constrained gravity ``mass × exp(-dist / L)`` to a mean haul.
 
@@ -800,6 +818,8 @@ def fit_decay(
         Search interval of ``L``, km.
     tol
         Relative tolerance of the fitted mean haul.
+    over
+        Cells whose mean haul is fitted (default all).
 
     Raises
     ------
@@ -814,24 +834,36 @@ def fit_decay(
         seed = np.where(ok, mass * np.exp(-(d - scale) / length), 0.0)
         return furness(seed, row_targets, col_targets, row_groups, col_groups)
 
-    lo, hi = math.log(bounds[0]), math.log(bounds[1])
-    h_lo, h_hi = mean_haul(solve(bounds[0]).matrix, d), mean_haul(solve(bounds[1]).matrix, d)
-    if not h_lo <= target_km <= h_hi:
+    grid = np.geomspace(bounds[0], bounds[1], DECAY_GRID)
+    hauls = [mean_haul(solve(float(x)).matrix, d, over) for x in grid]
+    bracket = next(
+        (
+            k
+            for k in range(len(grid) - 1)
+            if (hauls[k] - target_km) * (hauls[k + 1] - target_km) <= 0
+        ),
+        None,
+    )
+    if bracket is None:
         raise ValueError(
-            f"mean haul {target_km:g} km is outside the reachable {h_lo:.1f}-{h_hi:.1f} km"
+            f"mean haul {target_km:g} km is outside the reachable "
+            f"{min(hauls):.1f}-{max(hauls):.1f} km"
         )
-    res = solve(math.exp(hi))
+    lo, hi = math.log(grid[bracket]), math.log(grid[bracket + 1])
+    rising = hauls[bracket + 1] >= hauls[bracket]
+    mid = lo
+    res = solve(math.exp(mid))
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         res = solve(math.exp(mid))
-        h = mean_haul(res.matrix, d)
+        h = mean_haul(res.matrix, d, over)
         if abs(h / target_km - 1) <= tol:
             return DecayFit(math.exp(mid), h, target_km, res)
-        if h < target_km:
+        if (h < target_km) == rising:
             lo = mid
         else:
             hi = mid
-    return DecayFit(math.exp(mid), mean_haul(res.matrix, d), target_km, res)
+    return DecayFit(math.exp(mid), mean_haul(res.matrix, d, over), target_km, res)
 
 
 def logit_shares(
@@ -1075,6 +1107,8 @@ def fit_block(com: str, spec: CommoditySpec, dist: NDArray[np.float64]) -> Block
     np.fill_diagonal(mask, False)
     mask[n_r:, n_r:] = False  # core to core: the through segment
     mass = np.where(mask, np.outer(w, v), 0.0)
+    inside = np.zeros(mask.shape, dtype=bool)
+    inside[:n_r, :n_r] = True  # the mean haul is fitted inside the plan area (segment R)
     target = spec.mean_haul_km[0]
 
     def fail(msg: str) -> DataError:
@@ -1084,7 +1118,7 @@ def fit_block(com: str, spec: CommoditySpec, dist: NDArray[np.float64]) -> Block
         )
 
     try:
-        fit = fit_decay(mass, dist, rows, cols, target, groups, groups)
+        fit = fit_decay(mass, dist, rows, cols, target, groups, groups, over=inside)
     except ValueError as exc:
         raise fail(str(exc)) from None
     full = fit.furness.matrix
@@ -1096,7 +1130,9 @@ def fit_block(com: str, spec: CommoditySpec, dist: NDArray[np.float64]) -> Block
     for _ in range(TIDY_TRIES):
         keep = _block_keep(full, seg_of, (r, co, ci), rows, cols, groups, relax)
         try:  # refit on the kept cells: the final block meets the target and the marginals
-            final = fit_decay(np.where(keep, mass, 0.0), dist, rows, cols, target, groups, groups)
+            final = fit_decay(
+                np.where(keep, mass, 0.0), dist, rows, cols, target, groups, groups, over=inside
+            )
             break
         except ValueError:
             relax /= 2
@@ -1115,7 +1151,7 @@ def fit_block(com: str, spec: CommoditySpec, dist: NDArray[np.float64]) -> Block
         final.length_km,
         target,
         fit.length_km,
-        mean_haul(bal.matrix, d),
+        mean_haul(bal.matrix, d, inside),
         bal.iterations,
         bal.max_rel_error,
         relax,
@@ -1275,7 +1311,7 @@ class Generation:
 
     def report(self) -> str:
         """Plain-text lines on the decay fits and the gateway logit."""
-        lines = ["decay fitted to mean hauls (doubly constrained block, road km):"]
+        lines = ["decay fitted to the mean hauls inside the plan area (segment R, road km):"]
         for b in self.blocks:
             lines.append(
                 f"  {b.commodity:22s} L = {b.length_km:7.1f} km (all cells: "
