@@ -1476,7 +1476,8 @@ PORTFOLIO_SPEND = OutputTable(
 PORTFOLIO_ITERATIONS = OutputTable(
     "iterations.csv",
     "one row per master solve of the evaluate-and-cut loop (for the budget, then for one more "
-    "亿): its programme, the predicted and the verified NPV",
+    "亿): its programme, the predicted and the verified NPV (master wall times are in the "
+    "manifest's timings_s)",
     (
         _c("budget", "str", "", "budget (the given one) or budget_plus_1"),
         _c("iteration", "int", "", "master solve, from 1"),
@@ -1487,7 +1488,6 @@ PORTFOLIO_ITERATIONS = OutputTable(
         _c("new_sets", "int", "", "open sets solved for the first time to verify it"),
         _c("sets_known", "int", "", "open sets known after it (the master's terms)"),
         _c("master_status", "str", "", "CP-SAT status: optimal or feasible (time limit)"),
-        _c("master_seconds", "float", "s", "wall time of the master solve", precision=3),
     ),
     key=("budget", "iteration"),
 )  # fmt: skip
