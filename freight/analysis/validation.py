@@ -5,7 +5,9 @@ computes the modelled value of the same quantity from a solved run, in the figur
 
 ``tonnes_share``
     tonnes entering the mode over all tonnes entering a mode (``mode_summary.csv``'s
-    ``tonnes_share``), share.
+    ``tonnes_share``), share; element ``MODE`` (every demand row) or ``MODE@Z1;Z2;…`` (only the
+    rows with an origin or a destination among those zones: a region's own modal split, without
+    the corridor and gateway traffic that merely uses the network).
 ``port_tonnes`` / ``port_teu``
     tonnes (t/yr) or boxes (TEU/yr) handled by the place's terminals that have a water side,
     both directions; several places joined by ``;`` are summed.
@@ -126,13 +128,27 @@ def _link_arcs(run: ModelRun, link: str) -> NDArray[np.int64]:
     return np.flatnonzero((g.kind == LINK) & (np.asarray(g.element) == link))
 
 
-def _share(run: ModelRun, mode: str, sel: NDArray[np.bool_]) -> float:
+def _share(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
     g = run.graph
     entering = g.meta["entering_mode"]
-    total = run.flow[sel].sum(axis=0)
-    lifted = float(total[entering >= 0].sum())
+    mode, _, scope = element.partition("@")
     mi = MODES.index(mode)
-    return float(total[entering == mi].sum()) / lifted if lifted > 0 else 0.0
+    if not scope:
+        total = run.flow[sel].sum(axis=0)
+        lifted = float(total[entering >= 0].sum())
+        return float(total[entering == mi].sum()) / lifted if lifted > 0 else 0.0
+    zones = set(scope.split(";"))
+    d = run.demand
+    lifted = into = 0.0
+    for i, paths in enumerate(run.od_paths):
+        o, t = g.node_place[d.origin[i]], g.node_place[d.destination[i]]
+        if not sel[int(d.commodity[i])] or (o not in zones and t not in zones):
+            continue
+        for p in paths:
+            modes = entering[list(p.arcs)]
+            lifted += p.tonnes * int((modes >= 0).sum())
+            into += p.tonnes * int((modes == mi).sum())
+    return into / lifted if lifted > 0 else 0.0
 
 
 def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
@@ -232,7 +248,10 @@ def check_elements(net: Network, observed: Sequence[Observed], file: str) -> Non
         if o.commodity is not None and o.commodity not in net.commodity_by_id:
             problems.append(Problem(file, line, "commodity", f"unknown commodity {o.commodity!r}"))
         if o.quantity == "tonnes_share":
-            bad = [] if o.element in MODES else [o.element]
+            mode, _, scope = o.element.partition("@")
+            bad = [] if mode in MODES else [mode]
+            if scope:
+                bad += [p for p in scope.split(";") if p not in places or not places[p].zone]
         elif o.quantity in ("passages_t", "wait_h", "link_teu"):
             bad = [] if o.element in links else [o.element]
         elif o.quantity == "transfer_teu":

@@ -218,3 +218,19 @@ def test_mean_haul_is_the_tonne_weighted_path_length() -> None:
     check_elements(net, [probe], "observed.csv")
     with pytest.raises(DataError):
         check_elements(net, [Observed(**{**probe.model_dump(), "element": "A;P"})], "o.csv")
+
+
+def test_scoped_share_counts_only_the_rows_touching_the_zones() -> None:
+    """``water@A;B`` and ``water@A`` (every row of the tiny network starts at A) equal the share
+    from the link flows, computed along the paths instead; a scope naming a non-zone is refused."""
+    net = _net()
+    run = solve_behavioural(net)
+    base = _obs("w", "water", "bulk", 0.5, "target")
+    whole = modelled_value(run, base)
+    scoped = modelled_value(run, Observed(**{**base.model_dump(), "element": "water@A;B"}))
+    none = modelled_value(run, Observed(**{**base.model_dump(), "element": "water@A"}))
+    assert whole is not None and 0.0 < whole < 1.0
+    assert scoped == pytest.approx(whole, rel=1e-9)
+    assert none == pytest.approx(whole, rel=1e-9)
+    with pytest.raises(DataError):
+        check_elements(net, [Observed(**{**base.model_dump(), "element": "water@P"})], "o.csv")
