@@ -4,6 +4,7 @@ mean haul, the gateway logit and its constants, the road distances, and determin
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +198,17 @@ def test_gateway_pool_follows_the_logsums() -> None:
     w = demandgen._normalized(demandgen.GDP_2023)
     agg = sum(w[z] * pool.shares[z]["south"] for z in w)
     assert agg == pytest.approx(target["south"], abs=1e-10)
+
+
+def test_main_reports_bad_input_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder without links.csv: exit 2, the message names the file, no traceback."""
+    import shutil
+
+    folder = tmp_path / "net"
+    shutil.copytree(BASE, folder)
+    (folder / "links.csv").unlink()
+    assert demandgen.main([str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "links.csv" in err and "Traceback" not in err
