@@ -1,17 +1,19 @@
 """Solve the capacity-aware freight model of a network: the planner's (system-optimal) view.
 
-Pipeline: build the virtual graph → demand arrays → one flow class per (commodity, origin) →
-:func:`solvers.multicommodity.solve` (exact, with capacity duals and unserved demand) → class flows
-decomposed into each OD's paths. Results are kept as arrays; :mod:`freight.results.tables` turns them into
+Pipeline: build the virtual graph → demand arrays → :func:`solvers.multicommodity.solve` with one
+cost row per commodity (exact, with capacity duals and unserved demand; the solver groups the rows
+by (commodity, origin) itself) → each demand row's path flows as the solver returns them
+(``return_paths``), kept as flat arrays (:class:`~freight.model.paths.PathTable`). Nothing of size
+classes × arcs is built. Results are kept as arrays; :mod:`freight.results.tables` turns them into
 the tables of DESIGN §6.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Sequence
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,10 +24,55 @@ from freight.model.graph import CostParams, DemandArrays, VirtualGraph, build_gr
 from freight.model.methods import Method, Status, as_status
 from freight.model.paths import PathFlow, PathTable, decompose
 
+if TYPE_CHECKING:
+    from solvers.multicommodity import PathFlows
+
 LinearMethod = Literal["mcf", "lp"]
 SOLVER_METHOD: dict[LinearMethod, Literal["auto", "lp"]] = {"mcf": "auto", "lp": "lp"}
 """The :func:`solvers.multicommodity.solve` method behind each linear method (see
 :data:`freight.model.methods.Method`)."""
+
+
+class ClassFlows:
+    """Arc flows per flow class (commodity, origin) of a linear run, kept as its paths.
+
+    ``np.asarray(run.class_flow)`` gives the ``(n_classes, n_arcs)`` array (tonnes per year) and
+    ``run.class_flow[c]`` one class's row; nothing in a run needs the whole array, which is
+    classes × arcs (5 GB at 100× the regional size), so it is only built when asked for.
+    """
+
+    def __init__(
+        self,
+        paths: PathTable | None,
+        demand_class: NDArray[np.int64],
+        n_classes: int,
+        n_arcs: int,
+    ) -> None:
+        self.paths = paths
+        self.demand_class = demand_class
+        self.shape = (n_classes, n_arcs)
+        self.ndim = 2
+
+    def _table(self) -> PathTable:
+        if self.paths is None:
+            raise ValueError("solved with paths=False: the class flows were not kept")
+        return self.paths
+
+    def __getitem__(self, c: int) -> NDArray[np.float64]:
+        pt = self._table()
+        on = self.demand_class[pt.path_row] == c
+        sel = on[pt.arc_path]
+        out = np.bincount(
+            pt.arcs[sel], weights=pt.tonnes[pt.arc_path[sel]], minlength=self.shape[1]
+        )
+        return np.asarray(out, dtype=np.float64)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[np.float64]:
+        pt = self._table()
+        n_c, n_a = self.shape
+        key = self.demand_class[pt.path_row][pt.arc_path] * n_a + pt.arcs
+        out = np.bincount(key, weights=pt.tonnes[pt.arc_path], minlength=n_c * n_a)
+        return np.asarray(out.reshape(n_c, n_a), dtype=dtype or np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +84,9 @@ class ModelRun:
     flow
         Per commodity and arc, ``(n_commodities, n_arcs)``.
     class_flow
-        Per flow class (commodity, origin) and arc, ``(n_classes, n_arcs)``.
+        Per flow class (commodity, origin) and arc, ``(n_classes, n_arcs)``: an array (the
+        equilibrium and behavioural views) or :class:`ClassFlows` (the linear model: built from
+        the paths when converted with ``np.asarray``).
     capacity_dual
         CNY saved per year by one more tonne per year of capacity on each arc (≥ 0); NaN where
         the method has no dual (the equilibrium view), written blank.
@@ -59,7 +108,7 @@ class ModelRun:
     status: Status
     objective: float
     flow: NDArray[np.float64]
-    class_flow: NDArray[np.float64]
+    class_flow: NDArray[np.float64] | ClassFlows
     demand_class: NDArray[np.int64]
     capacity_dual: NDArray[np.float64]
     unserved: NDArray[np.float64]
@@ -153,8 +202,8 @@ def solve_network(
         derated by :func:`freight.model.capacity.derated_capacity`). The solver gets what is left
         for modelled freight (:func:`freight.model.capacity.free_capacity`).
     paths
-        Decompose the class flows into each OD's paths (``od_paths``); sweeps that need only
-        totals skip it.
+        Keep each OD's paths (``od_paths``, and the class flows built from them); sweeps that
+        need only totals skip it.
 
     Returns
     -------
@@ -169,8 +218,7 @@ def solve_network(
     net = net.canonical()  # row order of the inputs never changes an answer
     g = graph if graph is not None else build_graph(net, params)
     d = demand_arrays(net, g)
-    cls_comm, cls_origin, demand_class = flow_classes(d)
-    cost = g.cost_matrix()[cls_comm]
+    cls_comm, _, demand_class = flow_classes(d)
     cap = g.capacity_t if capacity is None else np.asarray(capacity, dtype=float)
     cap_free = g.capacity_free_t if capacity is None else free_capacity(cap, g.background_t)
     timings["build_s"] = time.perf_counter() - t0
@@ -180,27 +228,30 @@ def solve_network(
         g.tail,
         g.head,
         cap_free,
-        cost,
+        g.cost_matrix(),  # one cost row per commodity, never one per (commodity, origin)
         d.origin,
         d.destination,
         d.tonnes,
-        commodity=demand_class,
+        commodity=d.commodity,
         method=SOLVER_METHOD[method],
         unserved_penalty=d.penalty,
+        return_paths=paths,
     )
     timings["solve_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    class_flow = np.asarray(res.flow, dtype=float)
-    n_comm = len(g.commodities)
-    flow = np.zeros((n_comm, g.n_arcs))
-    np.add.at(flow, cls_comm, class_flow)
+    flow = np.asarray(res.flow, dtype=float)
     unserved = np.asarray(res.unserved, dtype=float)
-    served = d.tonnes - unserved
     od_paths = (
-        class_paths(g, d, cls_origin, demand_class, class_flow, served)
-        if paths
+        path_table(res.paths, len(d.tonnes))
+        if paths and res.paths is not None
         else PathTable.empty(len(d.tonnes))
+    )
+    class_flow = ClassFlows(
+        od_paths if paths and res.paths is not None else None,
+        demand_class,
+        len(cls_comm),
+        g.n_arcs,
     )
     timings["extract_s"] = time.perf_counter() - t0
 
@@ -222,3 +273,31 @@ def solve_network(
         timings=timings,
         solver_info={"solver_method": str(getattr(res, "method", SOLVER_METHOD[method]))},
     )
+
+
+def path_table(paths: PathFlows, n_rows: int) -> PathTable:
+    """The solver's path flows per demand row as a :class:`~freight.model.paths.PathTable`,
+    each row's paths largest first (ties: by their arcs, as :func:`~freight.model.paths.decompose`
+    orders them)."""
+    row_start = paths.row_ptr(n_rows)
+    arc_start = np.asarray(paths.arc_ptr, dtype=np.int64)
+    arcs = np.asarray(paths.arcs, dtype=np.int64)
+    tonnes = np.asarray(paths.flow, dtype=float)
+    counts = np.diff(row_start)
+    multi = np.flatnonzero(counts > 1)
+    if len(multi):
+        order = np.arange(len(tonnes))
+        for r in multi.tolist():
+            lo, hi = int(row_start[r]), int(row_start[r + 1])
+            order[lo:hi] = sorted(
+                range(lo, hi),
+                key=lambda p: (-tonnes[p], arcs[arc_start[p] : arc_start[p + 1]].tolist()),
+            )
+        if (order != np.arange(len(tonnes))).any():
+            lens = np.diff(arc_start)[order]
+            new_start = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+            gather = np.repeat(arc_start[:-1][order] - new_start[:-1], lens) + np.arange(
+                int(new_start[-1])
+            )
+            arcs, arc_start, tonnes = arcs[gather], new_start, tonnes[order]
+    return PathTable(row_start, arc_start, arcs, tonnes)

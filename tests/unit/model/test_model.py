@@ -145,3 +145,39 @@ def test_path_sums_are_numpys_sums() -> None:
     got = path_sums(values, start)
     ref = [values[start[p] : start[p + 1]].sum() for p in range(len(lengths))]
     assert got.tolist() == [float(x) for x in ref]
+
+
+def test_class_flows_built_from_the_paths() -> None:
+    """The linear run keeps class flows as its paths: the dense array (what check_flows
+    validates above) has each class's row, the rows add up to the commodity flows, and a run
+    solved without paths says so instead of returning zeros."""
+    net = load_network(TINY)
+    run = solve_network(net)
+    dense = np.asarray(run.class_flow)
+    assert dense.shape == run.class_flow.shape
+    for c in range(dense.shape[0]):
+        assert run.class_flow[c].tolist() == dense[c].tolist()
+    per_comm = np.zeros_like(run.flow)
+    np.add.at(per_comm, np.asarray([run.demand.commodity[run.demand_class == c][0]
+                                    for c in range(dense.shape[0])]), dense)  # fmt: skip
+    np.testing.assert_allclose(per_comm, run.flow, rtol=1e-12, atol=1e-9)
+    bare = solve_network(net, paths=False)
+    assert len(bare.od_paths) == len(net.demand) and all(p == () for p in bare.od_paths)
+    with pytest.raises(ValueError, match="paths=False"):
+        np.asarray(bare.class_flow)
+
+
+def test_path_table_orders_each_rows_paths() -> None:
+    """Solver paths come back per row largest first; equal tonnes are ordered by their arcs."""
+    from freight.model.linear import path_table
+    from solvers.multicommodity import PathFlows
+
+    pf = PathFlows(
+        demand_row=np.array([0, 0, 0, 2]),
+        flow=np.array([5.0, 5.0, 7.0, 1.0]),
+        arc_ptr=np.array([0, 2, 4, 5, 6]),
+        arcs=np.array([4, 9, 3, 9, 8, 1]),
+    )
+    t = path_table(pf, 3)
+    assert [(p.arcs, p.tonnes) for p in t[0]] == [((8,), 7.0), ((3, 9), 5.0), ((4, 9), 5.0)]
+    assert t[1] == () and [p.arcs for p in t[2]] == [(1,)]
