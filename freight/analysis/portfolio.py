@@ -1203,6 +1203,10 @@ def chart_png(res: PortfolioResult) -> bytes:
         bx.step(years, np.where(np.isfinite(st.budget), st.budget, np.nan) / CNY_100M,
                 where="mid", color="black", label="budget")  # fmt: skip
     bx.set_xlim(ax.get_xlim())
+    from matplotlib.ticker import MaxNLocator
+
+    for a in (ax, bx):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     bx.set_ylabel("capex, 100M CNY/yr", fontsize=8)
     bx.legend(fontsize=8)
     bx.set_title(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -63,7 +65,7 @@ def true_benefit(s: frozenset[str], y: int, factor: float = 1.0) -> float:
     return v * CNY_100M
 
 
-def oracle(sets, factor: float = 1.0):
+def oracle(sets: Sequence[frozenset[str]], factor: float = 1.0) -> dict[frozenset[str], Any]:
     return {s: np.array([true_benefit(s, int(y), factor) for y in YEARS]) for s in sets}
 
 
@@ -113,7 +115,7 @@ def true_npv(setup: Setup, prog: dict[str, int]) -> float:
 def enumerate_best(setup: Setup) -> tuple[float, dict[str, int]]:
     ids = [c.id for c in setup.candidates]
     choices = [[None, *[o.start for o in c.options]] for c in setup.candidates]
-    best = (-math.inf, {})
+    best: tuple[float, dict[str, int]] = (-math.inf, {})
     for combo in itertools.product(*choices):
         prog = {p: s for p, s in zip(ids, combo, strict=True) if s is not None}
         if feasible(setup, prog):
@@ -199,10 +201,20 @@ def test_greedy_ranks_by_bcr_and_fills() -> None:
     ranks = singles(learner)
     g = greedy(st, ranks)
     order = sorted(
-        (p for p in PROJECTS if (ranks[p].bcr or 0) > 1), key=lambda p: (-ranks[p].bcr, p)
+        (p for p in PROJECTS if (ranks[p].bcr or 0) > 1), key=lambda p: (-(ranks[p].bcr or 0.0), p)
     )
     first = next(p for p in order if p not in REQUIRES)
     assert g[first] == BASE  # the best ratio (of those needing nothing) gets the first year
     assert set(g) <= set(order)  # nothing with a BCR at or below 1
     spend = sum((next(o for o in st.by_id[p].options if o.start == s).spend for p, s in g.items()))
     assert np.all(spend <= 30.0 * CNY_100M * (1 + 1e-9))
+
+
+def test_docs_list_every_budget_file_key() -> None:
+    """docs/portfolio.md's key table names every key of the budget file model."""
+    from freight.scenario.files import PortfolioFile
+    from tests import paths
+
+    text = (paths.ROOT / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    missing = [k for k in PortfolioFile.model_fields if f"| `{k}` |" not in text]
+    assert missing == []
