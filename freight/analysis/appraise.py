@@ -18,7 +18,13 @@ The method (scenarios/README.md §5, DESIGN "Appraisal"):
   others require): the whole plan against the plan without the project and its dependents.
 * **Benefits** by user class and component at each modelled year
   (:func:`freight.analysis.appraisal_measures.annual_benefits`), profiled over the appraisal
-  period, valued at the price base (:func:`freight.analysis.economics.benefit_stream`).
+  period, valued at the price base (:func:`freight.analysis.economics.benefit_stream`). With the
+  behavioural model each comparison is solved as a pair over one choice set
+  (:func:`solve_pair`): the side shared by many comparisons (the do-minimum of put-one-in, the
+  plan of take-one-out) is solved first, the other side with its paths joined, and the first
+  side again with the other's paths — so the two logsums differ only by what the project changes,
+  never by which paths each network happened to generate — and the consumer surplus is valued per
+  alternative (:func:`freight.analysis.appraisal_measures.logit_surplus`).
 * **Costs and indicators**: :func:`freight.analysis.economics.cost_profile` (freight share of a
   mixed-purpose capex, with the full-capex BCR beside) and
   :func:`freight.analysis.economics.indicators`; sensitivity tests from the economics file.
@@ -50,7 +56,7 @@ from freight.analysis.economics import (
 from freight.analysis.parallel import Failed, map_tasks
 from freight.data.network import Network
 from freight.errors import FreightError, Problem, ScenarioError
-from freight.model.methods import Method, solve
+from freight.model.methods import Method, check_finite, solve
 from freight.results.folder import check_output_folder
 from freight.results.tables import Table, input_hashes, versions, write_result_folder
 from freight.scenario.case import load_network_case
@@ -112,6 +118,85 @@ def solve_task(task: SolveTask) -> dict[str, Any]:
     sc = resolve(task.scenario)
     net, _ = build_scenario_network(sc, projects=task.projects, base=_base_network(str(sc.data)))
     return run_measures(solve(net, sc.params, task.method))
+
+
+@dataclass(frozen=True)
+class PairTask:
+    """Two variants of one scenario compared over one choice set (the behavioural model).
+
+    ``first`` names the side solved first: the one many comparisons share (its first solve is
+    kept by the worker process). The economics' unit values ride along so that the worker
+    returns the annual benefits, not the two runs' alternatives.
+    """
+
+    scenario: str
+    without: tuple[str, ...]
+    with_: tuple[str, ...]
+    first: str = "without"
+    vat: float = 0.0
+    background_cargo_vot: float = 0.0
+    local_air: tuple[tuple[str, float], ...] = ()
+    accidents: tuple[tuple[str, float], ...] = ()
+
+
+def _variant(scenario: str, projects: tuple[str, ...]) -> tuple[Network, Scenario]:
+    sc = resolve(scenario)
+    net, _ = build_scenario_network(sc, projects=projects, base=_base_network(str(sc.data)))
+    return net, sc
+
+
+@functools.lru_cache(maxsize=2)
+def _first_solve(scenario: str, projects: tuple[str, ...]) -> Any:
+    """The behavioural solve of a variant on its own generated choice set (kept per worker:
+    consecutive comparisons share it)."""
+    from freight.model.behavioural import solve_behavioural
+
+    net, sc = _variant(scenario, projects)
+    return solve_behavioural(net, sc.params)
+
+
+def solve_pair(task: PairTask) -> dict[str, Any]:
+    """Solve a comparison with the behavioural model over one choice set and return its annual
+    benefits (runs in worker processes).
+
+    The ``first`` side is solved on its own paths; the other side with those joined
+    (``include``: shared paths keep the first side's path-size factors); then the first side
+    again with the other's paths joined, warm-started. Both sides then choose over the union of
+    their generated paths, each where its network has them: the paths only one side has use
+    what the project builds (or removes).
+
+    Returns
+    -------
+    dict
+        ``components`` and ``info`` (:func:`freight.analysis.appraisal_measures.annual_benefits`),
+        ``status`` and ``kpis`` of the without and with solves.
+    """
+    from freight.model.behavioural import solve_behavioural
+
+    shared, other = (
+        (task.without, task.with_) if task.first == "without" else (task.with_, task.without)
+    )
+    first = _first_solve(task.scenario, shared)
+    net_o, sc = _variant(task.scenario, other)
+    run_o = solve_behavioural(net_o, sc.params, include=first)
+    check_finite(run_o)
+    run_s = solve_behavioural(
+        first.net, sc.params, choice=first.choice, include=run_o, warm_start=first
+    )
+    check_finite(run_s)
+    r0, r1 = (run_s, run_o) if task.first == "without" else (run_o, run_s)
+    m0, m1 = run_measures(r0, choice=True), run_measures(r1, choice=True)
+    comps, info = annual_benefits(
+        m0, m1, vat=task.vat, background_cargo_vot=task.background_cargo_vot,
+        local_air=dict(task.local_air), accidents=dict(task.accidents),
+    )  # fmt: skip
+    return {
+        "components": comps,
+        "info": info,
+        "status": (m0["status"], m1["status"]),
+        "kpis": (m0["kpis"], m1["kpis"]),
+        "benefit_method": m1["benefit_method"],
+    }
 
 
 def closure(pid: str, projects: dict[str, ProjectFile]) -> set[str]:
@@ -265,20 +350,19 @@ def appraise(
             )  # fmt: skip
         members.sort(key=lambda m: m[0].year or 0)
 
-    tasks: list[SolveTask] = []
-    index: dict[tuple[str, frozenset[str]], int] = {}
+    # every comparison (scenario, without set, with set), in the order first needed
+    cmp_index: dict[tuple[str, frozenset[str], frozenset[str]], int] = {}
+    cmp_list: list[tuple[Scenario, frozenset[str], frozenset[str], str]] = []
 
-    def need(sc: Scenario, projects: set[str]) -> int:
-        key = (str(sc.path), frozenset(projects))
-        if key not in index:
-            index[key] = len(tasks)
-            tasks.append(
-                SolveTask(str(sc.path), tuple(p for p in sc.projects if p in projects), method)
-            )
-        return index[key]
+    def need(sc: Scenario, without: set[str], with_: set[str], fut: str) -> int:
+        key = (str(sc.path), frozenset(without), frozenset(with_))
+        if key not in cmp_index:
+            cmp_index[key] = len(cmp_list)
+            cmp_list.append((sc, key[1], key[2], fut))
+        return cmp_index[key]
 
-    # per future: (project, test) -> {year: (without task, with task)}
-    plans: dict[str, dict[tuple[str, str], dict[int, tuple[int, int]]]] = {}
+    # per future: (project, test) -> {year: comparison}
+    plans: dict[str, dict[tuple[str, str], dict[int, int]]] = {}
     ecos: dict[str, Economics] = {}
     for fut, members in futures.items():
         sc0, pf = members[0]
@@ -301,31 +385,23 @@ def appraise(
             if is_do_minimum(pf[p], eco):
                 dm |= closure(p, pf)
         plan = set(sc0.projects)
-        rows: dict[tuple[str, str], dict[int, tuple[int, int]]] = {}
+        rows: dict[tuple[str, str], dict[int, int]] = {}
         for sc, _ in members:
             y = sc.year or eco.model_price_year
-            rows.setdefault(("", "plan"), {})[y] = (need(sc, dm), need(sc, plan))
+            rows.setdefault(("", "plan"), {})[y] = need(sc, dm, plan, fut)
             for p in sc0.projects:
                 deps = dependents(p, pf)
                 with_ = (dm - deps) | closure(p, pf)
-                rows.setdefault((p, "put_one_in"), {})[y] = (need(sc, with_ - {p}), need(sc, with_))
+                rows.setdefault((p, "put_one_in"), {})[y] = need(sc, with_ - {p}, with_, fut)
                 rest = plan - deps
-                rows.setdefault((p, "take_one_out"), {})[y] = (need(sc, rest - {p}), need(sc, rest))
+                rows.setdefault((p, "take_one_out"), {})[y] = need(sc, rest - {p}, rest, fut)
                 if deps:
-                    rows.setdefault((p, "take_one_out_group"), {})[y] = (
-                        need(sc, plan - {p} - deps), need(sc, plan),
-                    )  # fmt: skip
+                    rows.setdefault((p, "take_one_out_group"), {})[y] = need(
+                        sc, plan - {p} - deps, plan, fut
+                    )
         plans[fut] = rows
 
-    outcomes = map_tasks(solve_task, tasks, jobs=jobs, scheduler=scheduler, progress=progress)
-    failed = [(t, o) for t, o in zip(tasks, outcomes, strict=True) if isinstance(o, Failed)]
-    if failed:
-        t, o = failed[0]
-        assert isinstance(o, Failed)
-        raise FreightError(
-            f"solving {t.scenario} with projects {list(t.projects)} failed: {o.error}: {o.message}"
-        )
-    meas: list[dict[str, Any]] = [o for o in outcomes if not isinstance(o, Failed)]
+    results, runs = _solve_comparisons(cmp_list, ecos, method, jobs, scheduler, progress)
 
     appraisal: Table = []
     benefits: Table = []
@@ -343,12 +419,8 @@ def appraise(
             comps: dict[Key, dict[int, float]] = {}
             co2: dict[Key, dict[int, float]] = {}
             info_y: dict[int, dict[str, float]] = {}
-            for y, (wo, wi) in by_year.items():
-                c, info = annual_benefits(
-                    meas[wo], meas[wi], vat=eco.vat_transport,
-                    background_cargo_vot=eco.background_cargo_vot,
-                    local_air=eco.local_air, accidents=eco.accidents,
-                )  # fmt: skip
+            for y, ci in by_year.items():
+                c, info = results[ci]["components"], results[ci]["info"]
                 info_y[y] = info
                 for key, v in c.items():
                     if key[1] == "co2":
@@ -365,7 +437,7 @@ def appraise(
                               "newly_served_t": first["newly_served_t"]})  # fmt: skip
                 continue
             proj = pf[pid]
-            method_used = meas[by_year[myears[0]][1]]["benefit_method"]
+            method_used = results[by_year[myears[0]]]["benefit_method"]
             stream = benefit_stream(proj, comps, eco, co2)
             totals = yearly_total(stream)
             costs = cost_profile(proj, eco)
@@ -452,9 +524,11 @@ def appraise(
                     "capex_switch_cny": ind.capex_switch,
                     "benefit_switch_share": ind.benefit_switch,
                     "largest_components": _fmt_components(pv_comp),
-                    "status_with": " ".join(str(meas[wi]["status"]) for wo, wi in by_year.values()),
+                    "status_with": " ".join(
+                        str(results[ci]["status"][1]) for ci in by_year.values()
+                    ),
                     "status_without": " ".join(
-                        str(meas[wo]["status"]) for wo, wi in by_year.values()
+                        str(results[ci]["status"][0]) for ci in by_year.values()
                     ),
                     "rank": None,
                 }
@@ -481,11 +555,6 @@ def appraise(
     appraisal.sort(
         key=lambda r: (r["future"], order[r["test"]], r["rank"] is None, r["rank"] or 0, r["project"])
     )  # fmt: skip
-    runs: Table = [
-        {"scenario": Path(t.scenario).stem, "projects": " ".join(t.projects) or "(base)",
-         "status": m["status"], **m["kpis"]}
-        for t, m in zip(tasks, meas, strict=True)
-    ]  # fmt: skip
     all_sc = [sc for members in futures.values() for sc, _ in members]
     eco0 = next(iter(ecos.values()))
     manifest = {
@@ -493,7 +562,8 @@ def appraise(
         "scenarios": [str(sc.path) for sc in all_sc],
         "futures": {f: [sc.year for sc, _ in m] for f, m in futures.items()},
         "method": method,
-        "solves": len(tasks),
+        "solves": len(runs) if method != "logit" else 2 * len(cmp_list),
+        "comparisons": len(cmp_list),
         "economics": {
             "file": str(eco_path) if eco_path else None,
             "base_year": eco0.base_year,
@@ -523,6 +593,108 @@ def appraise(
         "runs.csv": runs,
     }
     return tables, manifest
+
+
+def _solve_comparisons(
+    cmp_list: Sequence[tuple[Scenario, frozenset[str], frozenset[str], str]],
+    ecos: dict[str, Economics],
+    method: Method,
+    jobs: int,
+    scheduler: Any,
+    progress: Progress | None,
+) -> tuple[list[dict[str, Any]], Table]:
+    """Solve every comparison and return its annual benefits (in ``cmp_list`` order) and the
+    rows of ``runs.csv``.
+
+    The linear and equilibrium methods solve every distinct network variant once and compare the
+    measures here; the behavioural model solves each comparison as a pair in a worker
+    (:func:`solve_pair`), the side that more comparisons share first, the pairs sorted so that
+    consecutive ones share it.
+    """
+
+    def order(sc: Scenario, projects: frozenset[str]) -> tuple[str, ...]:
+        return tuple(p for p in sc.projects if p in projects)
+
+    results: list[dict[str, Any]] = []
+    runs: Table = []
+    if method != "logit":
+        tasks: list[SolveTask] = []
+        index: dict[tuple[str, frozenset[str]], int] = {}
+
+        def task(sc: Scenario, projects: frozenset[str]) -> int:
+            key = (str(sc.path), projects)
+            if key not in index:
+                index[key] = len(tasks)
+                tasks.append(SolveTask(str(sc.path), order(sc, projects), method))
+            return index[key]
+
+        pairs = [(task(sc, wo), task(sc, wi)) for sc, wo, wi, _ in cmp_list]
+        outcomes = map_tasks(solve_task, tasks, jobs=jobs, scheduler=scheduler, progress=progress)
+        _raise_failed(tasks, outcomes)
+        meas: list[dict[str, Any]] = [o for o in outcomes if not isinstance(o, Failed)]
+        for (a, b), (_, _, _, fut) in zip(pairs, cmp_list, strict=True):
+            eco = ecos[fut]
+            c, info = annual_benefits(
+                meas[a], meas[b], vat=eco.vat_transport,
+                background_cargo_vot=eco.background_cargo_vot,
+                local_air=eco.local_air, accidents=eco.accidents,
+            )  # fmt: skip
+            results.append({"components": c, "info": info, "benefit_method": meas[b]["benefit_method"],
+                            "status": (meas[a]["status"], meas[b]["status"])})  # fmt: skip
+        runs = [
+            {"scenario": Path(t.scenario).stem, "projects": " ".join(t.projects) or "(base)",
+             "status": m["status"], **m["kpis"]}
+            for t, m in zip(tasks, meas, strict=True)
+        ]  # fmt: skip
+        return results, runs
+    uses: dict[tuple[str, frozenset[str]], int] = {}
+    for sc, wo, wi, _ in cmp_list:
+        for side in (wo, wi):
+            uses[(str(sc.path), side)] = uses.get((str(sc.path), side), 0) + 1
+    ptasks: list[PairTask] = []
+    for sc, wo, wi, fut in cmp_list:
+        eco = ecos[fut]
+        first = "with" if uses[(str(sc.path), wi)] > uses[(str(sc.path), wo)] else "without"
+        ptasks.append(
+            PairTask(str(sc.path), order(sc, wo), order(sc, wi), first, eco.vat_transport,
+                     eco.background_cargo_vot, tuple(sorted(eco.local_air.items())),
+                     tuple(sorted(eco.accidents.items())))
+        )  # fmt: skip
+
+    def shared(i: int) -> tuple[str, tuple[str, ...], str]:
+        t = ptasks[i]
+        return (t.scenario, t.without if t.first == "without" else t.with_, t.first)
+
+    sequence = sorted(range(len(ptasks)), key=shared)
+    outcomes_p = map_tasks(solve_pair, [ptasks[i] for i in sequence], jobs=jobs,
+                           scheduler=scheduler, progress=progress)  # fmt: skip
+    _raise_failed([ptasks[i] for i in sequence], outcomes_p)
+    by_cmp: dict[int, dict[str, Any]] = {}
+    for i, o in zip(sequence, outcomes_p, strict=True):
+        assert not isinstance(o, Failed)
+        by_cmp[i] = o
+    results = [by_cmp[i] for i in range(len(ptasks))]
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for t, r in zip(ptasks, results, strict=True):
+        for projects, status, kpis in zip(
+            (t.without, t.with_), r["status"], r["kpis"], strict=True
+        ):
+            if (t.scenario, projects) not in seen:
+                seen.add((t.scenario, projects))
+                runs.append({"scenario": Path(t.scenario).stem,
+                             "projects": " ".join(projects) or "(base)", "status": status, **kpis})  # fmt: skip
+    return results, runs
+
+
+def _raise_failed(tasks: Sequence[Any], outcomes: Sequence[Any]) -> None:
+    """A :class:`FreightError` naming the first task that failed."""
+    for t, o in zip(tasks, outcomes, strict=True):
+        if isinstance(o, Failed):
+            projects = getattr(t, "projects", None) or getattr(t, "with_", None) or ()
+            raise FreightError(
+                f"solving {t.scenario} with projects {list(projects)} failed: "
+                f"{o.error}: {o.message}"
+            )
 
 
 def _sens_of(path: Path | None) -> Any:

@@ -289,3 +289,32 @@ BCR_X = 9.649199
 """P_X's BCR."""
 IRR_X = 0.805069
 """P_X's IRR (the net flows are small against the two counted years of capex: 80.5 %/yr)."""
+
+
+@pytest.fixture(scope="module")
+def logit_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """The appraisal of the two-link case with the behavioural model (pairs of solves)."""
+    files = _case(tmp_path_factory.mktemp("two_logit"))
+    out, _ = appraise([str(f) for f in files], economics=ECO, method="logit")
+    return out
+
+
+def test_logit_null_project_and_new_road(logit_tables: dict[str, list[dict[str, Any]]]) -> None:
+    """With the behavioural model a project that changes nothing earns nothing (NPV = −PV of its
+    costs); the new road's benefit is the surplus of a new alternative, its users' toll and VAT
+    changes sit beside the government's revenue change, and the components of benefits.csv add
+    up to the PV of benefits."""
+    null = _row(logit_tables, "P_NULL", "put_one_in")
+    assert abs(null["pv_benefit_cny"]) <= 1e-6 * null["pv_cost_cny"]
+    assert null["npv_cny"] == pytest.approx(-null["pv_cost_cny"], rel=1e-6)
+    x = _row(logit_tables, "P_X", "put_one_in")
+    assert x["benefit_method"] == "logsum_per_alternative" and x["pv_benefit_cny"] > 0
+    pv: dict[tuple[str, str], float] = {}
+    for r in logit_tables["benefits.csv"]:
+        if r["project"] == "P_X" and r["test"] == "put_one_in" and r["kind"] == "benefit":
+            k = (r["user_class"], r["component"])
+            pv[k] = pv.get(k, 0.0) + r["discounted_cny"]
+    assert sum(pv.values()) == pytest.approx(x["pv_benefit_cny"], rel=1e-9)
+    assert pv[("freight", "new_alternatives")] > 0
+    # the shorter road takes 20 km of tolls off the users who move: the government loses them
+    assert pv[("government", "transfers_tolls")] < 0
