@@ -316,7 +316,7 @@ def calibrate(
             help="fitted columns of commodities.csv, comma-separated; column@commodity for one "
             "commodity's (asc_rail, asc_water, asc_air, chain_scale, route_scale)"
         ),
-    ] = "asc_rail,asc_water,asc_air,asc_water@chemicals",
+    ] = "asc_rail,asc_water,asc_air",
     fit: Annotated[
         bool, typer.Option("--fit/--no-fit", help="--no-fit: validate the case as it is")
     ] = True,
