@@ -222,8 +222,9 @@ def solve(
     opens = np.asarray(option_open, dtype=np.int64)
     vals = np.asarray(option_value, dtype=np.float64)
     n_opt = proj.shape[0]
-    spend = np.asarray(option_spend, dtype=np.float64).reshape(n_opt, -1)
     cap = np.asarray(budget, dtype=np.float64).reshape(-1)
+    spend = np.asarray(option_spend, dtype=np.float64)
+    spend = spend.reshape(n_opt, -1) if spend.size else np.zeros((n_opt, cap.shape[0]))
     n_years = spend.shape[1]
     if opens.shape != (n_opt,) or vals.shape != (n_opt,):
         raise PortfolioInputError("option arrays differ in length")
