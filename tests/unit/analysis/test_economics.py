@@ -248,6 +248,9 @@ def test_profile_interpolation() -> None:
     m3 = {2025: 100.0, 2035: 200.0, 2045: 150.0}
     assert profile_value(m3, 2040, 2050) == pytest.approx(175.0)
     assert profile_value(m3, 2048, 2050) == pytest.approx(135.0)
+    # the cap year at the last modelled year (economics.toml): 2025 → 2035 → 2045, held after
+    assert profile_value(m3, 2030, 2045) == pytest.approx(150.0)
+    assert profile_value(m3, 2060, 2045) == pytest.approx(150.0)
 
 
 def test_vot_index_and_prices() -> None:

@@ -95,7 +95,7 @@ def test_project_set_matches_plan() -> None:
     """There is one file per plan project, every plan scenario lists all of them, and the
     direction suite has checks for each."""
     assert set(PROJECT_IDS) == PLAN_PROJECTS
-    for name in ("plan_2025_central", "plan_2035_low", "plan_2035_central", "plan_2035_high"):
+    for name in [f"plan_{y}_{f}" for y in (2025, 2035, 2045) for f in ("low", "central", "high")]:
         sf = read_scenario_file(SCEN / f"{name}.toml")
         assert sf.projects is not None and set(sf.projects) == PLAN_PROJECTS
         assert len(sf.projects) == len(PLAN_PROJECTS)
@@ -177,12 +177,12 @@ def test_longxu_rail_time_by_hand(base_net: Network) -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_resolves_and_builds(path: Path, base_net: Network) -> None:
-    """Every scenario file resolves (id = file name, a title and description, year 2023–2035)
+    """Every scenario file resolves (id = file name, a title and description, year 2023–2045)
     and its network builds and passes the consistency checks."""
     sf = read_scenario_file(path)
     assert sf.id == path.stem and sf.title and sf.description.strip()
     sc = resolve(path)
-    assert sc.year in (2023, 2025, 2035)
+    assert sc.year in (2023, 2025, 2035, 2045)
     assert sc.params.carbon_price == 100.0 and sc.discount_rate == 0.08
     net, _ = build_scenario_network(sc, base=base_net)
     assert len(net.demand) == len(base_net.demand)
@@ -212,6 +212,31 @@ def test_future_demand_by_hand(base_net: Network) -> None:
         before = sum(d.tonnes for d in base_net.demand if d.commodity == c)
         after = sum(d.tonnes for d in net.demand if d.commodity == c)
         assert after == pytest.approx(before * (1 + rates[c]) ** 2, rel=1e-12)
+
+
+# aggregate freight growth per decade (2023–25, 2025–35, 2035–45) of each future, %/yr
+# (scenarios/README.md §2); coal has its own rate
+DECADES = {"low": (2.5, 1.4, 0.75), "central": (4.5, 3.0, 1.75), "high": (7.2, 4.8, 3.15)}
+COAL = {"low": -0.015, "central": 0.0, "high": 0.015}
+
+
+@pytest.mark.parametrize("future", sorted(DECADES))
+@pytest.mark.parametrize("year", [2025, 2035, 2045])
+def test_future_rates_follow_the_decade_path(future: str, year: int) -> None:
+    """Every future's rate from 2023 is the constant rate equivalent to the central 2023–25
+    rates scaled by the future's aggregate growth of each decade (2 years, then 10, then 10):
+    the same path in 2025, 2035 and 2045, so the three modelled years are one future."""
+    central = read_scenario_file(SCEN / "future_2025_central.toml").demand.by_commodity
+    rates = read_scenario_file(SCEN / f"future_{year}_{future}.toml").demand.by_commodity
+    assert set(rates) == set(central)
+    years = (2, max(0, min(year, 2035) - 2025), max(0, year - 2035))
+    for c, r in central.items():
+        steps = (
+            [COAL[future]] * 3 if c == "bulk_coal_minerals"
+            else [r * a / DECADES["central"][0] for a in DECADES[future]]
+        )  # fmt: skip
+        factor = math.prod((1 + g) ** n for g, n in zip(steps, years, strict=True))
+        assert rates[c] == pytest.approx(factor ** (1 / (year - 2023)) - 1, abs=1.5e-4), (c, year)
 
 
 def test_tgd_outage_by_hand(base_net: Network) -> None:
