@@ -70,7 +70,7 @@ def test_workbook_keeps_chinese_and_dash_names(regional_run: Path, tmp_path: Pat
 
 
 def test_geopackage_layers_and_river_geometry(regional_run: Path, tmp_path: Path) -> None:
-    """Three layers; water links above Yichang have >2 vertices and follow the Yangtze sidecar."""
+    """Three layers; every water link has >2 vertices and follows the Yangtze sidecar."""
     import pyogrio
 
     written = write_gpkg(regional_run, tmp_path / "r.gpkg")
@@ -81,7 +81,8 @@ def test_geopackage_layers_and_river_geometry(regional_run: Path, tmp_path: Path
     water = links[links["mode"] == "water"].set_index("link")
     assert len(water.loc["W_FULING_TGD"].geometry.coords) > 2
     assert water.loc["W_FULING_TGD", "geometry_source"] == "sidecar"
-    assert water.loc["W_NJG_SH", "geometry_source"] == "straight"
+    assert water.loc["W_NJG_SH", "geometry_source"] == "sidecar"
+    assert len(water.loc["W_NJG_SH"].geometry.coords) > 2
     assert water.loc["W_GYP_FULING", "name"] == "Guoyuan port–Fuling"
     assert (links["flow_t_total"] >= 0).all()
     places = pyogrio.read_dataframe(written[0], layer="places").set_index("place")
