@@ -119,7 +119,8 @@ def test_styles_are_valid_qgis_xml_and_stored_as_defaults(run_dir: Path, tmp_pat
 
     for layer in LAYERS:
         doc = xml.dom.minidom.parse(str(STYLES / f"{layer}.qml"))
-        assert doc.documentElement.tagName == "qgis"
+        root = doc.documentElement
+        assert root is not None and root.tagName == "qgis"
     path = write_gpkg(run_dir, tmp_path / "t.gpkg")[0]
     con = sqlite3.connect(path)
     got = con.execute("SELECT f_table_name, useAsDefault FROM layer_styles ORDER BY id").fetchall()
