@@ -55,14 +55,15 @@ def test_no_input_capacity_equals_an_observed_throughput() -> None:
 
 @pytest.mark.slow
 def test_regional_calibration_is_a_fixed_point_and_reproducible(tmp_path: Path) -> None:
-    """Calibrating the committed base moves no parameter by more than 1 CNY/t, meets 5 of the 6
-    targets (Yibin port is held at its 5 Mt terminal capacity), and twice gives the same bytes."""
+    """Calibrating the committed base moves no parameter by more than 1 CNY/t, meets at least
+    85 % of the targets (issue 12's acceptance), finishes in under 2 minutes, and twice gives
+    the same bytes."""
     scenario = SCENARIOS / "base_2023.toml"
     res, out = calibrate_to_folder(scenario, OBSERVED, tmp_path / "a")
     params = parse_parameters(DEFAULT_PARAMETERS, load_network(REGION))
     committed = current_values(load_network(REGION), params)
     assert res.fitted == pytest.approx(committed, abs=1.0)
-    assert (res.summary.targets, res.summary.targets_met) == (6, 5)
+    assert res.summary.targets_met >= 0.85 * res.summary.targets
     assert res.seconds < 120
     _, out2 = calibrate_to_folder(scenario, OBSERVED, tmp_path / "b")
     for name in ("validation.csv", "parameters.csv", "commodities.csv", "validation.png"):
