@@ -81,10 +81,16 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     "+smooth": _mcf_colgen.ColgenConfig(master="simplex", augment_rounds=0, prune_age=0),
     "+smooth+augment": _mcf_colgen.ColgenConfig(master="simplex", prune_age=0),
     "+smooth+augment+prune": _mcf_colgen.ColgenConfig(master="simplex"),
-    "hybrid(default)": _mcf_colgen.ColgenConfig(),
+    "+dual-master(default)": _mcf_colgen.ColgenConfig(),
+    "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
+    "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
 """Column-generation variants of the ablation (``legacy`` = the master before issue #18:
-interior point, then dual simplex, no smoothing, one column per group and iteration)."""
+interior point, then dual simplex, no smoothing, one column per group and iteration;
+``+smooth+augment+prune`` = the default before the explicit dual master, on masters with few
+groups per row; ``+dual-master(default)`` = :class:`solvers._mcf_colgen.ColgenConfig` as it is:
+on those masters the explicit LP dual re-solved by dual simplex, interior point first on the
+others, as before)."""
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Tests of the column-generation master of solvers.multicommodity (issue #18): every tuning of
-:class:`solvers._mcf_colgen.ColgenConfig` (warm-started simplex or the interior-point hybrid,
-Wentges smoothing, greedy augmentation) returns the LP's optimum with its optimality proof."""
+:class:`solvers._mcf_colgen.ColgenConfig` (warm-started primal simplex, the explicit dual master
+by dual simplex or the interior-point hybrid, Wentges smoothing, greedy augmentation, pruning of
+columns and of slack capacity rows) returns the LP's optimum with its optimality proof."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ VARIANTS = {
     "warmup": _mcf_colgen.ColgenConfig(master="simplex", warmup_rounds=5),
     "prune_fast": _mcf_colgen.ColgenConfig(master="simplex", prune_age=1),
     "hybrid_ipm": _mcf_colgen.ColgenConfig(master="hybrid", ipm_share=0.0),
+    "dual": _mcf_colgen.ColgenConfig(master="dual"),
+    "dual_bare": _mcf_colgen.ColgenConfig(
+        master="dual", smoothing=0.0, augment_rounds=0, prune_age=0
+    ),
+    "dual_rowprune": _mcf_colgen.ColgenConfig(master="dual", row_age=1, prune_age=1),
+    "simplex_rowprune": _mcf_colgen.ColgenConfig(master="simplex", row_age=1),
     "default": _mcf_colgen.ColgenConfig(),
 }
 
