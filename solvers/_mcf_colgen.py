@@ -90,13 +90,17 @@ class ColgenConfig:
     ----------
     master
         ``"simplex"``: the one HiGHS model is re-solved by warm-started simplex every iteration
-        (``simplex_strategy``); ``"dual"``: the master is held as its explicit LP dual
-        (:class:`_DualMaster`) and re-solved by warm-started dual simplex; ``"hybrid"``: when
+        (see ``dual_master``); ``"hybrid"``: when
         the groups are at least ``ipm_share`` of the first master's rows (so an iteration adds
         about that share of new columns), interior point without crossover while an iteration
         adds more than ``switch_share`` × master rows of columns and rows and the gap is above
         ``SWITCH_GAP``, then one crossover for a basis, then warm-started simplex; otherwise
-        ``"dual"`` from the start. Caller's ``highs_options`` keep the primal master.
+        simplex from the start.
+    dual_master
+        A master solved by simplex from the start is held as its explicit LP dual
+        (:class:`_DualMaster`) and re-solved by warm dual simplex (``simplex_strategy`` is then
+        not used); ``False``: the primal master by ``simplex_strategy`` (the default before).
+        Caller's ``highs_options`` keep the primal master.
     ipm_share, switch_share
         See ``master`` (the master before issue #18: always IPM first, switch at 0.1).
     simplex_strategy
@@ -122,6 +126,7 @@ class ColgenConfig:
     """
 
     master: str = "hybrid"
+    dual_master: bool = True
     ipm_share: float = 0.25
     switch_share: float = 0.25
     simplex_strategy: int = 4
@@ -608,12 +613,12 @@ def solve_colgen(
     else:
         master_options = {
             "solver": "simplex",
-            "simplex_strategy": 1 if cfg.master in ("dual", "hybrid") else cfg.simplex_strategy,
+            "simplex_strategy": 1 if cfg.dual_master else cfg.simplex_strategy,
             "presolve": "off",
             **(highs_options or {}),
         }
         adaptive, phase = False, "given"
-    as_dual = cfg.master in ("dual", "hybrid") and phase == "given" and not highs_options
+    as_dual = cfg.dual_master and phase == "given" and not highs_options
     # the final answer must be a vertex (flows on few paths, vertex duals) unless the caller
     # chose the master's options
     want_vertex = (

@@ -76,19 +76,22 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
         prune_age=0,
     ),
     "simplex": _mcf_colgen.ColgenConfig(
-        master="simplex", smoothing=0.0, augment_rounds=0, prune_age=0
+        master="simplex", dual_master=False, smoothing=0.0, augment_rounds=0, prune_age=0
     ),
-    "+smooth": _mcf_colgen.ColgenConfig(master="simplex", augment_rounds=0, prune_age=0),
-    "+smooth+augment": _mcf_colgen.ColgenConfig(master="simplex", prune_age=0),
-    "+smooth+augment+prune": _mcf_colgen.ColgenConfig(master="simplex"),
+    "+smooth": _mcf_colgen.ColgenConfig(
+        master="simplex", dual_master=False, augment_rounds=0, prune_age=0
+    ),
+    "+smooth+augment": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False, prune_age=0),
+    "+smooth+augment+prune": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False),
+    "before(hybrid,primal)": _mcf_colgen.ColgenConfig(dual_master=False),
     "+dual-master(default)": _mcf_colgen.ColgenConfig(),
     "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
     "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
 """Column-generation variants of the ablation (``legacy`` = the master before issue #18:
 interior point, then dual simplex, no smoothing, one column per group and iteration;
-``+smooth+augment+prune`` = the default before the explicit dual master, on masters with few
-groups per row; ``+dual-master(default)`` = :class:`solvers._mcf_colgen.ColgenConfig` as it is:
+``before(hybrid,primal)`` = the default before the explicit dual master (the same as
+``+smooth+augment+prune`` on masters with few groups per row); ``+dual-master(default)`` = :class:`solvers._mcf_colgen.ColgenConfig` as it is:
 on those masters the explicit LP dual re-solved by dual simplex, interior point first on the
 others, as before)."""
 

@@ -27,10 +27,15 @@ VARIANTS = {
         prune_age=0,
     ),
     "simplex": _mcf_colgen.ColgenConfig(
-        master="simplex", smoothing=0.0, augment_rounds=0, prune_age=0
+        master="simplex", dual_master=False, smoothing=0.0, augment_rounds=0, prune_age=0
     ),
     "simplex_dual": _mcf_colgen.ColgenConfig(
-        master="simplex", simplex_strategy=1, smoothing=0.0, augment_rounds=0, prune_age=0
+        master="simplex",
+        dual_master=False,
+        simplex_strategy=1,
+        smoothing=0.0,
+        augment_rounds=0,
+        prune_age=0,
     ),
     "smooth_exact": _mcf_colgen.ColgenConfig(
         master="simplex", smoothing=0.5, exact_every_iteration=True, augment_rounds=0
@@ -39,12 +44,12 @@ VARIANTS = {
     "warmup": _mcf_colgen.ColgenConfig(master="simplex", warmup_rounds=5),
     "prune_fast": _mcf_colgen.ColgenConfig(master="simplex", prune_age=1),
     "hybrid_ipm": _mcf_colgen.ColgenConfig(master="hybrid", ipm_share=0.0),
-    "dual": _mcf_colgen.ColgenConfig(master="dual"),
+    "primal_master": _mcf_colgen.ColgenConfig(dual_master=False),
     "dual_bare": _mcf_colgen.ColgenConfig(
-        master="dual", smoothing=0.0, augment_rounds=0, prune_age=0
+        master="simplex", smoothing=0.0, augment_rounds=0, prune_age=0
     ),
-    "dual_rowprune": _mcf_colgen.ColgenConfig(master="dual", row_age=1, prune_age=1),
-    "simplex_rowprune": _mcf_colgen.ColgenConfig(master="simplex", row_age=1),
+    "dual_rowprune": _mcf_colgen.ColgenConfig(master="simplex", row_age=1, prune_age=1),
+    "primal_rowprune": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False, row_age=1),
     "default": _mcf_colgen.ColgenConfig(),
 }
 
