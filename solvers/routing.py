@@ -11,7 +11,10 @@ a penalty.
 Engines and the default per problem class
 -----------------------------------------
 - **PyVRP** (:mod:`solvers.routing_pyvrp`; iterated local search by the authors of HGS-CVRP)
-  covers everything above except pickup-and-delivery pairs and negative demands.
+  covers everything above except pickup-and-delivery pairs and negative demands. Within the one
+  limit it runs independent searches, restarting one whose cost (or, before its first feasible
+  solution, whose constraint violation) has stopped improving, with penalty updates tuned for
+  limits of seconds; see that module for the rules and the measurements behind them.
 - **OR-Tools** (the 9.15 ``pywrapcp`` routing model, guided local search) covers everything.
   Every matrix is handed over once with ``RegisterTransitMatrix`` and every per-node vector with
   ``RegisterUnaryTransitVector``, so no Python callback runs per arc.
@@ -48,8 +51,9 @@ distance + penalties of dropped visits.
 
 Determinism and the seed
 ------------------------
-PyVRP is driven by its random number generator, seeded with ``seed``: same problem, seed and
-``solution_limit`` (iterations) give the same tours. OR-Tools 9.15 routing exposes no random
+PyVRP is driven by its random number generator, seeded with ``seed`` (each of its restarts with
+a seed derived from ``seed`` and the restart's number); every restart rule counts iterations, so
+the same problem, seed and ``solution_limit`` (iterations over all restarts) give the same tours. OR-Tools 9.15 routing exposes no random
 seed: ``RoutingSearchParameters`` has no seed field, and ``Solver.ReSeed`` does not steer the
 routing search (google/or-tools issues #881, #1821). Its search is single-threaded and
 deterministic, and invariant to how customers are numbered; ``seed`` has no effect there, and

@@ -165,6 +165,8 @@ class _RunStop(IteratedLocalSearchCallbacks):
         self.violation = _INT_MAX  # least total violation of any candidate so far
         self.last_violation_improvement = 0
         self.failed = False  # ended without a feasible solution
+        self.created = time.perf_counter()
+        self.setup_s = 0.0  # time from creation to the first call (the run's start-up)
 
     def on_iteration(
         self, current: Solution, candidate: Solution, best: Solution, cost_evaluator: Any
@@ -177,6 +179,8 @@ class _RunStop(IteratedLocalSearchCallbacks):
             self.violation, self.last_violation_improvement = violation, self.iteration
 
     def __call__(self, best_cost: float) -> bool:
+        if self.iteration == 0 and not self.setup_s:
+            self.setup_s = time.perf_counter() - self.created
         cost = int(best_cost)
         if cost < self.best:
             self.best, self.last_improvement = cost, self.iteration
@@ -392,12 +396,16 @@ def solve_pyvrp(
     neighbours = compute_neighbours(data, NeighbourhoodParams())
     best: Solution | None = None
     runs = failures = 0
+    setup = 0.0  # longest start-up of a run so far (random start and its local search), s
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         while runs == 0 or not budget.exhausted():
+            if runs and budget.deadline - time.perf_counter() < 2 * setup:
+                break  # a new run could not even finish its start within the limit
             stop = _RunStop(budget, n_clients)
             start = initial if runs == 0 else None
             found = _ils_run(data, neighbours, _run_seed(seed, runs), start, stop)
+            setup = max(setup, stop.setup_s)
             runs += 1
             failures += stop.failed
             logger.debug(

@@ -408,6 +408,76 @@ def test_pyvrp_same_seed_and_iterations_same_tours() -> None:
     assert not check(p, a) and not check(p, c) and min(a.objective, c.objective) >= 944
 
 
+def test_pyvrp_run_stops_on_a_stalled_cost_by_hand() -> None:
+    """A feasible run ends after max(20 x clients, 2 x its last improvement) idle iterations."""
+    from solvers import routing_pyvrp as rp
+
+    def idle_calls(improve_at: list[int], n_clients: int) -> int:
+        stop = rp._RunStop(rp._Budget(600, None, None), n_clients)
+        cost, calls = 1000, 0
+        while True:
+            if calls in improve_at:
+                cost -= 1
+            calls += 1
+            if stop(cost):
+                return stop.iteration
+
+    # One client: stall minimum 20. Improvement only at the start: stop at iteration 20.
+    assert idle_calls([0], 1) == 20
+    # Last improvement at iteration 15: max(20, 2 x 15) = 30 idle iterations, stop at 45.
+    assert idle_calls([0, 15], 1) == 45
+    # Five clients: minimum 100 idle iterations; improvement at 60 -> max(100, 120): 180.
+    assert idle_calls([0, 60], 5) == 180
+
+
+def test_pyvrp_run_restarts_when_infeasibility_stops_shrinking_by_hand() -> None:
+    """An infeasible run ends, as failed, after max(10 x clients, 2 x k) iterations without a
+    smaller violation (k: the iteration of the last smaller one); a feasible best ends it never."""
+    from solvers import routing_pyvrp as rp
+
+    class Cand:
+        def __init__(self, tw: int) -> None:
+            self.tw = tw
+
+        def time_warp(self) -> int:
+            return self.tw
+
+        def excess_load(self) -> list[int]:
+            return [0]
+
+        def excess_distance(self) -> int:
+            return 0
+
+    stop = rp._RunStop(rp._Budget(600, None, None), 2)  # minimum 20 iterations
+    violations = {1: 50, 2: 40, 15: 30}  # iteration (from 1) -> violation of its candidate
+    while not stop(rp._INT_MAX):  # PyVRP: stop(), then one iteration, then on_iteration()
+        cand = Cand(violations.get(stop.iteration, 99))
+        stop.on_iteration(None, cand, None, None)  # type: ignore[arg-type]
+    # last smaller violation at 15 -> max(20, 30) = 30 more iterations: stop at 45, failed
+    assert stop.iteration == 45 and stop.failed and stop.violation == 30
+
+
+def test_pyvrp_budget_counts_iterations_over_all_runs() -> None:
+    """The iteration limit is shared by the runs; the target ends every run."""
+    from solvers import routing_pyvrp as rp
+
+    budget = rp._Budget(600, 25, None)
+    first = rp._RunStop(budget, 1)
+    calls = 0
+    while not first(500 - min(calls, 1)):  # improves at iterations 0 and 1, then stalls
+        calls += 1
+    assert first.iteration == 21 and budget.iterations_left == 4  # 1 + max(20, 2 x 1)
+    second = rp._RunStop(budget, 1)
+    while not second(400):
+        pass
+    assert second.iteration == 4 and budget.iterations_left == 0 and budget.exhausted()
+    target = rp._Budget(600, None, 450)
+    assert rp._RunStop(target, 1)(449) and target.best == 449
+    # Run seeds: fixed by (seed, run), different across runs and seeds, within uint32.
+    seeds = {rp._run_seed(s, j) for s in (0, 1) for j in range(3)}
+    assert len(seeds) == 6 and rp._run_seed(0, 1) == rp._run_seed(0, 1) < 2**32
+
+
 # --- published instances ---------------------------------------------------------------------
 
 
@@ -512,14 +582,15 @@ def test_p_n55_k8_best_known_576_is_a_valid_seven_route_solution() -> None:
     if current:
         routes.append([0, *current, 0])
     assert len(routes) == 7 and "Optimal value: 588" in inst.extra["COMMENT"]
-    fleet = dict(starts=[0] * 7, ends=[0] * 7, capacity=[inst.capacity] * 7)
     assert not check_routes(
         routes,
         distance=inst.distance,
         demand=inst.demand,
+        capacity=[inst.capacity] * 7,
+        starts=[0] * 7,
+        ends=[0] * 7,
         claimed_distance=576,
         max_vehicles=8,
-        **fleet,
     )
 
 
