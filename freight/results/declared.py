@@ -923,7 +923,9 @@ APPRAISAL = OutputTable(
         _c("test", "str", "", "put_one_in, take_one_out or take_one_out_group"),
         _c("do_minimum", "bool", "", "open before the base year: in the do-minimum, no cost"),
         _c("dependents", "str", "", "projects that require this one, space-separated"),
-        _c("benefit_method", "str", "", "rule_of_half (generalized cost) or logsum (behavioural)"),
+        _c("benefit_method", "str", "",
+           "rule_of_half (generalized cost per demand row) or logsum_per_alternative "
+           "(behavioural: the logsum change per route and chain over one choice set)"),
         _c("method", "str", "", "model method of every solve"),
         _c("benefit_year", "int", "year", "first operating year from the base year on"),
         _c("benefit_cny_per_yr", "float", "CNY/yr",
@@ -988,7 +990,9 @@ BENEFITS = OutputTable(
         _c("component", "str", "",
            "vehicle_distance, vehicle_time, cargo_time, handling, transfers_tolls, "
            "transfers_vat, logsum_adjustment, background_time, co2, local_air, accidents; "
-           "capex, optimism_bias, opex, residual_value"),
+           "with the behavioural model also transfers_carbon, capacity_rationing (capacity "
+           "multipliers of binding rail lines and terminals) and new_alternatives (surplus of "
+           "the routes the project adds); capex, optimism_bias, opex, residual_value"),
         _c("value_cny", "float", "CNY", "value in the year at the price base"),
         _c("discounted_cny", "float", "CNY", "value discounted to the base year"),
         _c("price_base_year", "int", "year", "price base and discounting year"),
