@@ -179,3 +179,15 @@ def test_regional_budget_central(tmp_path: Path) -> None:
     for r in rf.rows("programme.csv"):
         if r["committed"]:
             assert r["chosen"] and r["start_year"] == r["plan_construction_start"]
+
+
+def test_total_budget(tmp_path: Path) -> None:
+    """A total of 1500 CNY pays both projects (1000 + 500 CNY), 1400 CNY only one; no annual
+    cap, so spend.csv has blank budgets and the marginal step is one 亿 on the total."""
+    both = _run(tmp_path, "both", "--total-budget", "0.000015")
+    assert all(r["chosen"] for r in both.rows("programme.csv"))
+    one = _run(tmp_path, "one", "--total-budget", "0.000014")
+    assert sum(r["chosen"] for r in one.rows("programme.csv")) == 1
+    assert all(r["budget_cny"] is None for r in one.rows("spend.csv"))
+    plus = next(r for r in one.rows("summary.csv") if r["programme"] == "optimized_budget_plus_1")
+    assert "+1 亿 CNY on the total" in plus["budget"] and plus["projects"] == 2
