@@ -10,12 +10,15 @@ computes the modelled value of the same quantity from a solved run, in the figur
     the corridor and gateway traffic that merely uses the network).
 ``port_tonnes`` / ``port_teu``
     tonnes (t/yr) or boxes (TEU/yr) handled by the place's terminals that have a water side,
-    both directions; several places joined by ``;`` are summed.
+    both directions; several places joined by ``;`` are summed. A water–water transhipment counts
+    twice (unloaded and loaded again, as port statistics count it); a through passage (a
+    water–water row without a handling charge) not at all.
 ``transfer_teu``
     TEU/yr through the ``PLACE:from-to`` transfer (either direction), summed over ``;``.
 ``transhipment_share``
     ``PLACE>HUB``: the share of PLACE's water boxes whose path is also handled water-water at
-    HUB (0 where HUB has no water-water terminal: no such chain exists).
+    HUB, by a water–water row with a handling charge (a row without one is a through passage of
+    ships that sail on, :mod:`freight.model.graph` "Hubs"); 0 where HUB has none.
 ``passages_t``
     tonnes/yr over both directions of the link, background included (the lock statistics count
     every ship).
@@ -101,12 +104,17 @@ def _mask(run: ModelRun, commodity: str | None) -> NDArray[np.bool_]:
 
 
 def _terminal_arcs(run: ModelRun, places: Sequence[str], side: str) -> list[int]:
+    """Handling arcs of the places' terminals with a ``side`` side; a same-mode transhipment
+    twice (both of its moves), a same-mode through passage (no charge) not at all."""
     g = run.graph
-    return [
-        g.handling_arc[t.id]
-        for t in run.net.terminals
-        if t.place in places and side in (t.from_mode, t.to_mode)
-    ]
+    out: list[int] = []
+    for t in run.net.terminals:
+        if t.place in places and side in (t.from_mode, t.to_mode):
+            if t.from_mode != t.to_mode:
+                out.append(g.handling_arc[t.id])
+            elif t.cost_per_t > 0:
+                out += [g.handling_arc[t.id]] * 2
+    return out
 
 
 def _transfer_arcs(run: ModelRun, element: str) -> list[int]:
@@ -153,12 +161,16 @@ def _share(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
 
 def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
     place, _, hub = element.partition(">")
-    own = set(_terminal_arcs(run, [place], "water"))
     g = run.graph
+    own = {
+        g.handling_arc[t.id]
+        for t in run.net.terminals
+        if t.place == place and "water" in (t.from_mode, t.to_mode) and t.from_mode != t.to_mode
+    }
     hub_arcs = {
         g.handling_arc[t.id]
         for t in run.net.terminals
-        if t.place == hub and t.from_mode == "water" and t.to_mode == "water"
+        if t.place == hub and t.from_mode == t.to_mode == "water" and t.cost_per_t > 0
     }
     box = teu_per_t(run) * sel
     total = via = 0.0

@@ -106,6 +106,9 @@ def chain_label(g: VirtualGraph, arcs: tuple[int, ...]) -> str:
 
 
 def _node_mode(g: VirtualGraph) -> NDArray[np.int64]:
+    known = g.meta.get("node_mode")
+    if known is not None:  # the graph's own (hubs' arrival nodes included)
+        return np.asarray(known, dtype=np.int64)
     out = np.full(g.n_nodes, -1, dtype=np.int64)
     for (_, m), n in g.mode_node.items():
         out[n] = MODES.index(m)

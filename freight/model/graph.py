@@ -18,6 +18,17 @@ Arcs (``kind``)
       and ``(place, road)`` → ``sink`` at every zone place with road links (door to door), and the
       same through facility nodes for ``terminals.csv`` rows whose ``from_mode`` is ``zone``.
 
+Hubs
+    A place with a terminal row whose ``from_mode`` equals its ``to_mode`` (``water``–``water``
+    at Guoyuan) is a *hub* of that mode: the mode's links that **end** there (for water the
+    upstream reach: ``from`` is the upstream end) attach to a second mode node, the *arrival*
+    node ``(place, "water<")``, and those that start there to the mode node. Only the place's
+    same-mode rows join the two (a transhipment between vessels, or a through passage of ships
+    that sail on, each with its own cost, time and capacity); the place's other terminals with a
+    side of that mode serve both nodes. A same-mode row charges no entering cost and lifts no
+    tonne into the mode (the tonne is already in it). ``meta["arrival_node"]`` maps ``(place, mode)`` to the
+    arrival node and ``meta["node_mode"]`` gives every node's mode index (−1: not a mode node).
+
 Per commodity an arc is *forbidden* when it touches a mode node of a mode the commodity may not
 use, when the link lists the commodity in ``excluded_commodities``, or when it is the handling arc
 of a transfer between two modes without a dangerous-goods yard and the commodity is dangerous.
@@ -250,6 +261,13 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         for m in MODES:
             if m in present[pid]:
                 mode_node[(pid, m)] = b.node(pid, m)
+    hubs = sorted(
+        {(t.place, t.to_mode) for t in net.terminals if t.from_mode == t.to_mode},
+        key=lambda k: (place_order.get(k[0], len(place_order)), MODES.index(k[1])),
+    )
+    arrival: dict[tuple[str, str], int] = {
+        k: b.node(k[0], f"{k[1]}<") for k in hubs if k in mode_node
+    }
     src: dict[str, int] = {}
     sink: dict[str, int] = {}
     for p in net.places:
@@ -282,7 +300,8 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         )
         mi = MODES.index(lk.mode)
         excluded = frozenset(lk.excluded_commodities)
-        u, v = mode_node[(lk.from_, lk.mode)], mode_node[(lk.to, lk.mode)]
+        u = mode_node[(lk.from_, lk.mode)]
+        v = arrival.get((lk.to, lk.mode), mode_node[(lk.to, lk.mode)])
         for t, h, d, speed, co2 in ((u, v, 1, fwd_speed, fwd_co2), (v, u, -1, rev_speed, rev_co2)):
             b.arc(
                 t,
@@ -321,11 +340,16 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         sides: list[tuple[int, int, str | None]] = []
         if is_access:
             sides.append((src[term.place], sink[term.place], None))
+        elif term.from_mode == term.to_mode:  # a hub's row: the arrival node to the mode node
+            sides.append((arrival[(term.place, term.from_mode)],) * 2 + (term.from_mode,))
         else:
-            n = mode_node[(term.place, term.from_mode)]
-            sides.append((n, n, term.from_mode))
-        n = mode_node[(term.place, term.to_mode)]
-        sides.append((n, n, term.to_mode))
+            sides += _sides(mode_node, arrival, term.place, term.from_mode)
+        if term.from_mode == term.to_mode:
+            n = mode_node[(term.place, term.to_mode)]
+            sides.append((n, n, term.to_mode))
+        else:
+            sides += _sides(mode_node, arrival, term.place, term.to_mode)
+        same = term.from_mode == term.to_mode  # no new lift: the tonne stays in its mode
         for into, out_to, side_mode in sides:
             b.arc(into, fin, kind, term.id)
             b.arc(
@@ -333,8 +357,8 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
                 out_to,
                 kind,
                 term.id,
-                money=entering_cost(side_mode) if side_mode else 0.0,
-                entering=MODES.index(side_mode) if side_mode else -1,
+                money=entering_cost(side_mode) if side_mode and not same else 0.0,
+                entering=MODES.index(side_mode) if side_mode and not same else -1,
             )
 
     road = MODES.index("road")
@@ -361,7 +385,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
     co2_a = np.asarray(c["co2"], dtype=float)
 
     node_mode = np.full(len(b.labels), -1, dtype=np.int64)
-    for (_, m), n in mode_node.items():
+    for (_, m), n in [*mode_node.items(), *arrival.items()]:
         node_mode[n] = MODES.index(m)
     comms = net.commodities
     n_c, n_a = len(comms), len(tail)
@@ -415,8 +439,26 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         mode_node=mode_node,
         handling_arc=dict(b.handling),
         params=params,
-        meta={"entering_mode": np.asarray(c["entering"], dtype=np.int8)},
+        meta={
+            "entering_mode": np.asarray(c["entering"], dtype=np.int8),
+            "arrival_node": arrival,
+            "node_mode": node_mode,
+        },
     )
+
+
+def _sides(
+    mode_node: dict[tuple[str, str], int],
+    arrival: dict[tuple[str, str], int],
+    place: str,
+    mode: str,
+) -> list[tuple[int, int, str | None]]:
+    """The mode-node sides of a terminal row's ``mode`` side: the mode node, and the arrival node
+    too where the place is a hub of that mode (module docstring, Hubs)."""
+    nodes = [mode_node[(place, mode)]]
+    if (place, mode) in arrival:
+        nodes.append(arrival[(place, mode)])
+    return [(n, n, mode) for n in nodes]
 
 
 @dataclass(frozen=True)
