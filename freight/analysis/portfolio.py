@@ -543,7 +543,9 @@ class NetworkOracle:
     cache: dict[tuple[ProjectSet, int, str], dict[str, Any]] = field(default_factory=dict)
     order: list[tuple[ProjectSet, int, str]] = field(default_factory=list)
     seconds: float = 0.0
-    _basis: dict[tuple[str, int], NDArray[np.float64]] = field(default_factory=dict)
+    _components: dict[tuple[ProjectSet, int, str], dict[tuple[str, str], float]] = field(
+        default_factory=dict
+    )
 
     def _solve(self, keys: list[tuple[ProjectSet, int, str]]) -> None:
         todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
@@ -567,23 +569,18 @@ class NetworkOracle:
             self.cache[k] = o
             self.order.append(k)
 
-    def basis(self, component: str, year: int) -> NDArray[np.float64]:
-        """The profile of one unit of a component modelled in ``year`` (linear in the values)."""
-        key = (component, year)
-        if key not in self._basis:
-            unit = {y: (1.0 if y == year else 0.0) for y in self.scenarios}
-            self._basis[key] = np.array(
-                [component_year_value(component, unit, int(t), self.eco, unit) for t in self.years]
-            )
-        return self._basis[key]
-
     def components(self, s: ProjectSet, year: int) -> dict[tuple[str, str], float]:
+        """The set's benefit components at a modelled year (memoized)."""
+        key = (s, year, self.method)
+        if key in self._components:
+            return self._components[key]
         eco = self.eco
         c, _ = annual_benefits(
             self.cache[(frozenset(), year, self.method)], self.cache[(s, year, self.method)],
             vat=eco.vat_transport, background_cargo_vot=eco.background_cargo_vot,
             local_air=eco.local_air, accidents=eco.accidents,
         )  # fmt: skip
+        self._components[key] = c
         return c
 
     def __call__(self, sets: Sequence[ProjectSet]) -> dict[ProjectSet, NDArray[np.float64]]:
@@ -594,19 +591,25 @@ class NetworkOracle:
         self._solve(keys)
         out: dict[ProjectSet, NDArray[np.float64]] = {}
         for s in sets:
-            total = np.zeros(len(self.years))
-            for y in self.scenarios:
-                for (_, comp), v in self.components(s, y).items():
-                    total += v * self.basis(comp, y)
-            out[s] = total
+            out[s] = np.array([self.annual(s, int(t)) for t in self.years])
         return out
+
+    def annual(self, s: ProjectSet, year: int) -> float:
+        """The set's full annual benefit in a calendar year, CNY at the price base: every
+        component profiled over the modelled years as the appraisal does."""
+        if not s:
+            return 0.0
+        by_year = {y: self.components(s, y) for y in self.scenarios}
+        keys = sorted({k for c in by_year.values() for k in c})
+        total = 0.0
+        for key in keys:
+            modelled = {y: c.get(key, 0.0) for y, c in by_year.items()}
+            total += component_year_value(key[1], modelled, year, self.eco, modelled)
+        return total
 
     def benefit_at(self, s: ProjectSet, year: int) -> float:
         """The set's annual benefit at a modelled year (CNY/yr at the price base)."""
-        return float(
-            sum(v * self.basis(comp, year)[int(year - self.years[0])]
-                for (_, comp), v in self.components(s, year).items())
-        ) if s else 0.0  # fmt: skip
+        return self.annual(s, year)
 
 
 @dataclass(frozen=True)
