@@ -47,6 +47,9 @@ A segmented gravity model, seeded by the regional figures of network_data/chuann
    :data:`FIXED_POINT_ROUNDS` rounds are run: demand with the base shares → solve → logsums →
    logit demand → solve → …; the largest change of a gateway share between the last two rounds
    is reported. Yunnan/Guizhou segments keep fixed origin weights (specific mines and plants).
+   ``generate_full(folder, logsums=behavioural_logsums(project_net), pivot=base)`` keeps the base
+   generation's scales and constants, so the gateway totals follow a network change (e.g. the
+   west line of the Western Land–Sea Corridor raises general cargo's southbound share).
 6. **Through corridor** ``T``: Chengdu ↔ Chongqing core (loads the Chengyu corridor).
 7. **Sourced segments the plan area does not generate** (:data:`OUTSIDE_SEGMENTS`): the Chongqing
    core's own Yangtze freight through Guoyuan to and from the east (S33 × Guoyuan's capacity
@@ -1233,9 +1236,12 @@ def gateway_pool(
     target: Mapping[str, float],
     logsum: Mapping[tuple[str, str, str], tuple[float, float]] | None,
     chain_scale: float,
+    pivot: GatewayPool | None = None,
 ) -> GatewayPool:
     """Gateway shares of one pool: the logit over the logsums with fitted constants, or the base
-    shares when ``logsum`` is ``None`` (the first round).
+    shares when ``logsum`` is ``None`` (the first round). With ``pivot`` (the same pool of a base
+    generation) its scale and constants are kept instead of fitted, so the pool's gateway totals
+    follow the costs (a network with a project against the base).
 
     ``logsum`` maps (origin, destination, commodity) to (logsum, reference cost), CNY/t. The
     scale is ``GATEWAY_SCALE × chain_scale / C̄``, ``C̄`` the pool's mean reference cost (zone
@@ -1262,8 +1268,11 @@ def gateway_pool(
     if logsum is None:
         shares = {z: dict(target) for z in weights}
         return GatewayPool(com, direction, total, 0.0, 0.0, {}, target, shares, ls)
-    scale = GATEWAY_SCALE * chain_scale / mean
-    alpha = fit_constants(weights, ls, scale, target)
+    if pivot is not None:
+        scale, alpha = pivot.scale, dict(pivot.constants)
+    else:
+        scale = GATEWAY_SCALE * chain_scale / mean
+        alpha = fit_constants(weights, ls, scale, target)
     shares = {z: logit_shares(alpha, scale, ls[z]) for z in weights}
     return GatewayPool(com, direction, total, scale, mean, alpha, target, shares, ls)
 
@@ -1445,8 +1454,9 @@ def _assemble(
             for g in sorted(pool.target):
                 group, so, si = GATEWAYS[g]
                 seg = so if direction == "out" else si
-                total = spec.total_t * spec.split[seg]
-                cells = _kept(_gateway_cells(spec, pool, g), total)
+                full = _gateway_cells(spec, pool, g)
+                total = sum(full.values())  # = the §7.3 split unless the constants are pivoted
+                cells = _kept(full, total)
                 for (o, d), t in _round(cells, total).items():
                     zone = o if direction == "out" else d
                     src = _gateway_source(com, spec, seg, pool, g, zone)
@@ -1499,6 +1509,7 @@ def generate_full(
     *,
     logsums: LogsumFn | None = None,
     rounds: int = FIXED_POINT_ROUNDS,
+    pivot: Generation | None = None,
 ) -> Generation:
     """Generate the base-year demand of a network folder with the fits behind it.
 
@@ -1510,6 +1521,9 @@ def generate_full(
         Logsums of the gateway choice; default: :func:`behavioural_logsums` of the folder.
     rounds
         Logsum rounds (0: the base gateway shares, no model run).
+    pivot
+        A base generation whose gateway scales and constants are kept (not refitted): with
+        ``logsums`` of a network with projects, the gateway totals respond to the cost changes.
 
     Raises
     ------
@@ -1540,8 +1554,11 @@ def generate_full(
                     target,
                     ls,
                     commodities[com].chain_scale,
+                    base_pools.get((com, direction)) if ls is not None else None,
                 )
         return out
+
+    base_pools = {(p.commodity, p.direction): p for p in pivot.pools} if pivot else {}
 
     pools = pools_at(None)
     rows = _assemble(blocks, pools)

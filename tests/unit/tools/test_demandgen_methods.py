@@ -4,6 +4,7 @@ mean haul, the gateway logit and its constants, the road distances, and determin
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -153,7 +154,9 @@ def test_road_km_shortest_paths_by_hand() -> None:
     assert math.isinf(d[0, 2])
 
 
-def _fake_logsums(rows):  # type: ignore[no-untyped-def]
+def _fake_logsums(
+    rows: Sequence[demandgen.DemandRow],
+) -> dict[tuple[str, str, str], tuple[float, float]]:
     """Deterministic stand-in for the behavioural model: cost grows with the name lengths."""
     return {
         (r.origin, r.destination, r.commodity): (
@@ -212,3 +215,33 @@ def test_main_reports_bad_input_and_exits_2(
     assert demandgen.main([str(folder)]) == 2
     err = capsys.readouterr().err
     assert "links.csv" in err and "Traceback" not in err
+
+
+def test_pivot_keeps_constants_and_follows_a_cost_change() -> None:
+    """Against a base generation, logsums 50 CNY/t cheaper to the Beibu Gulf (QZP) with the
+    base's constants kept: general cargo's southbound segment grows above 125 Mt x 3 %, the
+    eastbound one shrinks, the pool (and the commodity) keep their totals."""
+
+    def cheaper_south(
+        rows: Sequence[demandgen.DemandRow],
+    ) -> dict[tuple[str, str, str], tuple[float, float]]:
+        base = _fake_logsums(rows)
+        return {k: (v[0] - 50.0 if "QZP" in k[:2] else v[0], v[1]) for k, v in base.items()}
+
+    base = demandgen.generate_full(BASE, logsums=_fake_logsums, rounds=1)
+    moved = demandgen.generate_full(BASE, logsums=cheaper_south, rounds=1, pivot=base)
+
+    def seg_total(gen: demandgen.Generation, seg: str) -> int:
+        return sum(
+            r.tonnes for r in gen.rows if r.commodity == "general_containers" and r.segment == seg
+        )
+
+    assert seg_total(base, "Bo") == 3_750_000
+    assert seg_total(moved, "Bo") > 3_750_000
+    assert seg_total(moved, "Eo") < seg_total(base, "Eo")
+    pool = sum(seg_total(moved, s) for s in ("Eo", "Bo", "Xo"))
+    assert pool == pytest.approx(125e6 * (0.075 + 0.03 + 0.006), abs=3)
+    total = sum(r.tonnes for r in moved.rows if r.commodity == "general_containers")
+    assert total == pytest.approx(
+        sum(r.tonnes for r in base.rows if r.commodity == "general_containers"), abs=5
+    )
