@@ -888,10 +888,10 @@ def build_setup(
             starts = [f.construction_start]
         else:
             first = max(budget.earliest.get(p, f.construction_start), base)
-            starts = list(range(first, max(last_start, first) + 1)) if first <= last_start else []
+            starts = list(range(first, last_start + 1))
         if not starts:
             problems.append(Problem(str(folder / f"{p}.toml"), None, "construction_start",
-                                    f"impossible earliest start {f.construction_start} after the last start year {last_start}"))  # fmt: skip
+                                    f"impossible: the earliest start {first} is after the last start year {last_start}"))  # fmt: skip
             continue
         opts = []
         for s in starts:
@@ -923,7 +923,6 @@ def build_setup(
             )  # fmt: skip
             pv_res = costs.residual * eco.discount(costs.residual_year)
             spend = np.zeros(len(budget_years))
-            dur = shifted.opening_year - shifted.construction_start
             build = list(range(shifted.construction_start, shifted.opening_year)) or [
                 shifted.opening_year
             ]
@@ -931,7 +930,6 @@ def build_setup(
             for y, sh in zip(build, shares, strict=True):
                 if y >= base:
                     spend[y - base] += capex * sh
-            del dur
             options.append(Option(s, o, float(pv_cost), float(pv_res), spend))
         candidates.append(
             Candidate(

@@ -95,6 +95,7 @@ def _plan(tmp_path: Path, edits: dict[str, str]) -> Path:
     [
         ({}, ["--budget", "-1"], "--budget"),
         ({}, [], "give --budget"),
+        ({}, ["--budget", "1", "--last-start", "2023"], "impossible: the earliest start 2024"),
         ({"P_WCAP": 'excludes = ["P_NOPE"]'}, ["--budget", "1"], "unknown project 'P_NOPE'"),
         ({"P_WCAP": 'requires = ["P_YARD"]', "P_YARD": 'requires = ["P_WCAP"]'}, ["--budget", "1"],
          "a cycle"),
