@@ -387,7 +387,11 @@ SPECS: Mapping[str, CommoditySpec] = {
         total_t=95e6,
         split={"R": 0.72, "Co": 0.18, "Ci": 0.07, "Eo": 0.01, "Bo": 0.01, "Yo": 0.008, "Yi": 0.002},
         mean_haul_km=(85.0, 65.0, 105.0),
-        haul_basis="assumption: sand, gravel and cement are rarely trucked further than ~100 km (general knowledge of aggregate haul radii); neighbouring plan-area zones lie 37-80 km apart by road; band +-20 km",
+        haul_basis=(
+            "assumption: sand, gravel and cement are rarely trucked further than ~100 km (general "
+            "knowledge of aggregate haul radii); neighbouring plan-area zones lie 37-80 km apart by"
+            " road; band +-20 km"
+        ),
         seed="§7.1/§7.2 largest tonnage, short trips (S35b); assumption 95 Mt/yr; GDP weights",
     ),
     "general_containers": CommoditySpec(
@@ -406,7 +410,12 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yi": 0.024,
         },
         mean_haul_km=(105.0, 80.0, 130.0),
-        haul_basis="assumption: mostly between neighbouring plan-area cities (70-130 km by road), below China's 2023 road mean haul of ~180 km (general knowledge of the national statistical communique; S43 gives the tonnes only), which includes long inter-provincial trips; band +-25 km",
+        haul_basis=(
+            "assumption: mostly between neighbouring plan-area cities (70-130 km by road), below "
+            "China's 2023 road mean haul of ~180 km (general knowledge of the national statistical "
+            "communique; S43 gives the tonnes only), which includes long inter-provincial trips; "
+            "band +-25 km"
+        ),
         seed="§7.1 total less the named groups, §7.2 containers (S34/S37); assumption 125 Mt/yr; "
         "GDP weights",
     ),
@@ -414,7 +423,11 @@ SPECS: Mapping[str, CommoditySpec] = {
         total_t=24e6,
         split={"R": 0.33, "Co": 0.06, "Ci": 0.03, "Ei": 0.04, "Bi": 0.06, "Yo": 0.03, "Yi": 0.45},
         mean_haul_km=(120.0, 90.0, 150.0),
-        haul_basis="assumption: the mines of Gulin/Xuyong (Luzhou), Qijiang-Wansheng and Zigong/Yibin (S8/S46) to the power plants of Luohuang (Jiangjin), Luzhou and Yibin lie 70-230 km apart by road (Luzhou-Jiangjin 125 km); band +-30 km",
+        haul_basis=(
+            "assumption: the mines of Gulin/Xuyong (Luzhou), Qijiang-Wansheng and Zigong/Yibin "
+            "(S8/S46) to the power plants of Luohuang (Jiangjin), Luzhou and Yibin lie 70-230 km "
+            "apart by road (Luzhou-Jiangjin 125 km); band +-30 km"
+        ),
         seed="§7.2 coal 15-25 Mt/yr Bijie/Gulin/Qijiang -> power plants (S8/S46); assumption "
         "24 Mt/yr; plant and mine weights",
         prod={
@@ -459,7 +472,10 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yi": 0.05,
         },
         mean_haul_km=(100.0, 75.0, 125.0),
-        haul_basis="assumption: mainly inside the Zigong-Luzhou-Yibin triangle of chemical clusters (S56), 79-98 km apart by road; band +-25 km",
+        haul_basis=(
+            "assumption: mainly inside the Zigong-Luzhou-Yibin triangle of chemical clusters (S56),"
+            " 79-98 km apart by road; band +-25 km"
+        ),
         seed="§7.2 chemicals 8-12 Mt/yr (S56); assumption 10 Mt/yr; cluster weights",
         prod={
             "ZG": 0.30,
@@ -490,7 +506,10 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yi": 0.015,
         },
         mean_haul_km=(95.0, 70.0, 120.0),
-        haul_basis="assumption: suppliers in the western Chongqing districts, Neijiang and Yibin (§7.2, S22) trade between districts 37-100 km apart by road; band +-25 km",
+        haul_basis=(
+            "assumption: suppliers in the western Chongqing districts, Neijiang and Yibin (§7.2, "
+            "S22) trade between districts 37-100 km apart by road; band +-25 km"
+        ),
         seed="§7.2 auto parts 5-10 Mt/yr (S22); assumption 7.5 Mt/yr; cluster weights",
         prod={
             "YC": 0.18,
@@ -521,7 +540,11 @@ SPECS: Mapping[str, CommoditySpec] = {
         total_t=1.8e6,
         split={"R": 0.06, "Co": 0.34, "Eo": 0.40, "Bo": 0.02, "Xo": 0.02, "Yo": 0.16},
         mean_haul_km=(120.0, 100.0, 140.0),
-        haul_basis="assumption: Yibin <-> Luzhou (98 km by road) and the two to the other plan-area cities (70-260 km); band +-20 km (the producers' and consumers' weights alone hold it within 112-129 km)",
+        haul_basis=(
+            "assumption: Yibin <-> Luzhou (98 km by road) and the two to the other plan-area cities"
+            " (70-260 km); band +-20 km (the producers' and consumers' weights alone hold it within"
+            " 112-129 km)"
+        ),
         seed="§7.2 baijiu 0.8-1.0 Mt/yr Yibin + 0.7-1.0 Mt/yr Luzhou (S44); assumption "
         "0.925 + 0.875 Mt/yr",
         prod={"YB": 0.925, "LZ": 0.875},
@@ -530,7 +553,10 @@ SPECS: Mapping[str, CommoditySpec] = {
         total_t=3.0e6,
         split={"R": 0.15, "Ci": 0.15, "Ei": 0.40, "Bi": 0.20, "Yi": 0.10},
         mean_haul_km=(100.0, 80.0, 120.0),
-        haul_basis="assumption: sorghum from the Luzhou port (S35d) to the Yibin distilleries (98 km by road) and the other cities; band +-20 km (the weights alone hold it within 97-103 km)",
+        haul_basis=(
+            "assumption: sorghum from the Luzhou port (S35d) to the Yibin distilleries (98 km by "
+            "road) and the other cities; band +-20 km (the weights alone hold it within 97-103 km)"
+        ),
         seed="§7.2 grain 2-3 Mt/yr in via Luzhou (S35d); assumption 3 Mt/yr; distillery weights",
         prod={"LZ": 0.8, "YB": 0.2},
         cons={
@@ -561,7 +587,10 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yi": 0.15,
         },
         mean_haul_km=(85.0, 70.0, 100.0),
-        haul_basis="assumption: Yibin <-> Zigong cells and materials (79 km by road, S55/S56); band +-15 km (the weights alone hold it within 81-89 km)",
+        haul_basis=(
+            "assumption: Yibin <-> Zigong cells and materials (79 km by road, S55/S56); band +-15 "
+            "km (the weights alone hold it within 81-89 km)"
+        ),
         seed="§7.2 batteries 1-2 Mt/yr (S55/S56); assumption 1.5 Mt/yr; Yibin/Zigong weights",
         prod={"YB": 0.75, "ZG": 0.15, "NJ": 0.05, "LZ": 0.05},
         cons={"YB": 0.8, "ZG": 0.2},
@@ -580,7 +609,10 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Yi": 0.05,
         },
         mean_haul_km=(100.0, 80.0, 120.0),
-        haul_basis="assumption: Rongchang/Neijiang/Luzhou pork and fruit between plan-area cities 70-130 km apart by road; band +-20 km",
+        haul_basis=(
+            "assumption: Rongchang/Neijiang/Luzhou pork and fruit between plan-area cities 70-130 "
+            "km apart by road; band +-20 km"
+        ),
         seed="§7.2 cold chain ~1 Mt/yr, ASEAN fruit by ILSTC (S22); assumption 1.2 Mt/yr",
         prod={
             "RC": 0.30,
@@ -606,7 +638,10 @@ SPECS: Mapping[str, CommoditySpec] = {
             "Xi": 0.05,
         },
         mean_haul_km=(110.0, 90.0, 130.0),
-        haul_basis="assumption: Yibin terminals to the other plan-area cities (79-250 km by road), most to the near ones; band +-20 km",
+        haul_basis=(
+            "assumption: Yibin terminals to the other plan-area cities (79-250 km by road), most to"
+            " the near ones; band +-20 km"
+        ),
         seed="§7.2 electronics, low tonnage (S55); assumption 0.3 Mt/yr",
         prod={"YB": 0.6, "JJ": 0.1, "YC": 0.1, "LZ": 0.1, "ZG": 0.05, "NJ": 0.05},
     ),
@@ -1467,8 +1502,9 @@ def _assemble(
                 continue
             cells = _kept(_fixed_cells(spec, seg, total), total)
             src = (
-                f"{VERSION}: fixed outside-zone weights (specific mines and plants; no distance "
-                f"decay); segment {seg} ({SEGMENT_TEXT[seg]}) {spec.split[seg]:.1%} of {com} "
+                f"{VERSION}: fixed Yunnan/Guizhou zone weights (the commodity's mines and "
+                f"plants, or the defaults; no distance decay); segment {seg} "
+                f"({SEGMENT_TEXT[seg]}) {spec.split[seg]:.1%} of {com} "
                 f"({total / 1e6:.3f} Mt/yr, §7.3 pattern); seeded by {spec.seed}"
             )
             rows += [
