@@ -40,3 +40,43 @@ def test_distances_equal_networkx_and_distances_only_mode() -> None:
             reached = np.isfinite(dist[i]) & (np.arange(n) != s)
             arcs = pred[i][reached]
             assert (arcs >= 0).all() and np.array_equal(head[arcs], np.flatnonzero(reached))
+
+
+def test_limit_keeps_exact_distances_and_drops_farther_nodes() -> None:
+    """With ``limit``, every node within it keeps its exact distance (and tree arc), the others
+    are unreachable; no limit is the default."""
+    from solvers.shortest_paths import shortest_path_tree as spt
+
+    for seed in range(5):
+        n, tail, head, w = _random_graph(seed)
+        sources = np.array([0, 7, 19], dtype=np.int64)
+        full, pred = spt(n, tail, head, w, sources)
+        lim = float(np.nanmedian(full[np.isfinite(full)]))
+        cut, cut_pred = spt(n, tail, head, w, sources, limit=lim)
+        near = full <= lim
+        assert np.array_equal(cut[near], full[near]) and np.isinf(cut[~near]).all()
+        assert (cut_pred[~near] == -1).all() and np.array_equal(
+            np.isfinite(cut), near
+        )  # the same nodes are reached
+        only, _ = spt(n, tail, head, w, sources, predecessors=False, limit=lim)
+        assert np.array_equal(only, cut)
+
+
+def test_pair_distances_in_rounds_equal_full_searches() -> None:
+    """Growing the searches in rounds (any start, with or without a bound, small blocks) gives
+    every pair's exact distance, inf where there is no path."""
+    from solvers.shortest_paths import pair_distances
+
+    for seed in range(5):
+        n, tail, head, w = _random_graph(seed)
+        n += 1  # node n has no arc: the pairs to it have no path
+        rng = np.random.default_rng(seed)
+        o = rng.integers(0, n - 1, 200).astype(np.int64)
+        d = rng.integers(0, n, 200).astype(np.int64)
+        d[:5] = n - 1
+        full, _ = shortest_path_tree(n, tail, head, w, np.arange(n), predecessors=False)
+        ref = full[o, d]
+        assert np.isinf(ref).any() and np.isfinite(ref).any()
+        for kw in ({}, {"start": 0.5}, {"start": 2.0, "bound": 9.0, "block": 7}):
+            got = pair_distances(n, tail, head, w, o, d, **kw)  # type: ignore[arg-type]
+            assert np.array_equal(got, ref)
