@@ -276,6 +276,9 @@ SHORT: dict[str, str] = {
     "accidents": "accidents",
     "transfers_tolls": "tolls",
     "transfers_vat": "VAT",
+    "transfers_carbon": "carbon charge",
+    "capacity_rationing": "capacity",
+    "new_alternatives": "new routes",
 }
 """Short names of the components in ``largest_components``."""
 
