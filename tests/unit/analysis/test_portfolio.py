@@ -3,6 +3,7 @@ exhaustive enumeration, with hand-set benefits, interactions, a requirement and 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ def disc(y: int) -> float:
     return (1 + RATE) ** -(y - BASE)
 
 
+@functools.cache
 def true_benefit(s: frozenset[str], y: int, factor: float = 1.0) -> float:
     """Hand-set annual benefit of an open set in year y, CNY (single benefits x factor)."""
     v = sum(factor * PROJECTS[p][2] * (1 + PROJECTS[p][3]) ** (y - BASE) for p in s)
