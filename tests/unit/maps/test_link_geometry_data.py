@@ -18,18 +18,16 @@ DATA = ROOT / "network_data" / "chuannan_yuxi"
 TOLERANCE = 0.10
 
 PENDING: dict[str, str] = {
-    "W_LZP_HJ": "HJ's S46 coordinate lies 6.3 km from the river (a data change is requested)",
     "W_ZT_LH": "90.9 km on the NE 1:10m line (93.5 on GSHHG WDBII) for 137 km, an assumed split"
     " of Yibin-Chongqing 384 km (no finer open line was available)",
     "W_GYP_FULING": "88.5 km on the NE 1:10m line (89.9 on GSHHG WDBII) for S53's 77 km",
-    "W_NJG_SH": "425 km runs to the sea, SH sits at Waigaoqiao 43 km above it (requested)",
 }
-"""Water links whose line is off by more than 10 %: until the data change requested for them is
-made (W_LZP_HJ, W_NJG_SH), or for good where the Natural Earth 1:10m line is too short or too
-long against links.csv's river km (W_ZT_LH, W_GYP_FULING): no open line finer than 1:10m was
-available (GSHHG's WDBII rivers give the same), and the river km of these two rest on an assumed
-split (W_ZT_LH) or on S53 against the Guoyuan coordinate (W_GYP_FULING). Strict: a link that
-comes within 10 % fails the test, so that it leaves this list."""
+"""Water links whose line is off by more than 10 %: the Natural Earth 1:10m line is too short or
+too long against links.csv's river km. No open line finer than 1:10m was available (GSHHG's
+WDBII rivers give the same), and the river km of these two rest on an assumed split (W_ZT_LH) or
+on S53 against the Guoyuan coordinate (W_GYP_FULING). Strict: a link that comes within 10 %
+fails the test, so that it leaves this list (W_LZP_HJ and W_NJG_SH left it when HJ moved to the
+county seat and W_NJG_SH became 382 km)."""
 
 
 def _csv(name: str) -> list[dict[str, str]]:
