@@ -20,41 +20,53 @@ vehicle's shift is its start depot's window opening to its end depot's window cl
 
 The search: restarts and penalties
 ----------------------------------
-PyVRP's :func:`pyvrp.solve` runs one iterated local search (ILS) with late-acceptance
-hill-climbing from one start. Two of its defaults suit its own benchmark (hours per instance)
-but not limits of seconds, as measured on the published instances of ``benchmarks/vrp``:
+PyVRP's :func:`pyvrp.solve` runs one iterated local search (ILS, late-acceptance hill-climbing)
+from one start. Its defaults suit PyVRP's own benchmark (hours per instance); with limits of
+seconds two things go wrong, as measured on the published instances of ``benchmarks/vrp``
+(iteration counts, so independent of the machine's load):
 
-- **Penalty updates.** Infeasible intermediate solutions (excess load, time warp) are priced by
-  penalties that start at 50,000 per unit and are raised ×1.5 or lowered ×0.9 every 500
-  registered solutions. A 100-customer Solomon instance gets a few thousand iterations in 20 s,
-  so the penalties hardly move: with its best-known fleet of 13 vehicles R103 found no feasible
-  solution in 20 or 30 s for three of four seeds. We update every
-  :data:`PENALTY_UPDATE_EVERY` (50) registrations; the same R103 runs then found one after
-  0.3–16 s.
-- **One run.** The ILS keeps circling its first deep local optimum: P-n55-k8 made its last
-  improvement after 0.1 s (about 150 of 28,000 iterations in 20 s) and ended at 582 with seed 0
-  and at the best known 576 with seed 1. Which basin a run falls into depends on the seed.
+- **One run falls into one basin.** P-n55-k8 made its last improvement after about 150 of the
+  28,000 iterations of a 20 s run and ended at 582 with seed 0, at the best known 576 with
+  seed 1. A-n63-k9, P-n70-k10 and B-n64-k9 likewise stopped improving after 4,279 of 19,956,
+  1,820 of 12,691 and 605 of 18,306 iterations.
+- **The penalty schedule.** Infeasible intermediate solutions (excess load, time warp) are
+  priced by penalties that start at 50,000 per unit and are multiplied by 1.5 or 0.9 every 500
+  registered solutions (PyVRP's default). With its best-known fleet of 13 vehicles, R103 from a
+  random start reached no feasible solution within 6,000 iterations for three of four seeds;
+  updating every 50 registrations, five of six seeds got there (after 38 to 3,412 iterations).
+  But the default does better elsewhere: from seed 0, R104 needed 2,714 iterations (5,414 with
+  every 50), R110 913 (1,770), R112 3,198 (3,042).
 
 So :func:`solve_pyvrp` runs a sequence of independent ILS runs within the one limit and keeps the
-best feasible solution of all of them. Run ``j`` uses the seed derived from ``(seed, j)``
-(``numpy.random.SeedSequence``) and starts from the given warm start (run 0) or from PyVRP's
-random start improved by local search. A run ends when
+best feasible solution of all of them. Run 0 is PyVRP's own search: seed ``seed``, the given warm
+start, penalty updates every 500 registrations. Run ``j ≥ 1`` starts from PyVRP's random start
+improved by local search, with the seed derived from ``(seed, j)`` (``numpy.random.SeedSequence``)
+and penalty updates every :data:`PENALTY_UPDATE_EVERY` ``[j % 2]`` registrations (50, 500, 50, …).
+A run ends when
 
-- it has found no feasible solution within its *feasibility allowance*,
-  ``FEASIBILITY_ITERATIONS_PER_CLIENT × clients × 2**f`` iterations where ``f`` counts the runs
-  that have failed so far (a short first try, then doubling: the time to a first feasible
-  solution on a tight fleet is heavy-tailed across seeds, so fresh tries beat one long wait), or
-- its best has not improved for ``max(STALL_ITERATIONS_PER_CLIENT × clients,
-  STALL_FACTOR × the iteration of its last improvement)`` iterations (a run still improving,
-  as on R111 or R112 where improvements come until the end, is never cut), or
-- the time limit, the iteration limit or the target is reached (the whole solve ends).
+- its best has not improved for ``max(STALL_ITERATIONS_PER_CLIENT × clients, STALL_FACTOR × the
+  iteration of its last improvement)`` iterations (a run still improving, as R111 and R112 do
+  until the end of 20 s, is not cut), or
+- it has no feasible solution yet and the least constraint violation (time warp + excess load +
+  excess distance) of its candidates has not shrunk for ``max(FEASIBILITY_ITERATIONS_PER_CLIENT
+  × clients, STALL_FACTOR × the iteration it last shrank)`` iterations, or
+- the time limit, the iteration limit or the target is reached, which ends the solve; a new run
+  is not started when less than twice the longest start-up of a run so far is left.
+
+We tried and dropped: a first phase with a larger fleet and a fixed cost per vehicle followed
+by route elimination (a warm-started ``pyvrp.minimise_fleet``): on R103 it reached 14 routes in
+17 to 259 iterations but 13 feasible routes for only two of six seeds within 6,000 iterations;
+initial penalties of 1 instead of 50,000 (R103: four of six seeds); a granular neighbourhood of
+25 instead of 50 (faster iterations, but no seed of six reached 13 feasible routes on R103).
+PyVRP's published benchmarks do not address the best-known fleet: they solve the 1,000-customer
+Gehring–Homberger instances for two hours with distance as the only objective (DIMACS rules).
 
 Determinism
 -----------
-Every decision above counts iterations, never seconds. With ``iteration_limit`` (and a time
-limit that is not reached) the same problem and seed give the same tours on every machine. A
-time limit is wall-clock: under load fewer iterations fit, so the search may stop earlier, in
-another run, at a different tour.
+Every restart rule counts iterations, never seconds. With ``iteration_limit`` (and a time limit
+that is not reached) the same problem and seed give the same tours on every machine. A time
+limit is wall-clock: under load fewer iterations fit, so the search may stop earlier, in another
+run, at a different tour.
 """
 
 from __future__ import annotations
@@ -112,7 +124,8 @@ logger = logging.getLogger(__name__)
 _INT_MAX = int(np.iinfo(np.int64).max)
 
 #: Registered solutions between two penalty updates (PyVRP's default: 500).
-PENALTY_UPDATE_EVERY = 50
+#: Run ``j`` updates its penalties every ``PENALTY_UPDATE_EVERY[j % 2]`` registrations.
+PENALTY_UPDATE_EVERY = (500, 50)
 #: First feasibility allowance of a run, in iterations per client (doubles after each failure).
 FEASIBILITY_ITERATIONS_PER_CLIENT = 10
 #: A run without improvement for this many iterations per client (at least) is restarted ...
@@ -204,7 +217,9 @@ class _RunStop(IteratedLocalSearchCallbacks):
 
 
 def _run_seed(seed: int, run: int) -> int:
-    """PyVRP seed (uint32) of run ``run`` of a solve seeded with ``seed``."""
+    """PyVRP seed (uint32) of run ``run`` of a solve seeded with ``seed`` (run 0: ``seed``)."""
+    if run == 0:
+        return int(seed) & 0xFFFFFFFF
     return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, run]).generate_state(1)[0])
 
 
@@ -214,6 +229,7 @@ def _ils_run(
     seed: int,
     initial: Solution | None,
     stop: _RunStop,
+    update_every: int,
 ) -> Solution:
     """One ILS run: what :func:`pyvrp.solve` does, with our penalty updates and stopping rule."""
     rng = RandomNumberGenerator(seed=seed)
@@ -221,7 +237,7 @@ def _ils_run(
     for op in OPERATORS:
         if op.supports(data):
             search.add_operator(op(data))
-    params = PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY)
+    params = PenaltyParams(solutions_between_updates=update_every)
     penalties = PenaltyManager(params.midpoint_penalties(data), params)
     if initial is None:
         random = Solution.make_random(data, rng)
@@ -404,7 +420,8 @@ def solve_pyvrp(
                 break  # a new run could not even finish its start within the limit
             stop = _RunStop(budget, n_clients)
             start = initial if runs == 0 else None
-            found = _ils_run(data, neighbours, _run_seed(seed, runs), start, stop)
+            every = PENALTY_UPDATE_EVERY[runs % len(PENALTY_UPDATE_EVERY)]
+            found = _ils_run(data, neighbours, _run_seed(seed, runs), start, stop, every)
             setup = max(setup, stop.setup_s)
             runs += 1
             failures += stop.failed
