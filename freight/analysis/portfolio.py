@@ -88,6 +88,8 @@ REL_TOLERANCE = 1e-6
 """Default agreement tolerance of prediction and verified NPV, relative to the programme's PV of
 costs (or its |NPV| when larger)."""
 MAX_ITERATIONS = 30
+SMALL_BATCH = 4
+"""Batches of fewer than this many solves per worker run in the calling process."""
 """Default limit of master solves per budget."""
 
 ProjectSet = frozenset[str]
@@ -421,6 +423,10 @@ class Learner:
                 IterationRow(label, it, programme_text(prog), predicted, v.npv, new, self.solves,
                              status, secs)
             )  # fmt: skip
+            log.info(
+                "%s master %d (%s, %.2f s): predicted %.6g, verified %.6g CNY, %d new set(s)",
+                label, it, status, secs, predicted, v.npv, new,
+            )  # fmt: skip
             if best is None or v.npv > best[1].npv:
                 best = (prog, v)
             tol = setup.rel_tolerance * max(v.pv_cost, abs(v.npv), 1.0)
@@ -546,6 +552,7 @@ class NetworkOracle:
     _components: dict[tuple[ProjectSet, int, str], dict[tuple[str, str], float]] = field(
         default_factory=dict
     )
+    _basis: dict[str, dict[int, NDArray[np.float64]] | None] = field(default_factory=dict)
 
     def _solve(self, keys: list[tuple[ProjectSet, int, str]]) -> None:
         todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
@@ -557,9 +564,13 @@ class NetworkOracle:
             keep = s | self.do_minimum
             tasks.append(SolveTask(str(sc.path), tuple(p for p in sc.projects if p in keep), m))  # type: ignore[arg-type]
         t0 = time.perf_counter()
-        outs = map_tasks(solve_task, tasks, jobs=self.jobs, scheduler=self.scheduler,
-                         progress=self.progress)  # fmt: skip
+        # a small batch (the open sets of one verified programme) is solved in this process:
+        # starting worker processes (imports, the base network) costs more than it saves
+        small = self.scheduler is None and len(tasks) < SMALL_BATCH * self.jobs
+        outs = map_tasks(solve_task, tasks, jobs=1 if small else self.jobs,
+                         scheduler=self.scheduler, progress=self.progress)  # fmt: skip
         self.seconds += time.perf_counter() - t0
+        log.info("solved %d network(s) in %.1f s", len(tasks), time.perf_counter() - t0)
         for k, t, o in zip(todo, tasks, outs, strict=True):
             if isinstance(o, Failed):
                 raise FreightError(
@@ -591,8 +602,36 @@ class NetworkOracle:
         self._solve(keys)
         out: dict[ProjectSet, NDArray[np.float64]] = {}
         for s in sets:
-            out[s] = np.array([self.annual(s, int(t)) for t in self.years])
+            by_year = {y: self.components(s, y) for y in self.scenarios}
+            total = np.zeros(len(self.years))
+            for key in sorted({k for c in by_year.values() for k in c}):
+                total += self._profile(key[1], {y: c.get(key, 0.0) for y, c in by_year.items()})
+            out[s] = total
         return out
+
+    def _direct(self, component: str, modelled: Mapping[int, float]) -> NDArray[np.float64]:
+        eco = self.eco
+        return np.array(
+            [component_year_value(component, modelled, int(t), eco, modelled) for t in self.years]
+        )
+
+    def _profile(self, component: str, modelled: Mapping[int, float]) -> NDArray[np.float64]:
+        """One component over :attr:`years` (the appraisal's profile, component_year_value).
+        The profile of a unit in each modelled year is computed once per component and
+        combined, after checking on a test vector that the profile is linear in the modelled
+        values (else every year is computed directly)."""
+        if component not in self._basis:
+            ys = list(self.scenarios)
+            basis = {y: self._direct(component, {z: float(z == y) for z in ys}) for y in ys}
+            test = {y: 1.5 + 0.75 * i for i, y in enumerate(ys)}
+            direct = self._direct(component, test)
+            combined = sum((test[y] * basis[y] for y in ys), np.zeros(len(self.years)))
+            linear = bool(np.allclose(direct, combined, rtol=1e-9, atol=1e-9))
+            self._basis[component] = basis if linear else None
+        unit = self._basis[component]
+        if unit is None:
+            return self._direct(component, modelled)
+        return sum((v * unit[y] for y, v in modelled.items()), np.zeros(len(self.years)))
 
     def annual(self, s: ProjectSet, year: int) -> float:
         """The set's full annual benefit in a calendar year, CNY at the price base: every
@@ -600,9 +639,8 @@ class NetworkOracle:
         if not s:
             return 0.0
         by_year = {y: self.components(s, y) for y in self.scenarios}
-        keys = sorted({k for c in by_year.values() for k in c})
         total = 0.0
-        for key in keys:
+        for key in sorted({k for c in by_year.values() for k in c}):
             modelled = {y: c.get(key, 0.0) for y, c in by_year.items()}
             total += component_year_value(key[1], modelled, year, self.eco, modelled)
         return total

@@ -220,3 +220,22 @@ def test_docs_list_every_budget_file_key() -> None:
     text = (paths.ROOT / "docs" / "portfolio.md").read_text(encoding="utf-8")
     missing = [k for k in PortfolioFile.model_fields if f"| `{k}` |" not in text]
     assert missing == []
+
+
+def test_network_oracle_profiles_equal_direct_values() -> None:
+    """The network oracle's benefit arrays (unit profiles combined) equal the appraisal's
+    profile computed year by year, and a set's benefit is the appraisal's against the
+    do-minimum (0 for the empty set)."""
+    from freight.analysis.portfolio import NetworkOracle, build_setup, read_budget
+    from tests import paths
+
+    st, by_year, dm, eco, _, _ = build_setup(
+        [paths.DATA / "scenarios" / "plan.toml"], read_budget(None, annual=1.0)
+    )
+    oracle = NetworkOracle(by_year, dm, eco, st.years)
+    sets = [frozenset({"P_WCAP"}), frozenset({"P_WCAP", "P_YARD"})]
+    got = oracle(sets)
+    for s in sets:
+        assert got[s] == pytest.approx([oracle.annual(s, int(y)) for y in st.years], rel=1e-12)
+    assert oracle.annual(frozenset(), BASE) == 0.0
+    assert np.any(got[sets[0]] != 0.0)
