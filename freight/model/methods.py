@@ -23,9 +23,18 @@ arc-flow LP in HiGHS (the reference); ``ue`` / ``so``: user-equilibrium / system
 assignment with BPR link times (:mod:`freight.model.equilibrium`); ``logit``: the behavioural
 model, nested-logit mode-chain and route choice in a stochastic user equilibrium with road
 congestion over background traffic, the lock queue and hard rail/terminal capacities
-(:mod:`freight.model.behavioural`, uncalibrated defaults)."""
+(:mod:`freight.model.behavioural`; constants calibrated by ``freight calibrate``)."""
 
 METHODS: tuple[Method, ...] = get_args(Method)
+
+DEFAULT_METHOD: Method = "logit"
+"""The method of ``freight run``, ``compare`` and ``appraise`` (and of :func:`freight.analysis.run`,
+:mod:`freight.analysis.compare`, ``freight.api``) when neither ``--method`` nor the scenario's
+``[solver] method`` names one: the behavioural model, because it describes how shippers choose
+(a share for every chain by its cost, not the whole OD on the cheapest one) and its constants are
+calibrated to the base year's observed figures (``network_data/chuannan_yuxi/commodities.csv``).
+``mcf``/``lp`` stay the planner's system-optimal view with capacity shadow prices (ask for them
+with ``--method mcf``); ``criticality`` and ``sweep`` keep ``mcf`` as their own default."""
 
 LINEAR_METHODS: tuple[Method, ...] = ("mcf", "lp")
 """Methods of the linear model (capacity duals exist)."""
