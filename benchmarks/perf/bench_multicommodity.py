@@ -20,12 +20,14 @@ relative difference to the LP and to the published value, LP time / default time
 
 ``ablation``: the column-generation variants of :data:`VARIANTS` on each instance, the
 variants alternated within each repeat (``--repeats``), median time and the ratio to the
-``legacy`` variant (the master before issue #18) measured in the same run; simplex pivots and
-iterations are machine-independent.
+``--reference`` variant (default ``legacy``, the master before issue #18) measured in the same
+run; simplex pivots and iterations are machine-independent.
 
 Both write a CSV under ``benchmarks/perf/results/`` and print a table. The machine's load
 (``os.getloadavg``) is recorded in every row: timings on shared cores are noisy, ratios from the
-same run much less.
+same run much less. ``cpu_s`` is the process CPU time (``time.process_time``; HiGHS's simplex
+runs on one thread), which waiting for a core does not inflate, and ``cpu_ratio`` its ratio
+(ablation) — the comparison to trust on a loaded machine.
 
 Usage::
 
@@ -83,14 +85,14 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     ),
     "+smooth+augment": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False, prune_age=0),
     "+smooth+augment+prune": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False),
-    "before(hybrid,primal)": _mcf_colgen.ColgenConfig(dual_master=False),
+    "before-dual-master": _mcf_colgen.ColgenConfig(dual_master=False),
     "+dual-master(default)": _mcf_colgen.ColgenConfig(),
     "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
     "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
 """Column-generation variants of the ablation (``legacy`` = the master before issue #18:
 interior point, then dual simplex, no smoothing, one column per group and iteration;
-``before(hybrid,primal)`` = the default before the explicit dual master (the same as
+``before-dual-master`` = the default before the explicit dual master (the same as
 ``+smooth+augment+prune`` on masters with few groups per row); ``+dual-master(default)`` = :class:`solvers._mcf_colgen.ColgenConfig` as it is:
 on those masters the explicit LP dual re-solved by dual simplex, interior point first on the
 others, as before)."""
@@ -221,6 +223,7 @@ def run(
         _mcf_colgen.CONFIG = config
     try:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         r: MultiFlowResult = solve(
             *inst.args(),
             method=method,
@@ -229,6 +232,7 @@ def run(
             time_limit=time_limit,
         )
         wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
     finally:
         _mcf_colgen.CONFIG = saved
     ok = r.status == "optimal"
@@ -263,6 +267,7 @@ def run(
         "min_reduced_cost": r.min_reduced_cost,
         "unserved": float(np.nansum(r.unserved)),
         "total_s": wall,
+        "cpu_s": cpu,
         "master_s": tm.get("master", tm.get("solve", float("nan"))),
         "shortest_path_s": tm.get("shortest_path", 0.0),
         "iterations": r.iterations,
@@ -275,6 +280,7 @@ def run(
             (r.objective - inst.best) / inst.best if inst.best is not None else float("nan")
         ),
         "ratio": float("nan"),
+        "cpu_ratio": float("nan"),
         "load_avg": os.getloadavg()[0],
     }
 
@@ -312,8 +318,11 @@ def compare(instances: list[Instance], lp_time_limit: float) -> list[dict[str, A
     return rows
 
 
-def ablation(instances: list[Instance], names: list[str], repeats: int) -> list[dict[str, Any]]:
-    """Column-generation variants, alternated; ``ratio`` = legacy median / variant median."""
+def ablation(
+    instances: list[Instance], names: list[str], repeats: int, reference: str = "legacy"
+) -> list[dict[str, Any]]:
+    """Column-generation variants, alternated; ``ratio`` = reference median / variant median
+    (the reference is ``legacy`` by default, else the first variant if it was not run)."""
     rows: list[dict[str, Any]] = []
     for inst in instances:
         runs: dict[str, list[dict[str, Any]]] = {v: [] for v in names}
@@ -333,12 +342,15 @@ def ablation(instances: list[Instance], names: list[str], repeats: int) -> list[
                     row["simplex_pivots"],
                 )
         med = {v: statistics.median(r["total_s"] for r in runs[v]) for v in names}
-        ref = med.get("legacy", med[names[0]])
+        med_cpu = {v: statistics.median(r["cpu_s"] for r in runs[v]) for v in names}
+        ref = med.get(reference, med[names[0]])
         ref_obj = runs[names[0]][0]["objective"]
         for v in names:
             row = dict(runs[v][len(runs[v]) // 2])
             row["total_s"] = med[v]
             row["ratio"] = ref / med[v]
+            row["cpu_s"] = med_cpu[v]
+            row["cpu_ratio"] = med_cpu.get(reference, med_cpu[names[0]]) / med_cpu[v]
             row["rel_diff_vs_lp"] = (row["objective"] - ref_obj) / abs(ref_obj)
             rows.append(row)
     return rows
@@ -359,6 +371,7 @@ def main() -> None:
     )
     ap.add_argument("--variants", default=",".join(VARIANTS), help="ablation variants")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--reference", default="legacy", help="ablation: variant the ratios divide")
     ap.add_argument("--lp-time-limit", type=float, default=300.0, help="seconds per LP run")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=None)
@@ -375,7 +388,7 @@ def main() -> None:
     if args.mode == "compare":
         rows = compare(instances, args.lp_time_limit)
     else:
-        rows = ablation(instances, args.variants.split(","), args.repeats)
+        rows = ablation(instances, args.variants.split(","), args.repeats, args.reference)
     out = args.out or RESULTS / f"multicommodity_{args.mode}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as fh:
