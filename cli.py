@@ -24,7 +24,7 @@ from typer.exceptions import TyperException
 
 from freight.errors import FreightError
 from freight.model.linear import ModelRun
-from freight.model.methods import CapacityMethod, Method
+from freight.model.methods import DEFAULT_METHOD, CapacityMethod, Method
 from solvers.formats import InstanceFormatError
 
 app = typer.Typer(
@@ -277,11 +277,11 @@ def run(
     method: Annotated[
         Method | None,
         typer.Option(
-            help="mcf: fast exact multi-commodity flow; lp: monolithic LP; "
-            "ue/so: user equilibrium / system optimum with congestion; "
-            "logit: behavioural nested-logit mode-chain and route choice with congestion over "
-            "background traffic (uncalibrated) "
-            "(default: the scenario's [solver] method, else mcf)",
+            help="logit: the behavioural model, nested-logit mode-chain and route choice with "
+            "congestion over background traffic (calibrated); mcf: the planner's system optimum "
+            "by fast exact multi-commodity flow, with capacity shadow prices; lp: the same "
+            "optimum from the monolithic LP; ue/so: user equilibrium / system optimum with "
+            f"congestion (default: the scenario's solver.method, else {DEFAULT_METHOD})",
             show_default=False,
         ),
     ] = None,
@@ -383,12 +383,14 @@ def compare(
         Path, typer.Option("--out", "-o", help="comparison folder (written atomically)")
     ],
     method: Annotated[
-        Method,
+        Method | None,
         typer.Option(
-            help="solver method when a side must be solved (mcf, lp, ue, so or logit, the "
-            "behavioural model)"
+            help="method of a side that must be solved (logit: the behavioural model; mcf/lp: "
+            "the planner's system optimum with shadow prices; ue/so); a result folder keeps its "
+            f"own (default: the scenario's solver.method, else {DEFAULT_METHOD})",
+            show_default=False,
         ),
-    ] = "mcf",
+    ] = None,
 ) -> None:
     """Compare two runs: KPI deltas, mode shares, and changes per link, terminal and OD."""
     from freight.analysis.compare import compare_to_folder
@@ -432,8 +434,12 @@ def appraise(
         ),
     ] = None,
     method: Annotated[
-        Method, typer.Option(help="model method of every solve (logit: the behavioural model)")
-    ] = "mcf",
+        Method,
+        typer.Option(
+            help="model method of every solve (logit: the behavioural model, benefits by logsum; "
+            "mcf/lp: the planner's system optimum); a scenario's solver.method is not consulted"
+        ),
+    ] = DEFAULT_METHOD,
     economics: Annotated[
         Path | None,
         typer.Option(

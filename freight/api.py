@@ -7,7 +7,7 @@
     case = freight.load("network_data/chuannan_yuxi")   # or a scenario .toml, or a result folder
     case.tables["links"]                                # a DataFrame per input table
     case.links.loc[case.links["id"] == "W_TGD_YICHANG", "capacity_t"] = 90e6   # edit freely
-    result = case.solve(method="mcf")                   # checks the (edited) tables first
+    result = case.solve()                               # logit by default; checks the tables first
     result.kpis                                         # metric, value, unit
     result.tables["link_flows"]                         # a DataFrame per output table
     result.write("results/my_run")                      # a result folder, as `freight run` writes
@@ -39,7 +39,7 @@ from freight.data.network import Network
 from freight.data.schema import TABLES
 from freight.errors import DataError
 from freight.model.linear import ModelRun
-from freight.model.methods import Method, solve
+from freight.model.methods import DEFAULT_METHOD, Method, solve
 from freight.results.folder import ResultFolder
 from freight.results.tables import input_hashes, run_tables, versions
 from freight.scenario.case import Case as _Case
@@ -186,8 +186,11 @@ class Case:
         Parameters
         ----------
         method
-            ``mcf``, ``lp``, ``ue``, ``so``, ``sue`` … (:data:`freight.model.methods.Method`);
-            default the scenario's ``[solver] method``, else ``mcf``.
+            ``logit``, ``mcf``, ``lp``, ``ue`` or ``so`` (:data:`freight.model.methods.Method`);
+            given, it wins; else the scenario's ``[solver] method`` (or the method a result
+            folder was solved with), else :data:`~freight.model.methods.DEFAULT_METHOD`
+            (``logit``, the behavioural model). ``mcf``/``lp`` give the planner's system optimum
+            with capacity shadow prices.
 
         Returns
         -------
@@ -201,7 +204,7 @@ class Case:
         """
         edited = self.edited()
         net = self.network if edited else self.source.net
-        chosen: Method = method if method is not None else self.source.method_or("mcf")
+        chosen: Method = method if method is not None else self.source.method_or(DEFAULT_METHOD)
         run = solve(net, self.source.params, chosen)
         rows = run_tables(run)
         scenario = dict(self.source.scenario)

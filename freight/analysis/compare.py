@@ -4,6 +4,11 @@ shares, changes per link, per terminal and per OD.
 Each side is a result folder (with ``manifest.json``), a network folder or a scenario file; the
 latter two are solved first. Comparisons work on the result tables, so a comparison of two result
 folders written earlier gives the same CSVs as solving both again.
+
+The method of a side that is solved: ``method`` when given (``--method``), else the scenario's
+``[solver] method``, else :data:`~freight.model.methods.DEFAULT_METHOD` (``logit``, the behavioural
+model) — the precedence of ``freight run``. A result folder keeps the method it was solved with.
+The manifest records each side's method.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from freight.errors import DataError, Problem
-from freight.model.methods import Method, solve
+from freight.model.methods import DEFAULT_METHOD, Method, solve
 from freight.results.declared import declared_table
 from freight.results.folder import ResultFolder, check_output_folder
 from freight.results.tables import (
@@ -67,18 +72,21 @@ def read_result_folder(path: Path) -> dict[str, Table]:
 
 
 def tables_for(
-    path: str | Path, *, method: Method = "mcf"
+    path: str | Path, *, method: Method | None = None
 ) -> tuple[dict[str, Table], dict[str, Any]]:
-    """Result tables of one side of a comparison, solving it when it is not a result folder."""
+    """Result tables of one side of a comparison, solving it when it is not a result folder
+    (with ``method``, else the scenario's ``[solver] method``, else the default method)."""
     p = Path(path)
     if is_result_folder(p):
         meta = ResultFolder.open(p).manifest
         return read_result_folder(p), {
             "result_folder": p.as_posix(),
             "scenario": meta.get("scenario"),
+            "method": meta.get("method"),
         }
     prep = load_source(p)
-    run = solve(prep.net, prep.params, method)
+    chosen = method if method is not None else prep.method_or(DEFAULT_METHOD)
+    run = solve(prep.net, prep.params, chosen)
     # through the declared CSV text, so that a solved side compares exactly like a result folder
     tables = {
         name: list(csv.DictReader(io.StringIO(declared_table("run", name).csv_text(rows))))
@@ -88,6 +96,7 @@ def tables_for(
     return tables, {
         "scenario": prep.scenario,
         "inputs": input_hashes(prep.inputs),
+        "method": chosen,
         "status": run.status,
     }
 
@@ -230,10 +239,14 @@ def compare_to_folder(
     scenario: str | Path,
     out: str | Path,
     *,
-    method: Method = "mcf",
+    method: Method | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Table]:
-    """Compare two sides and write the comparison folder atomically (with ``manifest.json``)."""
+    """Compare two sides and write the comparison folder atomically (with ``manifest.json``).
+
+    ``method`` solves every side that is not a result folder; ``None``: each side's scenario
+    ``[solver] method``, else :data:`~freight.model.methods.DEFAULT_METHOD`. The manifest's
+    ``method`` is the scenario side's (what a map or report of the comparison shows)."""
     say = progress or (lambda _msg: None)
     check_output_folder(out, inputs=(base, scenario))
     say(f"base: {base}")
@@ -246,7 +259,7 @@ def compare_to_folder(
         "command": "compare",
         "base": {"path": Path(base).as_posix(), **bmeta},
         "scenario": {"path": Path(scenario).as_posix(), **smeta},
-        "method": method,
+        "method": smeta.get("method"),
         "versions": versions(),
     }
     write_result_folder(out, tables, manifest, inputs=(base, scenario))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from freight.model.linear import ModelRun
-from freight.model.methods import Method, solve
+from freight.model.methods import DEFAULT_METHOD, Method, solve
 from freight.results.folder import check_output_folder
 from freight.results.tables import input_hashes, run_tables, versions, write_result_folder
 from freight.scenario.case import load_case
@@ -39,8 +39,9 @@ def run_to_folder(
     out
         The result folder to (re)write.
     method
-        A :data:`freight.model.methods.Method`; ``None`` = the scenario's ``[solver] method``,
-        else ``mcf``.
+        A :data:`freight.model.methods.Method`, which wins over the scenario's; ``None`` = the
+        scenario's ``[solver] method`` (inherited along its ``extends`` chain), else
+        :data:`~freight.model.methods.DEFAULT_METHOD` (``logit``, the behavioural model).
     progress
         Called with a short stage description before each stage.
     """
@@ -52,7 +53,7 @@ def run_to_folder(
     case = load_case(path)
     check_output_folder(out, inputs=case.inputs)
     t_load = time.perf_counter() - t0
-    chosen = method if method is not None else case.method_or("mcf")
+    chosen = method if method is not None else case.method_or(DEFAULT_METHOD)
     say("building the multimodal graph and solving")
     run = solve(case.net, case.params, chosen)
     say("writing results")

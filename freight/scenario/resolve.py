@@ -47,6 +47,7 @@ from freight.data.schema import (
 from freight.errors import Problem, ScenarioError, did_you_mean
 from freight.model.capacity import derated_capacity_1, keep_share
 from freight.model.graph import CostParams
+from freight.model.methods import DEFAULT_METHOD
 from freight.scenario.files import (
     EDIT_TABLES,
     Disruption,
@@ -151,7 +152,7 @@ def resolve(path: str | Path) -> Scenario:
     tariff: dict[str, float] = {}
     projects: list[str] = []
     disruptions: list[Disruption] = []
-    method = "mcf"
+    method: str = DEFAULT_METHOD  # no [solver] method in the chain: the default of run/compare
     key_files: dict[str, Path] = {}
     bg_growth = 0.0
     bg_mode: dict[str, float] = {}
