@@ -172,8 +172,9 @@ class SolverOptions(_Strict):
 
     method: Literal["mcf", "lp", "logit"] | None = _f(
         None,
-        "mcf (fast exact), lp (HiGHS reference) or logit (the behavioural model, for freight "
-        "run and compare); blank = inherited (mcf at the root)",
+        "logit (the behavioural model), mcf (the planner's system optimum, fast exact) or lp "
+        "(its HiGHS reference); used by freight run and compare unless --method is given; "
+        "blank = inherited (logit at the root)",
     )
 
 
