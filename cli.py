@@ -525,8 +525,12 @@ def portfolio(
     jobs: Jobs = 1,
     scheduler: Scheduler = None,
     method: Annotated[
-        Method, typer.Option(help="model method of every network solve (logit: behavioural)")
-    ] = "mcf",
+        Method,
+        typer.Option(
+            help="model method of every network solve, as freight appraise "
+            "(logit: the behavioural model; mcf/lp: the planner's)"
+        ),
+    ] = DEFAULT_METHOD,  # fmt: skip
     tolerance: Annotated[
         float,
         typer.Option(

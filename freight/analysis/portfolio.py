@@ -72,7 +72,7 @@ from freight.analysis.economics import (
 )
 from freight.analysis.parallel import Failed, map_tasks
 from freight.errors import FreightError, Problem, ScenarioError
-from freight.model.methods import Method
+from freight.model.methods import DEFAULT_METHOD, Method
 from freight.results.folder import check_output_folder
 from freight.results.tables import Table, input_hashes, versions, write_result_folder
 from freight.scenario.case import load_network_case
@@ -542,7 +542,7 @@ class NetworkOracle:
     do_minimum: frozenset[str]
     eco: Economics
     years: NDArray[np.int64]
-    method: Method = "mcf"
+    method: Method = DEFAULT_METHOD
     jobs: int = 1
     scheduler: Any = None
     progress: Callable[[int, int], None] | None = None
@@ -1069,7 +1069,7 @@ def portfolio(
     budget: Budget,
     jobs: int = 1,
     scheduler: Any = None,
-    method: Method = "mcf",
+    method: Method = DEFAULT_METHOD,
     economics: str | Path | Economics | None = None,
     carbon_price: float | None = None,
     rel_tolerance: float = REL_TOLERANCE,

@@ -232,7 +232,7 @@ def test_network_oracle_profiles_equal_direct_values() -> None:
     st, by_year, dm, eco, _, _ = build_setup(
         [paths.DATA / "scenarios" / "plan.toml"], read_budget(None, annual=1.0)
     )
-    oracle = NetworkOracle(by_year, dm, eco, st.years)
+    oracle = NetworkOracle(by_year, dm, eco, st.years, method="mcf")
     sets = [frozenset({"P_WCAP"}), frozenset({"P_WCAP", "P_YARD"})]
     got = oracle(sets)
     for s in sets:
