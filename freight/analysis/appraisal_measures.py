@@ -399,7 +399,7 @@ def _nested_logit(
     gz = np.where(fin, g, 0.0)
     gmin = np.minimum.reduceat(np.where(fin, g, np.inf), u.nest_start)
     base = np.where(np.isfinite(gmin), gmin, 0.0)
-    e = np.where(fin, np.exp(-u.theta_r * (gz - base[u.alt_nest])), 0.0)
+    e = np.where(fin, np.exp(-u.theta_r * np.where(fin, gz - base[u.alt_nest], 0.0)), 0.0)
     sn = np.add.reduceat(e, u.nest_start)
     ok = sn > 0
     tr_n = u.theta_r[u.nest_start]
@@ -408,7 +408,9 @@ def _nested_logit(
     cz = np.where(fin_n, nest_cost, 0.0)
     cmin = np.minimum.reduceat(np.where(fin_n, nest_cost, np.inf), u.row_start)
     cbase = np.where(np.isfinite(cmin), cmin, 0.0)
-    en = np.where(fin_n, np.exp(-u.theta_c_nest * (cz - cbase[u.nest_row])), 0.0)
+    en = np.where(
+        fin_n, np.exp(-u.theta_c_nest * np.where(fin_n, cz - cbase[u.nest_row], 0.0)), 0.0
+    )
     so = np.add.reduceat(en, u.row_start)
     okr = so > 0
     logsum = np.where(okr, cbase - np.log(np.where(okr, so, 1.0)) / u.theta_c_row, np.inf)
