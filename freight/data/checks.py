@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, overload
 
+from freight.data.csvio import bulk
 from freight.data.network import Network
 from freight.data.schema import KIND_MODES, TABLE_BY_NAME
 from freight.errors import Problem
@@ -44,32 +45,55 @@ class Origin(NamedTuple):
         return f"row {self.row}" if not self.key else f"{self.file} {self.key}"
 
 
-def row_origins(net: Network, table: str) -> list[Origin]:
+class RowOrigins(Sequence[Origin]):
+    """The origins of a table's rows, built on access (a check names a row only when it finds a
+    problem, so a large table costs no object per row)."""
+
+    def __init__(self, file: str, lines: Sequence[int], origins: Sequence[Any] | None) -> None:
+        self.file = file
+        self.lines = lines
+        self.origins = origins
+
+    def __len__(self) -> int:
+        return len(self.origins) if self.origins is not None else len(self.lines)
+
+    @overload
+    def __getitem__(self, i: int) -> Origin: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Origin]: ...
+    def __getitem__(self, i: int | slice) -> Origin | list[Origin]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if self.origins is not None:
+            return Origin(*self.origins[i])
+        return Origin(self.file, self.lines[i], "")
+
+
+def row_origins(net: Network, table: str) -> RowOrigins:
     """The origin of every row of ``table``: ``meta["origins"]`` when it covers the table, else
     the CSV line numbers of ``meta["lines"]``, else lines 2, 3, ... of the table's file."""
     n = len(getattr(net, table))
     origins = net.meta.get("origins", {}).get(table)
-    if origins is not None and len(origins) == n:
-        return [Origin(*o) for o in origins]
     file = TABLE_BY_NAME[table].file
+    if origins is not None and len(origins) == n:
+        return RowOrigins(file, (), origins)
     lines = net.meta.get("lines", {}).get(table)
     if lines is None or len(lines) != n:
         lines = range(2, n + 2)
-    return [Origin(file, line, "") for line in lines]
+    return RowOrigins(file, lines, None)
 
 
 def _dups(net: Network, table: str, keys: Sequence[tuple[str, ...]], column: str) -> list[Problem]:
     where = row_origins(net, table)
-    first: dict[tuple[str, ...], Origin] = {}
+    first: dict[tuple[str, ...], int] = {}
     out: list[Problem] = []
     for i, k in enumerate(keys):
-        if k in first:
+        j = first.setdefault(k, i)
+        if j != i:
             shown = "/".join(k)
-            f = first[k]
-            at = f.text() if f.file == where[i].file or f.key else f"{f.file} row {f.row}"
-            out.append(where[i].problem(column, f"duplicate {shown!r} (first at {at})"))
-        else:
-            first[k] = where[i]
+            f, here = where[j], where[i]
+            at = f.text() if f.file == here.file or f.key else f"{f.file} row {f.row}"
+            out.append(here.problem(column, f"duplicate {shown!r} (first at {at})"))
     return out
 
 
@@ -83,8 +107,14 @@ def check_tables(net: Network) -> list[Problem]:
     at a place that is not a zone; demand between unknown or non-zone places, from a place to
     itself, for an unknown commodity, or duplicated. Whether the demand can be carried at all
     needs the virtual graph: :func:`freight.model.checks.check_network` runs these checks and
-    then that one.
+    then that one. The cycle collector is paused meanwhile (:func:`freight.data.csvio.bulk`).
     """
+    with bulk():
+        return _check_tables(net)
+
+
+def _check_tables(net: Network) -> list[Problem]:
+    """The checks of :func:`check_tables`."""
     problems: list[Problem] = []
     places = net.place_by_id
     commodities = net.commodity_by_id
