@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from freight.data.csvio import bulk
 from freight.data.schema import MODES
 from freight.model.capacity import utilization
 from freight.model.graph import KINDS, LINK, TRANSFER
@@ -451,7 +452,14 @@ def kpi_dict(run: ModelRun) -> dict[str, float]:
 
 def run_tables(run: ModelRun) -> dict[str, Table]:
     """Every table of a run's result folder, keyed by file name (the behavioural model adds
-    ``od_chains.csv`` and its columns of ``link_flows.csv`` and ``od_flows.csv``)."""
+    ``od_chains.csv`` and its columns of ``link_flows.csv`` and ``od_flows.csv``). The cycle
+    collector is paused while the rows are built (:func:`freight.data.csvio.bulk`)."""
+    with bulk():
+        return _run_tables(run)
+
+
+def _run_tables(run: ModelRun) -> dict[str, Table]:
+    """The tables of :func:`run_tables`."""
     tables = {
         "link_flows.csv": link_flows(run),
         "od_flows.csv": od_flows(run),
