@@ -10,15 +10,18 @@ computes the modelled value of the same quantity from a solved run, in the figur
     the corridor and gateway traffic that merely uses the network).
 ``port_tonnes`` / ``port_teu``
     tonnes (t/yr) or boxes (TEU/yr) handled by the place's terminals that have a water side,
-    both directions; several places joined by ``;`` are summed. A water–water transhipment counts
-    twice (unloaded and loaded again, as port statistics count it); a through passage (a
-    water–water row without a handling charge) not at all.
+    both directions; several places joined by ``;`` are summed. A through passage (a
+    water–water row without a handling charge) is not counted; a transhipment counts once (one
+    handling arc; port statistics count its two moves).
 ``transfer_teu``
     TEU/yr through the ``PLACE:from-to`` transfer (either direction), summed over ``;``.
 ``transhipment_share``
-    ``PLACE>HUB``: the share of PLACE's water boxes whose path is also handled water-water at
-    HUB, by a water–water row with a handling charge (a row without one is a through passage of
-    ships that sail on, :mod:`freight.model.graph` "Hubs"); 0 where HUB has none.
+    ``PLACE>HUB``: the share of PLACE's water boxes whose path is transhipped water–water at the
+    hub HUB (:mod:`freight.model.graph` "Hubs"): it reaches both of HUB's water nodes (the
+    arrival node of the upstream reach and the water node) through one of HUB's facilities —
+    its water–water row or a port row handling the box between two ships — and not by a
+    through passage (a same-mode row without a handling charge: ships that sail on). 0 where
+    HUB is no water hub.
 ``passages_t``
     tonnes/yr over both directions of the link, background included (the lock statistics count
     every ship).
@@ -104,17 +107,16 @@ def _mask(run: ModelRun, commodity: str | None) -> NDArray[np.bool_]:
 
 
 def _terminal_arcs(run: ModelRun, places: Sequence[str], side: str) -> list[int]:
-    """Handling arcs of the places' terminals with a ``side`` side; a same-mode transhipment
-    twice (both of its moves), a same-mode through passage (no charge) not at all."""
+    """Handling arcs of the places' terminals with a ``side`` side, without the through
+    passages (same-mode rows with no handling charge)."""
     g = run.graph
-    out: list[int] = []
-    for t in run.net.terminals:
-        if t.place in places and side in (t.from_mode, t.to_mode):
-            if t.from_mode != t.to_mode:
-                out.append(g.handling_arc[t.id])
-            elif t.cost_per_t > 0:
-                out += [g.handling_arc[t.id]] * 2
-    return out
+    return [
+        g.handling_arc[t.id]
+        for t in run.net.terminals
+        if t.place in places
+        and side in (t.from_mode, t.to_mode)
+        and not (t.from_mode == t.to_mode and t.cost_per_t == 0)
+    ]
 
 
 def _transfer_arcs(run: ModelRun, element: str) -> list[int]:
@@ -162,15 +164,19 @@ def _share(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
 def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
     place, _, hub = element.partition(">")
     g = run.graph
+    arrival = g.meta.get("arrival_node", {}).get((hub, "water"))
+    main = g.mode_node.get((hub, "water"))
+    if arrival is None or main is None:
+        return 0.0
     own = {
         g.handling_arc[t.id]
         for t in run.net.terminals
         if t.place == place and "water" in (t.from_mode, t.to_mode) and t.from_mode != t.to_mode
     }
-    hub_arcs = {
+    through = {
         g.handling_arc[t.id]
         for t in run.net.terminals
-        if t.place == hub and t.from_mode == t.to_mode == "water" and t.cost_per_t > 0
+        if t.place == hub and t.from_mode == t.to_mode == "water" and t.cost_per_t == 0
     }
     box = teu_per_t(run) * sel
     total = via = 0.0
@@ -180,10 +186,12 @@ def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
             continue
         for p in paths:
             arcs = set(p.arcs)
-            if arcs & own:
-                total += p.tonnes * box[k]
-                if arcs & hub_arcs:
-                    via += p.tonnes * box[k]
+            if not arcs & own:
+                continue
+            total += p.tonnes * box[k]
+            nodes = {int(g.tail[a]) for a in arcs} | {int(g.head[a]) for a in arcs}
+            if arrival in nodes and main in nodes and not arcs & through:
+                via += p.tonnes * box[k]
     return via / total if total > 0 else 0.0
 
 
