@@ -81,8 +81,9 @@ added (which column generation needs) and lets options be passed through.
 ``"colgen"`` — exact path-based column generation (see :mod:`solvers._mcf_colgen`): first the
 uncapacitated all-or-nothing shortest paths (optimal, with no LP at all, if no capacity is
 exceeded), otherwise one restricted master LP in HiGHS kept alive across iterations — path
-columns and violated capacity rows added in place, each re-solve a primal simplex from the
-previous basis (interior point first when an iteration adds many columns per master row) —
+columns and violated capacity rows added in place, each re-solve warm from the previous basis
+(HiGHS holds the master's explicit LP dual, where a new column is a new row, and re-solves it by
+dual simplex; interior point first when an iteration adds many columns per master row) —
 priced by ``scipy.sparse.csgraph.dijkstra`` from every (commodity, origin) under
 ``cost + capacity_dual`` at Wentges-smoothed duals, with extra columns from routing the
 master's unserved demand into its free capacity, and idle columns pruned. It stops when the
