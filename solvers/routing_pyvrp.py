@@ -48,7 +48,10 @@ A run ends when
   clients, STALL_FACTOR × the iteration of its last improvement)`` iterations, or
 - it has no feasible solution yet and the least constraint violation (time warp + excess load +
   excess distance) of its candidates has not shrunk for ``max(FEASIBILITY_ITERATIONS_PER_CLIENT
-  × clients, STALL_FACTOR × the iteration it last shrank)`` iterations, or
+  × clients, FEASIBILITY_PENALTY_UPDATES × the run's penalty update interval, STALL_FACTOR × the
+  iteration it last shrank)`` iterations (for 100 clients: 2,000 with updates every 500, 1,000
+  with every 50; RC105 with 13 vehicles, whose one PyVRP run from seed 0 is first feasible at
+  iteration 1,084 after its violation last shrank at 80, was cut at 1,080 by a 1,000 minimum), or
 - the time limit, the iteration limit or the target is reached, which ends the solve; a new run
   is not started when less than twice the longest start-up of a run so far is left.
 
@@ -117,6 +120,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FEASIBILITY_ITERATIONS_PER_CLIENT",
+    "FEASIBILITY_PENALTY_UPDATES",
     "PENALTY_UPDATE_EVERY",
     "STALL_FACTOR",
     "STALL_ITERATIONS_PER_CLIENT",
@@ -129,11 +133,14 @@ logger = logging.getLogger(__name__)
 #: PyVRP's "unconstrained" time bound, and the cost it reports for an infeasible solution.
 _INT_MAX = int(np.iinfo(np.int64).max)
 
-#: Registered solutions between two penalty updates (PyVRP's default: 500).
-#: Run ``j`` updates its penalties every ``PENALTY_UPDATE_EVERY[j % 2]`` registrations.
+#: Run ``j`` updates its penalties every ``PENALTY_UPDATE_EVERY[j % 2]`` registered solutions
+#: (PyVRP's default: 500).
 PENALTY_UPDATE_EVERY = (500, 50)
-#: First feasibility allowance of a run, in iterations per client (doubles after each failure).
+#: An infeasible run whose least violation has not shrunk for this many iterations per client
+#: (at least) is restarted ...
 FEASIBILITY_ITERATIONS_PER_CLIENT = 10
+#: ... and for at least this many penalty updates (a violation shrinks after penalty rises).
+FEASIBILITY_PENALTY_UPDATES = 4
 #: A run without improvement for this many iterations per client (at least) is restarted ...
 STALL_ITERATIONS_PER_CLIENT = 20
 #: ... and for at least this many times the iteration of its last improvement.
@@ -173,11 +180,16 @@ class _RunStop(IteratedLocalSearchCallbacks):
     (``_INT_MAX`` while that is infeasible), and :meth:`on_iteration` after every iteration.
     """
 
-    def __init__(self, budget: _Budget, n_clients: int, *, cost_stall: bool = True) -> None:
+    def __init__(
+        self, budget: _Budget, n_clients: int, *, cost_stall: bool = True, update_every: int = 1
+    ) -> None:
         super().__init__()
         self.budget = budget
         self.cost_stall = cost_stall  # end a feasible run whose cost has stalled
-        self.feasibility_min = FEASIBILITY_ITERATIONS_PER_CLIENT * n_clients
+        self.feasibility_min = max(
+            FEASIBILITY_ITERATIONS_PER_CLIENT * n_clients,
+            FEASIBILITY_PENALTY_UPDATES * update_every,
+        )
         self.stall_min = STALL_ITERATIONS_PER_CLIENT * n_clients
         self.iteration = 0
         self.best = _INT_MAX
@@ -425,9 +437,9 @@ def solve_pyvrp(
         while runs == 0 or not budget.exhausted():
             if runs and budget.deadline - time.perf_counter() < 2 * setup:
                 break  # a new run could not even finish its start within the limit
-            stop = _RunStop(budget, n_clients, cost_stall=p.time_window is None)
-            start = initial if runs == 0 else None
             every = PENALTY_UPDATE_EVERY[runs % len(PENALTY_UPDATE_EVERY)]
+            stop = _RunStop(budget, n_clients, cost_stall=p.time_window is None, update_every=every)
+            start = initial if runs == 0 else None
             found = _ils_run(data, neighbours, _run_seed(seed, runs), start, stop, every)
             setup = max(setup, stop.setup_s)
             runs += 1

@@ -455,6 +455,9 @@ def test_pyvrp_run_restarts_when_infeasibility_stops_shrinking_by_hand() -> None
         stop.on_iteration(None, cand, None, None)  # type: ignore[arg-type]
     # last smaller violation at 15 -> max(20, 30) = 30 more iterations: stop at 45, failed
     assert stop.iteration == 45 and stop.failed and stop.violation == 30
+    # The minimum is also 4 penalty updates: 100 clients, updates every 500 -> 2,000.
+    assert rp._RunStop(rp._Budget(600, None, None), 100, update_every=500).feasibility_min == 2000
+    assert rp._RunStop(rp._Budget(600, None, None), 100, update_every=50).feasibility_min == 1000
 
 
 def test_pyvrp_budget_counts_iterations_over_all_runs() -> None:
@@ -639,7 +642,7 @@ def test_r103_with_its_best_known_fleet_of_13() -> None:
     """R103 with 13 vehicles (seed 0, 3,000 iterations): feasible, within 3 % of 1292.68.
 
     Run 0 (penalty updates every 500) finds no feasible solution and is restarted when its
-    least violation has not shrunk for 1,000 iterations; run 1 (every 50) finds one.
+    least violation has not shrunk for 2,000 iterations; run 1 (every 50) finds one.
     """
     path = VRP / "R103.100.13.vrptw"
     inst = read_vrplib(path)
