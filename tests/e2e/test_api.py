@@ -11,6 +11,7 @@ import pytest
 
 import freight
 from cli import main
+from freight.model.methods import DEFAULT_METHOD, as_method
 from tests import paths
 
 ROOT = paths.ROOT
@@ -54,7 +55,7 @@ def test_an_edit_changes_the_answer() -> None:
     case = freight.load(TINY)
     case.links.loc[case.links["id"] == "W_PQ", "capacity_t"] = 200
     assert case.edited()
-    lf = case.solve().link_flows.set_index(["link", "direction"])
+    lf = case.solve(method="mcf").link_flows.set_index(["link", "direction"])
     # dangerous goods still cannot change mode at P (no P_YARD): 100 t bulk by water
     assert lf.loc[("W_PQ", "forward"), "flow_t"] == 100.0
     assert lf.loc[("R_AB", "forward"), "flow_t"] == 10.0
@@ -68,12 +69,32 @@ def test_invalid_edit_is_refused_before_solving() -> None:
         case.solve()
 
 
-def test_write_gives_the_bytes_of_freight_run(tmp_path: Path) -> None:
-    """result.write(dir) writes the tables `freight run` writes, byte for byte."""
-    freight.load(TINY).solve(method="mcf").write(tmp_path / "api")
-    assert main(["run", str(TINY), "--out", str(tmp_path / "cli")]) == 0
+@pytest.mark.parametrize("method", [None, "mcf"])
+def test_write_gives_the_bytes_of_freight_run(tmp_path: Path, method: str | None) -> None:
+    """result.write(dir) writes the tables `freight run` writes, byte for byte, with the same
+    default method (the behavioural model) and with an explicit one."""
+    res = freight.load(TINY).solve(method=None if method is None else as_method(method))
+    assert res.manifest["method"] == (method or DEFAULT_METHOD)
+    res.write(tmp_path / "api")
+    argv = ["run", str(TINY), "--out", str(tmp_path / "cli")]
+    assert main([*argv, "--method", method] if method else argv) == 0
     for name in ("link_flows.csv", "od_flows.csv", "terminals.csv", "kpis.csv"):
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
+
+
+def test_default_method_is_the_behavioural_model() -> None:
+    """Case.solve() without a method solves with logit: every tonne is served or unserved, and
+    the 110 t from A to B split between the water chain (W_PQ) and the direct road (R_AB), where
+    the linear model sends 60 t and 50 t (test above)."""
+    result = freight.load(TINY).solve()
+    assert DEFAULT_METHOD == "logit" and result.manifest["method"] == "logit"
+    assert result.status == "converged"
+    kpis = result.kpis.set_index("metric")["value"]
+    assert kpis["served"] + kpis["unserved"] == pytest.approx(kpis["demand"])
+    lf = result.link_flows.set_index(["link", "direction"])
+    water, road = lf.loc[("W_PQ", "forward"), "flow_t"], lf.loc[("R_AB", "forward"), "flow_t"]
+    assert water > 0 and road > 0
+    assert water + road == pytest.approx(kpis["served"], abs=1e-6)
 
 
 def test_open_result_reads_any_folder_verified(tmp_path: Path) -> None:
@@ -83,7 +104,10 @@ def test_open_result_reads_any_folder_verified(tmp_path: Path) -> None:
     assert main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(cmp)]) == 0
     res = freight.open_result(cmp)
     lc = res.link_changes.groupby("link")["flow_t_delta"].sum()
-    assert lc["W_PQ"] == 50.0 and lc["R_AB"] == -50.0
+    # the plan draws tonnes from the direct road to the water chain (50 t in the linear model;
+    # the default behavioural model moves a share): what water gains, the road loses
+    assert lc["W_PQ"] > 0 and lc["W_PQ"] == pytest.approx(-lc["R_AB"], abs=0.01)
+    assert res.manifest["method"] == DEFAULT_METHOD
     assert main(["run", str(TINY), "--out", str(tmp_path / "run")]) == 0
     flows = freight.open_result(tmp_path / "run").link_flows.set_index(["link", "direction"])
     assert math.isinf(flows.loc[("R_AB", "forward"), "capacity_t"])  # blank = unbounded

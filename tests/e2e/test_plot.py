@@ -40,17 +40,27 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A result folder of `freight run` on the tiny network."""
+    """A result folder of `freight run --method mcf` on the tiny network (the linear model, whose
+    flows and utilizations the tests below compute by hand)."""
     out = tmp_path_factory.mktemp("plot") / "run"
+    assert main(["run", str(TINY), "--out", str(out), "--method", "mcf"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def logit_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A result folder of `freight run` with the default method (the behavioural model)."""
+    out = tmp_path_factory.mktemp("plot") / "logit"
     assert main(["run", str(TINY), "--out", str(out)]) == 0
     return out
 
 
 @pytest.fixture(scope="module")
 def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A comparison folder: tiny base scenario vs the plan with both projects."""
+    """A comparison folder: tiny base scenario vs the plan with both projects (linear model)."""
     out = tmp_path_factory.mktemp("plot") / "cmp"
     argv = ["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(out)]
+    argv += ["--method", "mcf"]
     assert main(argv) == 0
     return out
 
@@ -94,6 +104,21 @@ def test_geojson_of_run(run_dir: Path, tmp_path: Path) -> None:
     assert feats["R_AB"]["properties"]["flow_t_bulk_total"] == 40.0
     for f in fc["features"]:  # flat: QGIS reads every property as a column
         assert all(not isinstance(v, dict | list) for v in f["properties"].values())
+
+
+def test_geojson_and_map_of_a_default_run(logit_run_dir: Path, tmp_path: Path) -> None:
+    """The default (behavioural) run maps like any other: the GeoJSON's flows are those of its
+    link_flows.csv, its shadow prices are blank on links without a hard capacity (the water
+    channel, the roads), and the PNG is written."""
+    manifest = json.loads((logit_run_dir / "manifest.json").read_text("utf-8"))
+    assert manifest["method"] == "logit"
+    flows = {(r["link"], r["direction"]): r for r in read_csv(logit_run_dir / "link_flows.csv")}
+    assert all(r["shadow_price_cny_per_t"] == "" for r in flows.values())
+    feats = _by_link(json.loads(write_geojson(logit_run_dir, tmp_path / "l.geojson").read_text()))
+    for link in ("W_PQ", "R_AB"):
+        want = float(flows[(link, "forward")]["flow_t"])
+        assert want > 0 and feats[link]["properties"]["flow_t_forward"] == pytest.approx(want)
+    _assert_png(plot_result(logit_run_dir, tmp_path / "map.png"))
 
 
 def test_geojson_is_deterministic(run_dir: Path, tmp_path: Path) -> None:

@@ -23,8 +23,9 @@ VRP = paths.VALIDATION / "vrp"
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The linear model's run (--method mcf): the tours below are computed by hand from its flows."""
     out = tmp_path_factory.mktemp("run") / "base"
-    assert main(["run", str(TINY), "--out", str(out)]) == 0
+    assert main(["run", str(TINY), "--out", str(out), "--method", "mcf"]) == 0
     return out
 
 
