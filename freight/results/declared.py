@@ -474,7 +474,11 @@ KPI_COLUMNS: tuple[Column, ...] = tuple(k.column() for k in KPIS)
 
 _SHADOW = (
     "capacity shadow price: generalized cost saved per tonne of extra capacity (the dual of the "
-    "capacity constraint)"
+    "capacity constraint; under logit the equilibrium's capacity multiplier of a hard capacity)"
+)
+_SHADOW_BLANK = (
+    "no dual here: ue/so have none; logit has them on hard capacities only (rail lines, "
+    "terminals): roads and the lock are priced by their delay, other channels and air unbounded"
 )
 
 _OD_NAMES: tuple[Column, ...] = (
@@ -528,7 +532,7 @@ LINK_FLOWS = OutputTable(
             "float",
             "CNY/t",
             _SHADOW,
-            blank="the method has no dual (equilibrium assignment)",
+            blank=_SHADOW_BLANK,
         ),
         _c("money_cny_per_t", "float", "CNY/t", "money cost of one traversal per tonne"),
         _c("money_cost_cny", "float", "CNY/yr", "money cost of the flow on this link direction"),
@@ -755,7 +759,7 @@ TERMINALS = OutputTable(
             "float",
             "CNY/t",
             _SHADOW,
-            blank="the method has no dual (equilibrium assignment)",
+            blank=_SHADOW_BLANK,
         ),
         _c("handling_cost_cny", "float", "CNY/yr", "throughput_t × handling cost per tonne"),
         _c("dangerous_t", "float", "t/yr", "dangerous goods handled"),
