@@ -25,7 +25,9 @@ setup: $(STAMP)
 
 ## The headline job: validate the calibrated base against observed.csv (prints targets met and
 ## validation figures met), then appraise every plan project under the central future modelled
-## in 2025 and 2035 (benefit profile between them); CSVs in results/.
+## in 2025 and 2035 (benefit profile between them); CSVs in results/. `run` and `appraise` use the
+## default method, the calibrated behavioural model (logit); add `--method mcf` for the planner's
+## system optimum with capacity shadow prices.
 run: $(RUNSTAMP)
 	$(BIN)/freight validate network_data/chuannan_yuxi
 	$(BIN)/freight calibrate scenarios/base_2023.toml --no-fit \
