@@ -34,7 +34,7 @@ Usage::
 
     ulimit -v 8000000
     python benchmarks/scale/bench_scale.py [--sizes 1 10 30 100] [--methods validate mcf logit]
-        [--cap-gb 8] [--code DIR ...] [--trace-memory] [--out CSV]
+        [--cap-gb 8] [--code DIR ...] [--trace-memory] [--out CSV] [--append]
 """
 
 from __future__ import annotations
@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--code", type=Path, nargs="+", default=[ROOT])
     ap.add_argument("--trace-memory", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "scale.csv")
+    ap.add_argument("--append", action="store_true", help="add the rows to an existing --out")
     args = ap.parse_args()
     from make_network import make
 
@@ -200,9 +201,11 @@ def main() -> None:
                         + f" (load {os.getloadavg()[0]:.1f})\n"
                     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8", newline="") as f:
+    append = args.append and args.out.is_file()
+    with args.out.open("a" if append else "w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
+        if not append:
+            w.writeheader()
         w.writerows(rows)
         f.write(
             f"# load average (1 min) at start {load:.1f}, at end {os.getloadavg()[0]:.1f} "
