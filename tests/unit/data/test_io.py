@@ -609,3 +609,40 @@ def test_regional_links_with_bom_or_semicolons(tmp_path: Path) -> None:
         load_network(semi)
     assert "semicolon-separated" in str(info.value)
     assert main(["validate", str(semi)]) == 2
+
+
+def test_bulk_pauses_and_restores_the_cycle_collector() -> None:
+    """csvio.bulk disables the cycle collector inside and restores its state after, also when
+    the body raises and when it was already off."""
+    import gc
+
+    from freight.data.csvio import bulk
+
+    assert gc.isenabled()
+    with bulk():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with bulk():
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_row_origins_are_lazy_and_complete() -> None:
+    """row_origins gives every row's file line (header = row 1), by index, slice and iteration."""
+    from freight.data.checks import Origin, row_origins
+
+    net = load_network(paths.DATA / "tiny")
+    where = row_origins(net, "demand")
+    assert len(where) == len(net.demand)
+    assert where[0] == Origin("demand.csv", 2, "") and list(where)[-1] == where[-1]
+    assert where[0:2] == [where[0], where[1]]
