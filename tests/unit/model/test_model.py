@@ -181,3 +181,15 @@ def test_path_table_orders_each_rows_paths() -> None:
     t = path_table(pf, 3)
     assert [(p.arcs, p.tonnes) for p in t[0]] == [((8,), 7.0), ((3, 9), 5.0), ((4, 9), 5.0)]
     assert t[1] == () and [p.arcs for p in t[2]] == [(1,)]
+
+
+def test_binding_capacities_count_shadow_prices_shown_as_positive() -> None:
+    """binding_capacities counts the arcs whose shadow price is written as positive (>= 0.005
+    CNY/t at 2 decimals): the tiny network's water link (20.94), not a solver residue of 1e-6."""
+    import dataclasses
+
+    run = solve_network(load_network(TINY))
+    assert kpi_dict(run)["binding_capacities"] == 1.0
+    dual = run.capacity_dual.copy()
+    dual[np.flatnonzero(dual == 0)[:3]] = [1e-6, 0.004, 0.005]
+    assert kpi_dict(dataclasses.replace(run, capacity_dual=dual))["binding_capacities"] == 2.0
