@@ -103,7 +103,8 @@ def check_tables(net: Network) -> list[Problem]:
     Checks: duplicate ids; links between unknown places, from a place to itself, of a mode not
     in modes.csv or that a place of that kind cannot serve (e.g. water at an inland city);
     background traffic above capacity; unknown commodities in ``excluded_commodities``; terminals
-    at unknown places, between equal modes, or for a mode the place has no links of; zone access
+    at unknown places, between equal modes (except at a hub: a place with links of that mode
+    both ending and starting there, freight.model.graph), or for a mode the place has no links of; zone access
     at a place that is not a zone; demand between unknown or non-zone places, from a place to
     itself, for an unknown commodity, or duplicated. Whether the demand can be carried at all
     needs the virtual graph: :func:`freight.model.checks.check_network` runs these checks and
@@ -165,11 +166,13 @@ def _check_tables(net: Network) -> list[Problem]:
             if cid not in commodities:
                 problems.append(o.problem("excluded_commodities", f"unknown commodity {cid!r}"))
 
+    ends = {(lk.to, lk.mode) for lk in net.links}
+    hubs = ends & {(lk.from_, lk.mode) for lk in net.links}  # a same-mode row may join the two
     for t, o in zip(net.terminals, row_origins(net, "terminals"), strict=True):
         if t.place not in places:
             problems.append(o.problem("place", f"unknown place {t.place!r}"))
             continue
-        if t.from_mode == t.to_mode:
+        if t.from_mode == t.to_mode and (t.place, t.to_mode) not in hubs:
             problems.append(
                 o.problem(
                     "to_mode",

@@ -100,3 +100,18 @@ def test_each_cargo_takes_the_row_its_value_of_time_favours(tmp_path: Path) -> N
     # port tonnes: the 10 t transhipped are handled once; the 100 t that sail on are not handled
     assert modelled_value(run, port) == pytest.approx(10.0)
     assert np.isfinite(run.objective)
+
+
+def test_same_mode_rows_are_refused_except_at_a_hub(tmp_path: Path) -> None:
+    """check_tables accepts H's rows (water links end and start at H) and refuses the same row
+    at P, where water links only start."""
+    from freight.data.checks import check_tables
+
+    net = _hub_net(tmp_path)
+    assert not [p for p in check_tables(net) if p.column == "to_mode"]
+    bad = net.terminals[0].model_copy(
+        update={"id": "T_P_WW", "place": "P", "from_mode": "water", "to_mode": "water"}
+    )
+    probs = [p for p in check_tables(net.with_tables(terminals=(*net.terminals, bad)))]
+    assert [p.column for p in probs] == ["to_mode"]
+    assert probs[0].message == "a transfer needs two different modes, got 'water' twice"
