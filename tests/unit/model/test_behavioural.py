@@ -19,8 +19,9 @@ def _links(path: Path) -> dict[str, float]:
 
 
 def test_background_growth_per_future() -> None:
-    """2025 central: road × 1.0449², the locks × 1.045², rail flat; 2035 central: the locks'
-    background × 1.0286¹² exceeds their capacity and is capped at it; the base is unchanged."""
+    """2025 central: road × 1.0449², the locks × 1.045², rail flat; 2035 central: road × 1.034¹²
+    and the locks' background grown from the base but never above their capacity (the 2035
+    futures hold it near its 2025 level: their scenario files); the base is unchanged."""
     region = load_network(REGION)
     base = {lk.id: lk.background_t for lk in region.links}
     locks = region.link_by_id["W_TGD_YICHANG"]
@@ -31,8 +32,7 @@ def test_background_growth_per_future() -> None:
     assert f25["W_TGD_YICHANG"] == pytest.approx(base["W_TGD_YICHANG"] * 1.045**2, rel=1e-12)
     assert f25["R_CD_NJ"] == base["R_CD_NJ"]
     f35 = _links(SCENARIOS / "future_2035_central.toml")
-    assert base["W_TGD_YICHANG"] * 1.0286**12 > locks.capacity_t
-    assert f35["W_TGD_YICHANG"] == locks.capacity_t
+    assert base["W_TGD_YICHANG"] <= f35["W_TGD_YICHANG"] <= locks.capacity_t
     assert f35["E_CD_NJ"] == pytest.approx(50_160_000 * 1.034**12, rel=1e-12)
 
 
