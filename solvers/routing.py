@@ -24,9 +24,10 @@ and ``"vrptw"``, OR-Tools for ``"pickup_delivery"`` (the only class PyVRP does n
 The choice comes from the side-by-side benchmark in ``benchmarks/vrp`` (same instances, same 20 s
 limit, same fleet, same machine load, every route checked independently). On the 26-instance
 subset run by both engines, PyVRP was within 1 % of the best known on 16 of 17 CVRPs (mean gap
-0.14 %) against OR-Tools' 6 of 17 (mean 2.08 %, up to +6.8 % on P-n76-k4), and feasible within
-3 % on all 9 Solomon instances with their best-known fleets, where OR-Tools found no feasible
-solution for 6 (R105, R108, R112, RC101, RC105, RC108). With time windows, PyVRP starts from our
+0.14 %; the current engine with restarts: 16 of 17 at a heavier load, mean 0.11 %) against
+OR-Tools' 6 of 17 (mean 2.08 %, up to +6.8 % on P-n76-k4), and feasible within 3 % on all 9
+Solomon instances with their best-known fleets, where OR-Tools found no feasible solution for 6
+(R105, R108, R112, RC101, RC105, RC108). With time windows, PyVRP starts from our
 time-window insertion (:mod:`solvers.routing_construct`) when it fits the fleet.
 
 First solutions in OR-Tools

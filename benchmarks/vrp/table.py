@@ -4,6 +4,10 @@ Usage (from the repository root)::
 
     python benchmarks/vrp/table.py benchmarks/vrp/results_pyvrp.csv benchmarks/vrp/results_ortools.csv
 
+An argument ``LABEL=PATH`` reads PATH and labels its rows LABEL instead of their engine (to set
+two runs of one engine side by side). Each engine or label gets cost, gap, vehicles, wall-clock
+seconds and the 1-minute load average at the end of the run.
+
 Acceptance (issue 15): CVRPLIB A, B, P within 1 % of the best known cost with at most the
 instance's fleet; Solomon R1, C1, RC1 feasible with the best-known fleet and within 3 % of the
 best-known distance; every route accepted by the independent checker.
@@ -23,8 +27,12 @@ def bound(set_name: str) -> float:
 
 
 def main(paths: list[str]) -> int:
-    rows = [r for p in paths for r in csv.DictReader(Path(p).open())]
-    engines = sorted({r["engine"] for r in rows}, key=lambda e: (e != "pyvrp", e))
+    rows: list[dict[str, str]] = []
+    for arg in paths:
+        label, _, path = arg.rpartition("=")
+        for r in csv.DictReader(Path(path).open()):
+            rows.append({**r, "engine": label} if label else r)
+    engines = list(dict.fromkeys(r["engine"] for r in rows))  # in the order given
     by = {(r["instance"], r["engine"]): r for r in rows}
     order: list[tuple[str, str, str, str]] = []
     for r in rows:
@@ -33,22 +41,23 @@ def main(paths: list[str]) -> int:
             order.append(key)
     head = ["instance", "set", "fleet", "best known"]
     for e in engines:
-        head += [f"{e} cost", f"{e} gap %", f"{e} veh", f"{e} s"]
+        head += [f"{e} cost", f"{e} gap %", f"{e} veh", f"{e} s", f"{e} load1"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for name, set_name, fleet, best in order:
         cells = [name, set_name, fleet, best]
         for e in engines:
-            r = by.get((name, e))
-            if r is None:
-                cells += ["", "", "", ""]
+            got = by.get((name, e))
+            if got is None:
+                cells += ["", "", "", "", ""]
                 continue
+            r = got
             ok = r["checker"] == "ok"
             gap = float(r["gap_pct"]) if ok else math.nan
             mark = "" if ok and gap <= bound(set_name) + 1e-9 else " ✗"
             cost = r["cost"] if ok else "none"
             cells += [cost, ("" if math.isnan(gap) else f"{gap:+.2f}") + mark, r["vehicles"],
-                      r["runtime_s"]]  # fmt: skip
+                      r["runtime_s"], r.get("load1", "")]  # fmt: skip
         print("| " + " | ".join(cells) + " |")
     print()
     for e in engines:
