@@ -843,6 +843,11 @@ def vrp(
         raise InputError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     if not time_limit > 0:
         raise InputError(f"--time-limit: must be > 0, got {time_limit}")
+    if out is None and Path.cwd().resolve() == file.resolve().parent:
+        raise InputError(
+            f"{file}: the default ./{file.stem}.routes.csv would be written next to the input; "
+            "give --out (or run from another folder)"
+        )
     inst = read_vrplib(file, n_vehicles=vehicles)  # VrplibError: exit 2 via main()
     target = inst.known_optimum
     try:
