@@ -3,6 +3,7 @@ one regional run)."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import xml.dom.minidom
 from pathlib import Path
@@ -39,19 +40,26 @@ def regional_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_workbook_has_a_sheet_per_table_with_units_and_numbers(
     run_dir: Path, tmp_path: Path
 ) -> None:
-    """A sheet per table, units in row 2, W_PQ's forward flow the number 60 (tests/test_plot.py)."""
+    """A sheet per table, units in row 2, W_PQ's free capacity the number 60 and its flow the
+    number in link_flows.csv."""
     out = tmp_path / "run.xlsx"
     assert main(["export", str(run_dir), "--xlsx", str(out)]) == 0
     wb = load_workbook(out)
+    # the default (logit) run also writes od_chains.csv, so the workbook has its sheet (last)
     assert wb.sheetnames == ["about", "link_flows", "od_flows", "mode_summary", "terminals",
-                             "od_paths", "kpis"]  # fmt: skip
+                             "od_paths", "kpis", "od_chains"]  # fmt: skip
     ws = wb["link_flows"]
     header = [c.value for c in ws[1]]
     units = dict(zip(header, [c.value for c in ws[2]], strict=True))
     assert units["flow_t"] == "t/yr" and units["length_km"] == "km" and units["link"] is None
     rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=3)]
     w = next(r for r in rows if r["link"] == "W_PQ" and r["direction"] == "forward")
-    assert w["flow_t"] == 60 and isinstance(w["flow_t"], int | float)
+    # capacity 80 t less background 20 t (tests/data/tiny/links.csv) whatever the method; the flow
+    # is the logit's, so the cell must be the number link_flows.csv holds, stored as a number
+    assert w["capacity_free_t"] == 60 and isinstance(w["capacity_free_t"], int | float)
+    csv_rows = list(csv.DictReader((run_dir / "link_flows.csv").open(encoding="utf-8")))
+    c = next(r for r in csv_rows if r["link"] == "W_PQ" and r["direction"] == "forward")
+    assert isinstance(w["flow_t"], int | float) and w["flow_t"] == float(c["flow_t"]) > 0
     assert w["name"] == "Port P–Port Q"
     assert ws.freeze_panes == "A3"
 
@@ -144,11 +152,13 @@ def test_export_needs_an_output(run_dir: Path) -> None:
 
 
 def test_comparison_geopackage(tmp_path: Path) -> None:
-    """A comparison's links layer has the flow change: W_PQ +50 t, R_AB −50 t (tests/test_plot.py)."""
+    """A comparison's links layer has the flow change: W_PQ +50 t, R_AB −50 t (tests/test_plot.py;
+    the linear model's hand-computed answer, so --method mcf: the default is the logit)."""
     import pyogrio
 
     cmp = tmp_path / "cmp"
-    assert main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(cmp)]) == 0
+    assert main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(cmp),
+                 "--method", "mcf"]) == 0  # fmt: skip
     path = write_gpkg(cmp, tmp_path / "c.gpkg")[0]
     links = pyogrio.read_dataframe(path, layer="links").set_index("link")
     assert links.loc["W_PQ", "flow_t_delta_total"] == pytest.approx(50.0)

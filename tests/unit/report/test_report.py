@@ -26,12 +26,14 @@ FLAGS = [
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """A run, a comparison (base vs plan) and an appraisal (plan) of the tiny network."""
+    """A run, a comparison (base vs plan) and an appraisal (plan) of the tiny network. The run and
+    the comparison name --method mcf: test_report_has_the_known_numbers asserts the linear model's
+    hand-computed W_PQ +50 t (the default is the behavioural logit); the appraisal keeps it."""
     d = tmp_path_factory.mktemp("report")
-    assert main(["run", str(SC / "base.toml"), "--out", str(d / "run")]) == 0
-    assert (
-        main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(d / "c")]) == 0
-    )
+    mcf = ["--method", "mcf"]
+    assert main(["run", str(SC / "base.toml"), "--out", str(d / "run"), *mcf]) == 0
+    assert main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(d / "c"),
+                 *mcf]) == 0  # fmt: skip
     assert main(["appraise", str(SC / "plan.toml"), "--out", str(d / "a")]) == 0
     return [d / "run", d / "c", d / "a"]
 

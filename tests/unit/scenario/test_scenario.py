@@ -154,13 +154,11 @@ def test_indicators_by_hand() -> None:
 
 
 def test_compare_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`freight compare` writes KPI deltas: generalized cost falls by 1,411.6 CNY/yr."""
-    assert (
-        main(
-            ["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", str(tmp_path / "c")]
-        )
-        == 0
-    )
+    """`freight compare` writes KPI deltas: generalized cost falls by 1,411.6 CNY/yr (the linear
+    model's hand-computed answer, so --method mcf; the default is the behavioural logit)."""
+    c = str(tmp_path / "c")
+    assert main(["compare", str(SC / "base.toml"), str(SC / "plan.toml"), "--out", c,
+                 "--method", "mcf"]) == 0  # fmt: skip
     text = (tmp_path / "c" / "kpi_comparison.csv").read_text()
     row = [r for r in text.splitlines() if r.startswith("generalized_cost,")][0]
     # kpis.csv rounds CNY to 1 CNY (issue 14): 7492 − 8904 (8903.6 before rounding)
