@@ -25,7 +25,7 @@ setup: $(STAMP)
 
 ## The headline job: validate the calibrated base against observed.csv (prints targets met and
 ## validation figures met), then appraise every plan project under the central future modelled
-## in 2025 and 2035 (benefit profile between them); CSVs in results/. `run` and `appraise` use the
+## in 2025, 2035 and 2045 (benefit profile through them, held after 2045); CSVs in results/. `run` and `appraise` use the
 ## default method, the calibrated behavioural model (logit); add `--method mcf` for the planner's
 ## system optimum with capacity shadow prices.
 run: $(RUNSTAMP)
@@ -36,7 +36,7 @@ run: $(RUNSTAMP)
 	$(BIN)/freight plot results/future_2025_central --out results/future_2025_central/map.png \
 		--geojson results/future_2025_central/links.geojson
 	$(BIN)/freight appraise scenarios/plan_2025_central.toml scenarios/plan_2035_central.toml \
-		--out results/appraisal_central --jobs 2
+		scenarios/plan_2045_central.toml --out results/appraisal_central --jobs 2
 
 ## Lint, type-check and run the test suite (slow tests excluded; `make slow` runs them).
 test: $(STAMP) lint typecheck unit
