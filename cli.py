@@ -897,7 +897,7 @@ def route(
     ] = 5.0,
 ) -> None:
     """Daily first/last-mile truck tours at a terminal: tours, shuttles and drayage cost."""
-    from freight.analysis.drayage import route_to_folder
+    from freight.analysis.drayage import route_to_folder, unreached_line
 
     folder = out or result_dir / f"route_{terminal}"
     tables, note = route_to_folder(folder, result_dir, terminal, time_limit_s=time_limit)
@@ -910,6 +910,8 @@ def route(
          "vehicle_hours_per_day", "cost_cny_per_day", "co2_kg_per_day", "drayage_cny_per_t"],
         title=f"Drayage at {terminal} (per operating day)",
     )  # fmt: skip
+    if line := unreached_line(tables["summary.csv"]):
+        console.print(line)
     console.print(f"tours, shuttles and summary written to {folder}/")
 
 

@@ -16,6 +16,15 @@ Costs per vehicle-km = road ``cost_per_t_km × payload`` (the data's full-truck 
 return is charged like a loaded one, as trucking rates include backhaul risk); CO2 per vehicle-km
 = road ``co2_g_per_t_km × payload × load factor`` with the average load factor of the trip
 (1 loaded leg, empty return: 0.5 for shuttles; tours: the mean load over the tour's km).
+
+Every stop's time window is the shift ``[0, SHIFT_H]`` and tours leave the terminal at 0, so a
+customer whose road time from the terminal exceeds the shift, or whose round trip (there, the
+stop's service, back) does, can be on no tour. The behavioural model spreads a few tonnes over
+far zones, so such customers occur: they are dropped from the tour problem before it is solved
+(:func:`unreachable`), their less-than-truckload tonnes are left uncarried and reported
+(``unreached_customers`` and ``unreached_t_per_day`` of ``summary.csv``, the one line of
+:func:`unreached_line`); the tours of the others are those of the problem without them. Full
+truckloads still go as shuttles (a shuttle is a whole shift's trip, with no window).
 """
 
 from __future__ import annotations
@@ -102,6 +111,45 @@ def road_matrices(g: VirtualGraph, places: list[str]) -> tuple[np.ndarray, np.nd
     return out[0], out[1]
 
 
+def unreachable(
+    customers: list[tuple[str, float]],
+    depot: str,
+    hours: np.ndarray,
+    index: dict[str, int],
+    shift_h: float = SHIFT_H,
+    service_h: float = SERVICE_H,
+) -> list[tuple[str, float]]:
+    """The customers no tour can serve inside the shift window ``[0, shift_h]``.
+
+    Checked directly, before any solve: a tour leaves the depot at 0, so a customer is out of
+    reach when the depot→customer road time exceeds the window's close, or when the round trip
+    (there, ``service_h`` at the stop, back) ends after the depot's window closes.
+    """
+    d = index[depot]
+    out = []
+    for zone, q in customers:
+        c = index[zone]
+        there, back = float(hours[d, c]), float(hours[c, d])
+        if there > shift_h + 1e-9 or there + service_h + back > shift_h + 1e-9:
+            out.append((zone, q))
+    return out
+
+
+def unreached_line(summary: Table) -> str:
+    """One line on the customers dropped from the tour problems ("" when none were)."""
+    n = sum(int(r["unreached_customers"]) for r in summary)
+    if not n:
+        return ""
+    t = sum(float(r["unreached_t_per_day"]) for r in summary)
+    kinds = ", ".join(
+        f"{r['kind']} {r['unreached_customers']}" for r in summary if r["unreached_customers"]
+    )
+    return (
+        f"{n} customer{'s' if n != 1 else ''} ({kinds}; {t:.2f} t/day) cannot be reached and left "
+        f"inside the {SHIFT_H:g} h shift: left out of the tours and uncarried"
+    )
+
+
 def _tours(
     kind: str,
     customers: list[tuple[str, float]],
@@ -111,23 +159,34 @@ def _tours(
     index: dict[str, int],
     payload: float,
     time_limit_s: float,
-) -> tuple[Table, dict[str, float]]:
-    """Consolidated tours for less-than-truckload quantities (kind: collection or delivery)."""
+) -> tuple[Table, dict[str, float], list[tuple[str, float]]]:
+    """Consolidated tours for less-than-truckload quantities (kind: collection or delivery).
+
+    Returns the stops, the day's totals and the customers dropped by :func:`unreachable`.
+    """
     from solvers.routing import make_problem, route_schedule, solve
 
     rows: Table = []
     stats = {"vehicles": 0.0, "km": 0.0, "hours": 0.0, "tkm": 0.0}
     if not customers:
-        return rows, stats
+        return rows, stats, []
     nodes = [depot] + [c for c, _ in customers]
     idx = [index[x] for x in nodes]
-    dist = km[np.ix_(idx, idx)]
-    tim = hours[np.ix_(idx, idx)]
-    reachable = np.isfinite(dist).all() and np.isfinite(tim).all()
+    reachable = (
+        np.isfinite(km[np.ix_(idx, idx)]).all() and np.isfinite(hours[np.ix_(idx, idx)]).all()
+    )
     if not reachable:
         raise DataError(
             [Problem("--terminal", None, "", f"a {kind} customer of {depot} has no road path")]
         )
+    dropped = unreachable(customers, depot, hours, index)
+    customers = [c for c in customers if c not in dropped]
+    if not customers:
+        return rows, stats, dropped
+    nodes = [depot] + [c for c, _ in customers]
+    idx = [index[x] for x in nodes]
+    dist = km[np.ix_(idx, idx)]
+    tim = hours[np.ix_(idx, idx)]
     demand = np.round(np.array([0.0] + [q for _, q in customers]), 3)  # kg precision
     n_veh = len(customers)
     tw = np.tile([0.0, SHIFT_H], (len(nodes), 1))
@@ -170,7 +229,7 @@ def _tours(
         stats["hours"] += float(arrival[-1])
         stats["tkm"] += loaded_km
         v += 1
-    return rows, stats
+    return rows, stats, dropped
 
 
 def route_terminal(
@@ -187,7 +246,7 @@ def route_terminal(
     tables, manifest
         ``tours.csv`` (stops of the consolidated tours), ``shuttles.csv`` (full-truckload trips
         per customer), ``summary.csv`` (vehicles, km, hours, cost, CO2 per day and drayage cost
-        per tonne).
+        per tonne carried, and the customers no tour reaches inside the shift with their tonnes).
     """
     from freight.model.graph import build_graph
 
@@ -244,7 +303,8 @@ def route_terminal(
                 s_tkm += full * payload * d_km
             if rest > 1e-9:
                 ltl.append((c.zone, rest))
-        rows, st = _tours(kind, ltl, term.place, km, hours, index, payload, time_limit_s)
+        rows, st, dropped = _tours(kind, ltl, term.place, km, hours, index, payload, time_limit_s)
+        unreached_t = sum(q for _, q in dropped)
         tour_rows += rows
         veh, vkm, vh = s_veh + st["vehicles"], s_km + st["km"], s_h + st["hours"]
         tkm = s_tkm + st["tkm"]
@@ -265,13 +325,18 @@ def route_terminal(
                 "cost_cny_per_day": cost,
                 "co2_kg_per_day": co2_kg,
                 "co2_kg_per_day_full_load_bound": vkm * co2_vkm_full * 1e3,
-                "drayage_cny_per_t": cost / tonnes if tonnes > 0 else None,
+                "drayage_cny_per_t": (
+                    cost / (tonnes - unreached_t) if tonnes - unreached_t > 1e-9 else None
+                ),
+                "unreached_customers": len(dropped),
+                "unreached_t_per_day": unreached_t,
             }
         )
     note = _no_drayage_reason(net, terminal) if not customers else ""
     manifest = {
         "command": "route",
         "note": note,
+        "unreached": unreached_line(summary),
         "result": folder.as_posix(),
         "terminal": terminal,
         "assumptions": {"operating_days": days, "shift_h": SHIFT_H, "service_h": SERVICE_H,

@@ -1206,7 +1206,25 @@ SUMMARY = OutputTable(
             "kg/day",
             "CO2 if every vehicle-km were at full load (upper bound)",
         ),
-        _c("drayage_cny_per_t", "float", "CNY/t", "cost per tonne", blank="no tonnes"),
+        _c(
+            "drayage_cny_per_t",
+            "float",
+            "CNY/t",
+            "cost per tonne carried (tonnes_per_day less unreached_t_per_day)",
+            blank="no tonnes",
+        ),
+        _c(
+            "unreached_customers",
+            "int",
+            "",
+            "customers left out of the tours: no truck reaches them and is back inside the shift",
+        ),
+        _c(
+            "unreached_t_per_day",
+            "float",
+            "t/day",
+            "their less-than-truckload tonnes, counted in tonnes_per_day but not carried",
+        ),
     ),
     key=("kind",),
 )
