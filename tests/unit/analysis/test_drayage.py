@@ -9,11 +9,15 @@ CO2: 0.2 t × 10 km loaded × 80 g/t-km = 160 g/day.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cli import main
+from freight.analysis import drayage
+from freight.analysis.drayage import _tours, unreachable
 from tests import paths
 
 ROOT = paths.ROOT
@@ -117,3 +121,73 @@ def test_vrp_cli_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["vrp", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.vrp" in err and "Traceback" not in err
+
+
+# A hand-made tour problem: depot D, near customers A and B (1 h, 10 km from D; 0.5 h, 5 km
+# apart) and a far customer F, 12 h from D: past the 10 h shift window, so no tour can reach it.
+_PLACES = ["D", "A", "B", "F"]
+_H = np.array(
+    [[0.0, 1.0, 1.0, 12.0], [1.0, 0.0, 0.5, 12.5], [1.0, 0.5, 0.0, 12.5], [12.0, 12.5, 12.5, 0.0]]
+)
+_KM = _H * 10.0
+_INDEX = {p: i for i, p in enumerate(_PLACES)}
+
+
+def test_unreachable_by_hand() -> None:
+    """Out of reach: past the window's close (12 h > 10 h), or a round trip past it (5 + 1 + 5 h
+    = 11 h > 10 h); 4.5 + 1 + 4.5 h = 10 h is just inside and kept."""
+    assert unreachable([("A", 2.0), ("F", 1.0)], "D", _H, _INDEX) == [("F", 1.0)]
+    h = np.array([[0.0, 5.0, 4.5], [5.0, 0.0, 1.0], [4.5, 1.0, 0.0]])
+    assert unreachable([("X", 1.0), ("Y", 1.0)], "D", h, {"D": 0, "X": 1, "Y": 2}) == [("X", 1.0)]
+
+
+def test_unreachable_customer_is_dropped_and_the_rest_keep_their_tours() -> None:
+    """With F the tours of A and B are those without F (one tour D–A–B–D or D–B–A–D, 25 km), F's
+    1 t is reported dropped; without the drop the solver finds no tour at all."""
+    from solvers.routing import make_problem, solve
+
+    near = [("A", 2.0), ("B", 3.0)]
+    args = ("D", _KM, _H, _INDEX, 25.0, 2.0)
+    rows0, st0, dropped0 = _tours("collection", near, *args)
+    rows1, st1, dropped1 = _tours("collection", [*near, ("F", 1.0)], *args)
+    assert dropped0 == [] and dropped1 == [("F", 1.0)]
+    assert rows1 == rows0 and st1 == st0
+    assert st0["vehicles"] == 1 and st0["km"] == pytest.approx(25.0)
+    assert {r["place"] for r in rows0} == {"D", "A", "B"}
+    # the problem with F kept is infeasible: that is what the drop avoids
+    tw = np.tile([0.0, 10.0], (4, 1))
+    prob = make_problem(_KM, np.array([0.0, 2.0, 3.0, 1.0]), 25.0, n_vehicles=3, depot=0, time=_H,
+                        time_window=tw, service_time=np.array([0.0, 1.0, 1.0, 1.0]), scale=1000,
+                        load_scale=1000, fixed_cost=1000.0)  # fmt: skip
+    assert not solve(prob, time_limit_s=1.0).routes
+
+
+def test_route_reports_an_unreachable_customer(
+    tiny_run: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A, T_P's only customer, put 11 h from P (past the 10 h shift): exit 0, one line with the
+    count and A's 0.2 t/day, summary.csv unreached_customers 1 and 0.2 t/day, no tours."""
+    real = drayage.road_matrices
+
+    def far(g: object, places: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        km, hours = real(g, places)  # type: ignore[arg-type]
+        i, j = places.index("P"), places.index("A")
+        hours[i, j] = hours[j, i] = 11.0
+        return km, hours
+
+    monkeypatch.setattr(drayage, "road_matrices", far)
+    out = tmp_path / "r"
+    assert main(["route", str(tiny_run), "--terminal", "T_P", "--out", str(out)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "1 customer (collection 1; 0.20 t/day) cannot be reached" in text
+    rows = {r["kind"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    col = rows["collection"]
+    assert col["unreached_customers"] == "1" and float(col["unreached_t_per_day"]) == 0.2
+    assert float(col["tonnes_per_day"]) == pytest.approx(0.2)
+    assert float(col["vehicles_per_day"]) == 0 and col["drayage_cny_per_t"] == ""
+    assert rows["delivery"]["unreached_customers"] == "0"
+    assert list(csv.DictReader((out / "tours.csv").open())) == []
+    assert "1 customer" in json.loads((out / "manifest.json").read_text())["unreached"]
