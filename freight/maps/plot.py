@@ -543,7 +543,7 @@ def _basemap_handles() -> list[Line2D]:
                 [],
                 color=RIVER_COLOR,
                 linewidth=2.2,
-                label="Yangtze and tributaries (Natural Earth)",
+                label="rivers (Natural Earth)",
             )
         )
     if "province" in layers:
