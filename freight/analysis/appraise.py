@@ -296,6 +296,33 @@ def _fmt_components(values: dict[str, float]) -> str:
     return "; ".join(out)
 
 
+
+def scenario_economics(
+    sc: Scenario, economics: Economics | str | Path | None, carbon_price: float | None
+) -> tuple[Economics, Path | None]:
+    """The economics a scenario is appraised with, and the file they came from.
+
+    ``economics`` given as :class:`Economics` is used as it is, as a path it is read, and when
+    ``None`` the scenario's own economics file is found (:func:`economics_for`). The scenario's
+    explicit discount rate and carbon price (or the caller's ``carbon_price``) then override the
+    file's values.
+    """
+    path: Path | None = None
+    if isinstance(economics, Economics):
+        eco = economics
+    elif economics is not None:
+        eco, path = load_economics(economics), Path(economics)
+    else:
+        eco, path = economics_for(sc)
+    rate = explicit_discount_rate(sc)
+    stated = carbon_price if carbon_price is not None else explicit_carbon_price(sc)
+    eco = with_sensitivity(
+        eco,
+        discount_rate=rate if rate is not None else eco.discount_rate,
+        carbon_price=stated if stated is not None else eco.carbon_price,
+    )
+    return eco, path
+
 def appraise(
     scenarios: Sequence[str | Path],
     *,
@@ -369,19 +396,8 @@ def appraise(
     ecos: dict[str, Economics] = {}
     for fut, members in futures.items():
         sc0, pf = members[0]
-        if isinstance(economics, Economics):
-            eco = economics
-        elif economics is not None:
-            eco, eco_path = load_economics(economics), Path(economics)
-        else:
-            eco, eco_path = economics_for(sc0)
-        rate = explicit_discount_rate(sc0)
-        stated = carbon_price if carbon_price is not None else explicit_carbon_price(sc0)
-        eco = with_sensitivity(
-            eco,
-            discount_rate=rate if rate is not None else eco.discount_rate,
-            carbon_price=stated if stated is not None else eco.carbon_price,
-        )
+        eco, path = scenario_economics(sc0, economics, carbon_price)
+        eco_path = path if path is not None else eco_path
         ecos[fut] = eco
         dm: set[str] = set()
         for p in sc0.projects:

@@ -56,10 +56,8 @@ from freight.analysis.appraisal_measures import annual_benefits
 from freight.analysis.appraise import (
     SolveTask,
     closure,
-    economics_for,
-    explicit_carbon_price,
-    explicit_discount_rate,
     future_id,
+    scenario_economics,
     solve_task,
 )
 from freight.analysis.economics import (
@@ -67,8 +65,6 @@ from freight.analysis.economics import (
     component_year_value,
     cost_profile,
     is_do_minimum,
-    load_economics,
-    with_sensitivity,
 )
 from freight.analysis.parallel import Failed, map_tasks
 from freight.errors import FreightError, Problem, ScenarioError
@@ -824,19 +820,7 @@ def build_setup(
     sc0 = scs[0]
     folder = projects_dir(sc0)
     pf = {p.id: p for p in load_projects(list(sc0.projects), folder, str(sc0.path))}
-    eco_path: Path | None = None
-    if isinstance(economics, Economics):
-        eco = economics
-    elif economics is not None:
-        eco, eco_path = load_economics(economics), Path(economics)
-    else:
-        eco, eco_path = economics_for(sc0)
-    rate = explicit_discount_rate(sc0)
-    stated = carbon_price if carbon_price is not None else explicit_carbon_price(sc0)
-    eco = with_sensitivity(
-        eco, discount_rate=rate if rate is not None else eco.discount_rate,
-        carbon_price=stated if stated is not None else eco.carbon_price,
-    )  # fmt: skip
+    eco, eco_path = scenario_economics(sc0, economics, carbon_price)
     by_year: dict[int, Scenario] = {}
     for sc in scs:
         y = sc.year or eco.model_price_year
