@@ -28,6 +28,7 @@ Usage::
 
     python -m tools.build_link_geometry [--data network_data/chuannan_yuxi]
     python -m tools.build_link_geometry --coastline ne_10m_coastline.json   # print the bridge
+    python -m tools.build_link_geometry --positions 106.58684,29.58564      # river km of places
 """
 
 from __future__ import annotations
@@ -260,12 +261,13 @@ def _attach(
     return node, float(p.distance(q)) / 1000.0
 
 
-def route(
+def _river_path(
     g: nx.Graph, a: tuple[float, float], b: tuple[float, float]
-) -> tuple[list[tuple[float, float]], set[str]] | None:
-    """The line from ``a`` to ``b`` along the graph (lon, lat vertices, ``a`` and ``b``
-    included) and the sources of the edges used, or ``None`` when a place is more than
-    :data:`SNAP_KM` from the graph or the two are not connected."""
+) -> tuple[nx.Graph, list[int], float, float] | None:
+    """The graph with ``a`` and ``b`` attached at their nearest river points, the shortest
+    path between those two points (node list) and the distances (km) of ``a`` and ``b`` from
+    them; ``None`` when a place is more than :data:`SNAP_KM` from the graph or the two are not
+    connected."""
     h = g.copy()
     edges = sorted((min(u, v), max(u, v)) for u, v in g.edges)
     lines = [
@@ -287,6 +289,19 @@ def route(
         path = nx.shortest_path(h, na, nb, weight="km")
     except nx.NetworkXNoPath:
         return None
+    return h, path, da, db
+
+
+def route(
+    g: nx.Graph, a: tuple[float, float], b: tuple[float, float]
+) -> tuple[list[tuple[float, float]], set[str]] | None:
+    """The line from ``a`` to ``b`` along the graph (lon, lat vertices, ``a`` and ``b``
+    included) and the sources of the edges used, or ``None`` when a place is more than
+    :data:`SNAP_KM` from the graph or the two are not connected."""
+    got = _river_path(g, a, b)
+    if got is None:
+        return None
+    h, path, _, _ = got
     sources = {h.edges[u, v]["source"] for u, v in zip(path, path[1:], strict=False)}
     pts = [a, *(h.nodes[n]["xy"] for n in path), b]
     out: list[tuple[float, float]] = []
@@ -295,6 +310,19 @@ def route(
         if not out or out[-1] != r:
             out.append(r)
     return out, sources
+
+
+def river_km(
+    g: nx.Graph, a: tuple[float, float], b: tuple[float, float]
+) -> tuple[float, float] | None:
+    """Distance (km) along the graph between the river points nearest ``a`` and ``b`` (no
+    connectors) and the distance (km) of ``b`` from its river point; ``None`` as for
+    :func:`route`."""
+    got = _river_path(g, a, b)
+    if got is None:
+        return None
+    h, path, _, db = got
+    return sum(h.edges[u, v]["km"] for u, v in zip(path, path[1:], strict=False)), db
 
 
 class InputError(Exception):
@@ -370,6 +398,50 @@ def build(
             }
         )
     return {"type": "FeatureCollection", "name": "link_geometry", "features": feats}
+
+
+def positions(
+    origin: str | tuple[float, float],
+    data: Path = DATA,
+    basemap: Path = BASEMAP,
+    bridge: Sequence[tuple[float, float]] | None = None,
+) -> list[tuple[str, float, float]]:
+    """River positions of the places: ``(place id, km along the river from the river point
+    nearest ``origin``, km of the place from its river point)`` for every place of
+    ``places.csv`` within :data:`SNAP_KM` of the river, nearest first. ``origin`` is a place id
+    or a (lon, lat) point. A diagnostic to set the line's positions beside sourced river km
+    (e.g. "Guoyuan is 30 km below Chaotianmen"); nothing is built from it.
+
+    Raises
+    ------
+    InputError
+        If ``places.csv`` is missing or unreadable, or ``origin`` is no place id of it.
+    """
+    places = {r["id"]: (_num(r, "lon"), _num(r, "lat")) for r in _rows(data / "places.csv")}
+    if isinstance(origin, str):
+        if origin not in places:
+            raise InputError(f"{data / 'places.csv'}: no place {origin!r}")
+        at = places[origin]
+    else:
+        at = origin
+    g = river_graph(river_parts(basemap, bridge))
+    out: list[tuple[str, float, float]] = []
+    for pid, xy in places.items():
+        got = river_km(g, at, xy)
+        if got is not None:
+            out.append((pid, round(got[0], 1), round(got[1], 1)))
+    return sorted(out, key=lambda t: (t[1], t[0]))
+
+
+def _origin(text: str) -> str | tuple[float, float]:
+    """``--positions`` argument: ``LON,LAT`` (degrees) or a place id."""
+    parts = text.split(",")
+    if len(parts) == 2:
+        try:
+            return (float(parts[0]), float(parts[1]))
+        except ValueError:
+            pass
+    return text
 
 
 # --- deriving the estuary bridge ---------------------------------------------------------------
@@ -481,11 +553,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Natural Earth ne_10m_coastline (.json or .7z): print the estuary bridge derived "
         "from it (to paste as ESTUARY_BRIDGE) instead of building",
     )
+    ap.add_argument(
+        "--positions",
+        metavar="ORIGIN",
+        help="print the river position (km along the river from ORIGIN, a place id or LON,LAT) "
+        "of every place within SNAP_KM of the river, instead of building",
+    )
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     try:
         if a.coastline is not None:
             return _print_bridge(a.coastline)
+        if a.positions is not None:
+            rows = positions(_origin(a.positions), a.data)
+            sys.stdout.write("place\triver_km\toff_river_km\n")
+            sys.stdout.write("".join(f"{p}\t{k:.1f}\t{d:.1f}\n" for p, k, d in rows))
+            return 0
         fc = build(a.data)
     except InputError as exc:
         sys.stderr.write(f"error: {exc}\n")

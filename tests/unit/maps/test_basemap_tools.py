@@ -205,3 +205,38 @@ def test_estuary_bridge_starts_where_the_shipped_river_line_ends() -> None:
     assert bridge[0] == build_link_geometry.ESTUARY_START and bridge[0] in ends
     assert build_link_geometry.geodesic_km([bridge[-1], build_link_geometry.ESTUARY_END]) < 5
     assert len(bridge) > 2
+
+
+def test_positions_are_river_km_from_the_origin_without_connectors(tmp_path: Path) -> None:
+    """A river along 29° N from 104° to 106° E; from origin A (104.5°, on the river): B 1° east
+    on the river is 97.44 km away, C 0.05° north of 105.0° E is 48.72 km along the river (the
+    5.5 km connector is its off-river distance, not river km), D 20 km off the river has no
+    position; nearest first; an unknown origin id is an InputError and the command exits 2.
+    The positions are those of `--positions A` and of the same point given as LON,LAT."""
+    data = _net(
+        tmp_path,
+        "A,104.5,29.0\nB,105.5,29.0\nC,105.0,29.05\nD,105.0,29.18\n",
+        [["W_AB", "A", "B", "water", "100"]],
+    )
+    bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0)])
+    got = build_link_geometry.positions("A", data, bm, bridge=())
+    assert [p for p, _, _ in got] == ["A", "C", "B"]
+    km = {p: (k, d) for p, k, d in got}
+    assert km["A"] == (0.0, 0.0)
+    assert km["C"][0] == pytest.approx(48.7, abs=0.1) and km["C"][1] == pytest.approx(5.5, abs=0.1)
+    assert km["B"][0] == pytest.approx(97.4, abs=0.1) and km["B"][1] == 0.0
+    assert build_link_geometry.positions((104.5, 29.0), data, bm, bridge=()) == got
+    with pytest.raises(build_link_geometry.InputError, match="no place 'X'"):
+        build_link_geometry.positions("X", data, bm, bridge=())
+    assert build_link_geometry.main(["--data", str(data), "--positions", "X"]) == 2
+
+
+def test_positions_command_prints_the_shipped_places(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--positions YBP` on the shipped data prints a header and one row per river place, YBP
+    first at 0 km, the river km growing down to Shanghai (SH last)."""
+    assert build_link_geometry.main(["--positions", "YBP"]) == 0
+    rows = [ln.split("\t") for ln in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["place", "river_km", "off_river_km"]
+    assert rows[1][:2] == ["YBP", "0.0"] and rows[-1][0] == "SH"
+    kms = [float(r[1]) for r in rows[1:]]
+    assert kms == sorted(kms) and len(kms) >= 12

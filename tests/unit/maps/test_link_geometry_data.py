@@ -19,15 +19,19 @@ TOLERANCE = 0.10
 
 PENDING: dict[str, str] = {
     "W_ZT_LH": "90.9 km on the NE 1:10m line (93.5 on GSHHG WDBII) for 137 km, an assumed split"
-    " of Yibin-Chongqing 384 km (no finer open line was available)",
-    "W_GYP_FULING": "88.5 km on the NE 1:10m line (89.9 on GSHHG WDBII) for S53's 77 km",
+    " of Yibin-Chongqing 384 km (no finer open line was available; the line runs 10-23 % short"
+    " of every sourced river km between Yibin and Chongqing)",
+    "W_GYP_FULING": "88.5 km on the NE 1:10m line (89.9 on GSHHG WDBII) for S53's 77 km, which"
+    " run to Longtou port; the FULING place is the Fuling city coordinate, downstream of it",
 }
 """Water links whose line is off by more than 10 %: the Natural Earth 1:10m line is too short or
 too long against links.csv's river km. No open line finer than 1:10m was available (GSHHG's
-WDBII rivers give the same), and the river km of these two rest on an assumed split (W_ZT_LH) or
-on S53 against the Guoyuan coordinate (W_GYP_FULING). Strict: a link that comes within 10 %
-fails the test, so that it leaves this list (W_LZP_HJ and W_NJG_SH left it when HJ moved to the
-county seat and W_NJG_SH became 382 km)."""
+WDBII rivers give the same; OpenStreetMap's river polygons as packaged are disjoint slivers on
+this reach). W_ZT_LH's river km rest on an assumed split; W_GYP_FULING's on S53's Longtou port,
+which lies upstream of the FULING coordinate (Fuling city at the Wu River's mouth; no sourced
+coordinate of Longtou was found). Strict: a link that comes within 10 % fails the test, so that
+it leaves this list (W_LZP_HJ and W_NJG_SH left it when HJ moved to the county seat and W_NJG_SH
+became 382 km)."""
 
 
 def _csv(name: str) -> list[dict[str, str]]:
