@@ -32,8 +32,10 @@ prices, by user class (the TAG TEE / AMCB layout):
     transfers.
 ``background`` (traffic not modelled: cars and other trucks on roads, other ships at the locks,
     other trains)
-    ``background_t × (t0 − t1) × value`` on every link direction present in both networks, at
-    the mode's vehicle time value plus a cargo value of time; links a project adds earn nothing.
+    ``background_t × (t0 − t1) × value`` on every link direction present in both networks, in
+    two components as for freight: ``vehicle_time`` at the mode's vehicle time value and
+    ``cargo_time`` at the background's cargo value of time (so each grows with income as its
+    freight counterpart does); links a project adds earn nothing.
 ``government`` (government and infrastructure operators)
     The transfers: with the linear methods minus the tolls and VAT that users save (they balance
     to zero); with the behavioural model the change of the revenue actually collected (path flows
@@ -202,13 +204,16 @@ def annual_benefits(
         newly, unvalued, extra = _logit_components(c, without["choice"], with_["choice"], vat)
     else:
         newly, unvalued = _roh_components(c, without, with_, vat)
-    bg = 0.0
+    bg_hours = bg_vehicle = 0.0
     for key, (t_bg, time1, value) in with_["background"].items():
         old = without["background"].get(key)
         if old is None:
             continue
-        bg += min(old[0], t_bg) * (old[1] - time1) * (value + background_cargo_vot)
-    c[("background", "background_time")] = bg
+        saved = min(old[0], t_bg) * (old[1] - time1)
+        bg_hours += saved
+        bg_vehicle += saved * value
+    c[("background", "vehicle_time")] = bg_vehicle
+    c[("background", "cargo_time")] = bg_hours * background_cargo_vot
     c[("society", "co2")] = without["co2_t"] - with_["co2_t"]
     dtkm = {m: without["tkm"].get(m, 0.0) - with_["tkm"].get(m, 0.0) for m in MODES}
     c[("society", "local_air")] = sum(dtkm[m] * local_air.get(m, 0.0) for m in MODES)

@@ -269,7 +269,6 @@ SHORT: dict[str, str] = {
     "vehicle_time": "VOC time",
     "cargo_time": "cargo time",
     "handling": "handling",
-    "background_time": "background",
     "logsum_adjustment": "logsum adj.",
     "co2": "CO2",
     "local_air": "air quality",
@@ -322,6 +321,7 @@ def scenario_economics(
         carbon_price=stated if stated is not None else eco.carbon_price,
     )
     return eco, path
+
 
 def appraise(
     scenarios: Sequence[str | Path],
@@ -731,8 +731,8 @@ def _annual_parts(
     year: int | None = None,
 ) -> dict[str, float]:
     """Full (no ramp-up) annual benefit in ``year`` by group: money (vehicle operating costs,
-    handling, transfers), time (cargo, background), co2, other externalities; CNY at the price
-    base."""
+    handling, transfers), time (cargo time, and the background traffic's time), co2, other
+    externalities; CNY at the price base."""
     from freight.analysis.economics import component_year_value
 
     y = modelled_year if year is None else year
@@ -741,7 +741,7 @@ def _annual_parts(
         v = component_year_value(key[1], modelled, y, eco, co2.get(key))
         if key[1] == "co2":
             out["co2"] += v
-        elif key[1] in ("cargo_time", "background_time"):
+        elif key[1] == "cargo_time" or key[0] == "background":
             out["time"] += v
         elif key[1] in ("local_air", "accidents"):
             out["other"] += v

@@ -15,7 +15,10 @@ to Cost-Benefit Analysis of Investment Projects 2014, TAG unit A1.1):
   them it is interpolated linearly, after the last it follows the last segment's trend to
   ``cap_year`` and is held after; before the first modelled year it is held at the first. With
   one modelled year it is flat. Time components grow with the value-of-time index
-  ``(GDP per head_y / GDP per head_base) ** elasticity`` in every year, the cap year included.
+  ``I_y = (GDP per head_y / GDP per head_base) ** elasticity`` in every year, the cap year
+  included: cargo time wholly, vehicle time only by its crew (wage) share ``s``
+  (``s I_y + 1 − s``: the vehicle's capital and time-related running costs do not grow with
+  income, TAG unit A1.3's treatment of vehicle operating costs).
 * **Costs**: capex by the project's construction profile (even by default); opex each operating
   year; a straight-line residual value ``counted capex × (lifetime − period) / lifetime`` in the
   last appraised year (on the capex counted, without optimism bias: a sunk part earns none, so a
@@ -42,8 +45,9 @@ from freight.scenario.files import EconomicsFile, ProjectFile, read_economics_fi
 
 log = logging.getLogger(__name__)
 
-TIME_COMPONENTS: frozenset[str] = frozenset({"cargo_time", "vehicle_time", "background_time"})
-"""Components whose value grows with the value-of-time index."""
+TIME_COMPONENTS: frozenset[str] = frozenset({"cargo_time", "vehicle_time"})
+"""Components whose value grows with the value-of-time index (``vehicle_time`` by its crew share,
+:meth:`Economics.time_growth`)."""
 MIN_PV = 1.0
 """PV of benefits (CNY) below which a project is treated as having none (no benefit switching
 value: the ratio would be rounding noise)."""
@@ -77,6 +81,7 @@ class Economics:
     local_air: Mapping[str, float] = field(default_factory=dict)
     accidents: Mapping[str, float] = field(default_factory=dict)
     background_cargo_vot: float = 0.0
+    crew_share: float = 1.0
     vot_factor: float = 1.0
     capex_factor: float = 1.0
     benefit_factor: float = 1.0
@@ -123,6 +128,16 @@ class Economics:
         power of the elasticity, times :attr:`vot_factor`."""
         return float(self.vot_factor * self.gdp_per_head(year) ** self.vot_elasticity)
 
+    def time_growth(self, component: str, year: int) -> float:
+        """Factor on a component's value in ``year`` from the growth of values of time: the
+        value-of-time index for ``cargo_time``, ``crew_share × index + 1 − crew_share`` for
+        ``vehicle_time`` (only the crew's wages grow with income), 1 for other components."""
+        if component == "cargo_time":
+            return self.vot_index(year)
+        if component == "vehicle_time":
+            return self.crew_share * self.vot_index(year) + 1.0 - self.crew_share
+        return 1.0
+
     def carbon(self, year: int) -> float:
         """Carbon price of ``year``, CNY/t CO2 at the price base."""
         return self.carbon_price * (1.0 + self.carbon_price_growth) ** (year - self.base_year)
@@ -156,6 +171,7 @@ def load_economics(path: str | Path) -> Economics:
         local_air={str(k): v for k, v in f.local_air_cny_per_t_km.items()},
         accidents={str(k): v for k, v in f.accidents_cny_per_t_km.items()},
         background_cargo_vot=f.background_cargo_vot_cny_per_t_h,
+        crew_share=f.vehicle_time_crew_share,
     )
 
 
@@ -411,7 +427,8 @@ def component_year_value(
     """One component's benefit in ``year``, CNY at the price base.
 
     ``modelled`` holds the component at the modelled years in the network's prices (CNY/yr at
-    ``model_price_year``), re-indexed here (but :data:`PRICE_BASE_COMPONENTS`); time components grow with :meth:`Economics.vot_index`.
+    ``model_price_year``), re-indexed here (but :data:`PRICE_BASE_COMPONENTS`); time components
+    grow with :meth:`Economics.time_growth`.
     The ``co2`` component is tonnes avoided (``co2_modelled``) × the year's carbon price.
     """
     if component == "co2":
@@ -421,7 +438,7 @@ def component_year_value(
     if component not in PRICE_BASE_COMPONENTS:
         v *= eco.price_index(eco.model_price_year)
     if component in TIME_COMPONENTS:
-        v *= eco.vot_index(year)
+        v *= eco.time_growth(component, year)
     return v * eco.benefit_factor
 
 

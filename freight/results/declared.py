@@ -993,7 +993,8 @@ BENEFITS = OutputTable(
            "freight, background, government, society (benefits) or costs"),
         _c("component", "str", "",
            "vehicle_distance, vehicle_time, cargo_time, handling, transfers_tolls, "
-           "transfers_vat, logsum_adjustment, background_time, co2, local_air, accidents; "
+           "transfers_vat, logsum_adjustment, co2, local_air, accidents (the background "
+           "class: vehicle_time and cargo_time); "
            "with the behavioural model also transfers_carbon, capacity_rationing (capacity "
            "multipliers of binding rail lines and terminals) and new_alternatives (surplus of "
            "the routes the project adds); capex, optimism_bias, opex, residual_value"),

@@ -380,6 +380,10 @@ class EconomicsFile(_Strict):
     background_cargo_vot_cny_per_t_h: float = _f(
         ..., "value of time of the background traffic's load", "CNY/t-h", ge=0, le=1e4
     )
+    vehicle_time_crew_share: float = _f(
+        1.0, "crew (wage) share of the vehicle-time cost: only it grows with the value-of-time "
+        "index (vehicle capital does not)", "", ge=0, le=1,
+    )  # fmt: skip
     sensitivity: Sensitivity = _f(Sensitivity(), "sensitivity tests")
     sources: dict[str, str] = _f(..., "parameter name -> citation or 'assumption: …'")
 

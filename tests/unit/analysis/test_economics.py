@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from freight.analysis.appraisal_measures import annual_benefits
 from freight.analysis.appraise import appraise
 from freight.analysis.economics import (
     Economics,
+    component_year_value,
     cost_profile,
     profile_value,
 )
@@ -263,6 +265,49 @@ def test_vot_index_and_prices() -> None:
     assert eco.vot_index(2040) == pytest.approx(1.04 ** (5 * 0.5))
     assert eco.vot_index(2023) == pytest.approx(1.04 ** (-2 * 0.5))
     assert eco.price_index(2021) == pytest.approx(110.0 / 90.0)
+
+
+def test_vehicle_time_grows_by_its_crew_share() -> None:
+    """Cargo time grows with the VOT index I; vehicle time by s I + 1 - s (only the crew's
+    wages grow); money components not at all; the economics file's crew share is 0.44."""
+    eco = Economics(
+        base_year=2025, vot_elasticity=1.0, gdp_per_head_growth=((2023, 0.05),),
+        deflator={2023: 100.0, 2025: 100.0}, crew_share=0.25,
+    )  # fmt: skip
+    index = 1.05**10
+    assert eco.vot_index(2035) == pytest.approx(index)
+    assert eco.time_growth("cargo_time", 2035) == pytest.approx(index)
+    assert eco.time_growth("vehicle_time", 2035) == pytest.approx(0.25 * index + 0.75)
+    assert eco.time_growth("vehicle_distance", 2035) == 1.0
+    flat = {2025: 100.0}
+    assert component_year_value("vehicle_time", flat, 2035, eco) == pytest.approx(
+        100.0 * (0.25 * index + 0.75)
+    )
+    assert component_year_value("cargo_time", flat, 2035, eco) == pytest.approx(100.0 * index)
+    assert component_year_value("handling", flat, 2035, eco) == pytest.approx(100.0)
+    # a VOT sensitivity scales the crew part of vehicle time, not the vehicle's capital
+    low = Economics(
+        base_year=2025, gdp_per_head_growth=((2023, 0.0),), deflator={2025: 1.0},
+        crew_share=0.25, vot_factor=0.5,
+    )  # fmt: skip
+    assert low.time_growth("vehicle_time", 2025) == pytest.approx(0.25 * 0.5 + 0.75)
+    f = read_economics_file(ROOT / "scenarios" / "economics" / "economics.toml")
+    assert f.vehicle_time_crew_share == pytest.approx(0.44)
+
+
+def test_background_benefit_split_like_freight() -> None:
+    """The background's time saved is valued in two components, vehicle time at the mode's
+    vehicle-time value and cargo time at the background cargo VOT (by hand)."""
+    base = {"rows": {}, "co2_t": 0.0, "tkm": {}, "kpis": {"unserved_penalty": 0.0}}
+    without = {**base, "background": {"R|0": [1000.0, 2.0, 5.0], "S|1": [10.0, 1.0, 5.0]}}
+    with_ = {**base, "background": {"R|0": [1200.0, 1.5, 5.0], "N|0": [99.0, 0.1, 5.0]}}
+    c, _ = annual_benefits(
+        without, with_, vat=0.0, background_cargo_vot=0.2, local_air={}, accidents={}
+    )
+    hours = 1000.0 * (2.0 - 1.5)  # the smaller background of the two; a new link earns nothing
+    assert c[("background", "vehicle_time")] == pytest.approx(hours * 5.0)
+    assert c[("background", "cargo_time")] == pytest.approx(hours * 0.2)
+    assert ("background", "background_time") not in c
 
 
 def test_cost_profile_freight_share() -> None:
