@@ -12,7 +12,17 @@ capacity; it is zero on terminals. Everything below follows from these two numbe
   keeps ``keep = 1 - s × (1 - factor)`` of the capacity left for modelled freight: the new capacity
   is ``background + (capacity - background) × keep``, and a closure for the whole year leaves
   exactly ``background`` (nothing for modelled freight). Background traffic is not diverted by a
-  disruption (a stated simplification: the model does not assign it).
+  disruption (a stated simplification: the model does not assign it);
+* background growth to a scenario year stops at a ceiling: ``min(grown, max_vc × capacity)``
+  (:func:`capped_background`), with ``max_vc`` a share of the capacity per mode stated by the
+  scenario (``[background] max_vc``; 1 = the capacity itself where none is stated) and the
+  capacity that of the network *before* the projects where the link exists there, so a project
+  never changes the background demand of its future (fixed background demand: the same
+  background in every network of one future, TAG unit M4's fixed-demand treatment). The growth
+  cut off is reported (suppressed: peak spreading, other roads and modes, trips not made).
+* in the behavioural view a road's background shares its volume–delay curve with the modelled
+  trucks (:mod:`freight.model.congestion`); only the hard capacities (rail lines, terminals) and
+  the linear (planner's) view use the capacity left for modelled freight.
 
 Disruptions (:mod:`freight.scenario.resolve`), criticality (:mod:`freight.analysis.criticality`),
 the graph, the solvers' inputs and the result tables all go through these functions.
@@ -75,6 +85,38 @@ def derated_capacity(
     with np.errstate(invalid="ignore"):
         out = np.where(np.isfinite(cap), bg + (cap - bg) * k, cap)
     return np.where(k <= 0, bg, out)
+
+
+def capped_background(
+    grown: float, capacity: float | None, max_vc: float = 1.0, base: float = 0.0
+) -> tuple[float, float]:
+    """A grown background and the growth suppressed by its ceiling.
+
+    The ceiling is ``max_vc × capacity``, or the background before growth (``base``) where that
+    is already above it: growth stops at the ceiling, it never takes away traffic there is.
+
+    Parameters
+    ----------
+    grown
+        Background grown to the scenario year (t/yr).
+    capacity
+        The capacity the ceiling is taken on (t/yr; ``None`` or ``inf`` = unbounded: no ceiling).
+    max_vc
+        Largest volume/capacity ratio of the background alone, in (0, 1].
+    base
+        The background before growth (t/yr).
+
+    Returns
+    -------
+    background, suppressed
+        ``min(grown, ceiling)`` and ``grown − background`` (≥ 0), t/yr.
+    """
+    if capacity is None or not math.isfinite(capacity):
+        return grown, 0.0
+    ceiling = max(max_vc * capacity, base)
+    if grown <= ceiling:
+        return grown, 0.0
+    return ceiling, grown - ceiling
 
 
 def utilization(flow: ArrayLike, background: ArrayLike, capacity: ArrayLike) -> NDArray[np.float64]:

@@ -124,6 +124,12 @@ class BackgroundGrowth(_Strict):
     by_link: dict[str, Growth] = _f(
         {}, "growth per year of named links (replaces by_mode and growth; keys link ids)", "1/yr"
     )
+    max_vc: dict[Mode, Annotated[float, Field(gt=0, le=1)]] = _f(
+        {}, "ceiling of a mode's grown background as a share of each link's capacity_t before the "
+        "projects (a link a project adds: its own), so every network of one future carries the "
+        "same background; growth beyond it is suppressed and logged; a mode without a key: 1 "
+        "(keys road, rail, water, air)", "",
+    )  # fmt: skip
 
 
 class Parameters(_Strict):
@@ -196,7 +202,7 @@ class ScenarioFile(_Strict):
     background: BackgroundGrowth = _f(
         BackgroundGrowth(),
         "growth of background traffic ([background] table); a grown background is capped at "
-        "the link's capacity_t",
+        "max_vc (default 1) x the link's capacity_t before the projects",
     )
     parameters: Parameters = _f(Parameters(), "prices ([parameters] table)")
     projects: list[str] | None = _f(

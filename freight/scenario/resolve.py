@@ -45,7 +45,7 @@ from freight.data.schema import (
     Terminal,
 )
 from freight.errors import Problem, ScenarioError, did_you_mean
-from freight.model.capacity import derated_capacity_1, keep_share
+from freight.model.capacity import capped_background, derated_capacity_1, keep_share
 from freight.model.graph import CostParams
 from freight.model.methods import DEFAULT_METHOD
 from freight.scenario.files import (
@@ -92,6 +92,8 @@ class Scenario:
     """Growth per year of the background of a mode's links (``[background.by_mode]``)."""
     background_by_link: dict[str, float] = field(default_factory=dict)
     """Growth per year of named links' background (``[background.by_link]``)."""
+    background_max_vc: dict[str, float] = field(default_factory=dict)
+    """Ceiling of a mode's grown background, share of capacity (``[background] max_vc``)."""
 
 
 @dataclass
@@ -157,11 +159,13 @@ def resolve(path: str | Path) -> Scenario:
     bg_growth = 0.0
     bg_mode: dict[str, float] = {}
     bg_link: dict[str, float] = {}
+    bg_max: dict[str, float] = {}
     for p, sf in chain:
         bgs = sf.background
         bg_growth = bgs.growth if bgs.growth is not None else bg_growth
         bg_mode = {**bg_mode, **{str(k): v for k, v in bgs.by_mode.items()}}
         bg_link = {**bg_link, **bgs.by_link}
+        bg_max = {**bg_max, **{str(k): v for k, v in bgs.max_vc.items()}}
         key_files.update({f"background.by_link.{k}": p for k in bgs.by_link})
         year = sf.year if sf.year is not None else year
         d = sf.demand
@@ -236,6 +240,7 @@ def resolve(path: str | Path) -> Scenario:
         background_growth=bg_growth,
         background_by_mode=bg_mode,
         background_by_link=bg_link,
+        background_max_vc=bg_max,
     )
 
 
@@ -577,12 +582,17 @@ def grow_demand(net: Network, sc: Scenario, elog: EditLog) -> Network:
     return net.with_tables(demand=tuple(rows))
 
 
-def grow_background(net: Network, sc: Scenario, elog: EditLog) -> Network:
+def grow_background(
+    net: Network, sc: Scenario, elog: EditLog, reference: Network | None = None
+) -> Network:
     """Grow each link's ``background_t`` from the demand's base year to the scenario year.
 
     The rate of a link is ``[background.by_link]`` of its id, else ``[background.by_mode]`` of its
-    mode, else ``[background] growth``. A grown background above the link's ``capacity_t`` is
-    capped there (traffic beyond the capacity cannot pass either; the capping is logged).
+    mode, else ``[background] growth``. A grown background stops at ``[background] max_vc`` of
+    its mode (1 where none is given) times the link's ``capacity_t`` in ``reference`` (the
+    network before the projects; a link not there, added by a project, uses its own capacity):
+    :func:`freight.model.capacity.capped_background`. So a project never changes the background
+    demand of its future; the growth suppressed is logged per link.
 
     Raises
     ------
@@ -608,21 +618,28 @@ def grow_background(net: Network, sc: Scenario, elog: EditLog) -> Network:
     years = sc.year - base_year
     if years == 0 or not (sc.background_growth or sc.background_by_mode or sc.background_by_link):
         return net
+    ref = (reference if reference is not None else net).link_by_id
     rows = []
     capped: list[str] = []
     for lk in net.links:
         g = sc.background_by_link.get(
             lk.id, sc.background_by_mode.get(lk.mode, sc.background_growth)
         )
-        bg = lk.background_t * (1.0 + g) ** years
-        if lk.capacity_t is not None and bg > lk.capacity_t:
-            capped.append(lk.id)
-            bg = lk.capacity_t
+        cap = ref[lk.id].capacity_t if lk.id in ref else lk.capacity_t
+        bg, cut = capped_background(
+            lk.background_t * (1.0 + g) ** years,
+            cap,
+            sc.background_max_vc.get(lk.mode, 1.0),
+            lk.background_t,
+        )
+        if cut > 0:
+            capped.append(f"{lk.id} {cut / 1e6:.3f} Mt/yr")
         rows.append(lk if bg == lk.background_t else lk.model_copy(update={"background_t": bg}))
     elog.add(
         f"background: {base_year} -> {sc.year}, growth {sc.background_growth:g}/yr, by mode "
-        f"{sc.background_by_mode}, by link {sc.background_by_link}"
-        + (f"; capped at capacity_t: {', '.join(capped)}" if capped else "")
+        f"{sc.background_by_mode}, by link {sc.background_by_link}, ceiling (share of capacity "
+        f"before the projects) {sc.background_max_vc}"
+        + (f"; growth suppressed at the ceiling: {', '.join(capped)}" if capped else "")
     )
     return net.with_tables(links=tuple(rows))
 
@@ -647,11 +664,12 @@ def build_scenario_network(
 
     elog = EditLog()
     net = base if base is not None else load_network(sc.data)
+    before = net
     plist = sc.projects if projects is None else projects
     folder = projects_dir(sc)
     if plist:
         net = apply_projects(net, load_projects(list(plist), folder, str(sc.path)), folder, elog)
-    net = grow_background(net, sc, elog)
+    net = grow_background(net, sc, elog, reference=before)
     if sc.disruptions:
         net = apply_disruptions(net, sc.disruptions, str(sc.path), elog)
     net = grow_demand(net, sc, elog)
@@ -706,7 +724,7 @@ def validate_scenario(path: str | Path) -> ScenarioCheck:
             problems += exc.problems
     if not problems:
         try:
-            net = grow_background(net, sc, elog)
+            net = grow_background(net, sc, elog, reference=base)
         except ScenarioError as exc:
             problems += exc.problems
     # a disruption may name an element a project adds: check them on the edited network only
