@@ -169,7 +169,8 @@ def solve_pair(task: PairTask) -> dict[str, Any]:
     -------
     dict
         ``components`` and ``info`` (:func:`freight.analysis.appraisal_measures.annual_benefits`),
-        ``status`` and ``kpis`` of the without and with solves.
+        ``status``, ``kpis`` and ``sue`` (iterations, flow gap, capacity gap and target gap of
+        the equilibrium) of the without and with solves.
     """
     from freight.model.behavioural import solve_behavioural
 
@@ -186,6 +187,11 @@ def solve_pair(task: PairTask) -> dict[str, Any]:
     check_finite(run_s)
     r0, r1 = (run_s, run_o) if task.first == "without" else (run_o, run_s)
     m0, m1 = run_measures(r0, choice=True), run_measures(r1, choice=True)
+    sue = tuple(
+        {"status": str(r.status)}
+        | {k: r.solver_info[k] for k in ("iterations", "gap", "capacity_gap", "target_gap")}
+        for r in (r0, r1)
+    )
     comps, info = annual_benefits(
         m0, m1, vat=task.vat, background_cargo_vot=task.background_cargo_vot,
         local_air=dict(task.local_air), accidents=dict(task.accidents),
@@ -196,6 +202,7 @@ def solve_pair(task: PairTask) -> dict[str, Any]:
         "status": (m0["status"], m1["status"]),
         "kpis": (m0["kpis"], m1["kpis"]),
         "benefit_method": m1["benefit_method"],
+        "sue": sue,
     }
 
 
@@ -293,7 +300,6 @@ def _fmt_components(values: dict[str, float]) -> str:
         text = f"{100 * v / total:.0f} %" if total > 1.0 else f"{v:.3g} CNY"
         out.append(f"{SHORT.get(k, k)} {text}")
     return "; ".join(out)
-
 
 
 def scenario_economics(
@@ -583,6 +589,7 @@ def appraise(
         "method": method,
         "solves": len(runs) if method != "logit" else 2 * len(cmp_list),
         "comparisons": len(cmp_list),
+        **({"equilibrium": _sue_summary(cmp_list, results)} if method == "logit" else {}),
         "economics": {
             "file": str(eco_path) if eco_path else None,
             "base_year": eco0.base_year,
@@ -703,6 +710,30 @@ def _solve_comparisons(
                 runs.append({"scenario": Path(t.scenario).stem,
                              "projects": " ".join(projects) or "(base)", "status": status, **kpis})  # fmt: skip
     return results, runs
+
+
+def _sue_summary(
+    cmp_list: Sequence[tuple[Scenario, frozenset[str], frozenset[str], str]],
+    results: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """Convergence of the behavioural solves (manifest ``equilibrium``): per scenario the
+    solves, how many did not converge (stopped at the iteration limit above the target gap), and
+    the largest iterations, flow gap and capacity gap."""
+    out: dict[str, Any] = {}
+    for (sc, _, _, _), r in zip(cmp_list, results, strict=True):
+        s = out.setdefault(
+            sc.id,
+            {"solves": 0, "not_converged": 0, "max_iterations": 0, "max_gap": 0.0,
+             "max_capacity_gap": 0.0},
+        )  # fmt: skip
+        for info in r.get("sue", ()):
+            s["solves"] += 1
+            gap, cgap = float(info["gap"]), float(info["capacity_gap"])
+            s["not_converged"] += int(info["status"] not in ("converged", "optimal"))
+            s["max_iterations"] = max(s["max_iterations"], int(info["iterations"]))
+            s["max_gap"] = max(s["max_gap"], gap)
+            s["max_capacity_gap"] = max(s["max_capacity_gap"], cgap)
+    return dict(sorted(out.items()))
 
 
 def _raise_failed(tasks: Sequence[Any], outcomes: Sequence[Any]) -> None:

@@ -340,11 +340,36 @@ IRR_X = 0.805069
 
 
 @pytest.fixture(scope="module")
-def logit_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+def logit_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     """The appraisal of the two-link case with the behavioural model (pairs of solves)."""
     files = _case(tmp_path_factory.mktemp("two_logit"))
-    out, _ = appraise([str(f) for f in files], economics=ECO, method="logit")
-    return out
+    return appraise([str(f) for f in files], economics=ECO, method="logit")
+
+
+@pytest.fixture(scope="module")
+def logit_tables(
+    logit_run: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """The tables of :func:`logit_run`."""
+    return logit_run[0]
+
+
+def test_logit_manifest_reports_equilibrium_convergence(
+    logit_run: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]],
+) -> None:
+    """The manifest states, per scenario, how many behavioural solves there were, how many did
+    not converge and the largest gaps: every solve of a comparison pair is counted once."""
+    _, manifest = logit_run
+    eq = manifest["equilibrium"]
+    assert (
+        sum(s["solves"] for s in eq.values()) == manifest["solves"] == 2 * manifest["comparisons"]
+    )
+    for s in eq.values():
+        assert s["not_converged"] == 0
+        assert 0 <= s["max_iterations"] <= 100
+        assert 0.0 <= s["max_gap"] <= 1e-4 and 0.0 <= s["max_capacity_gap"] <= 1e-4
 
 
 def test_logit_null_project_and_new_road(logit_tables: dict[str, list[dict[str, Any]]]) -> None:
