@@ -146,16 +146,22 @@ def route_cost(
     money: bool = False,
 ) -> float:
     """Cheapest generalized (or money) cost per tonne of ``commodity`` between two mode nodes
-    ``(place, mode)``, over the arcs the commodity may use (optionally links of one mode only)."""
+    ``(place, mode)``, over the arcs the commodity may use (optionally links of one mode only).
+
+    With ``only_mode`` the route ends where that mode's links arrive: at a hub of the mode
+    (Guoyuan for water, :mod:`freight.model.graph` "Hubs") the links that end there attach to its
+    arrival node, not to the mode node behind the hub's transhipment rows."""
     g = s.graph
     if a not in g.mode_node or b not in g.mode_node:
         return math.inf
     k = g.commodity_index[commodity]
     mask = g.allowed[k].copy()
+    target = g.mode_node[b]
     if only_mode is not None:
         mask &= (g.kind == LINK) & (g.mode == MODES.index(only_mode))
+        target = g.meta.get("arrival_node", {}).get(b, target)
     weight = g.money[k] if money else g.generalized[k]
-    return _shortest(g, weight, mask, g.mode_node[a], g.mode_node[b])
+    return _shortest(g, weight, mask, g.mode_node[a], target)
 
 
 def air_route_cost(s: Side, commodity: str, origin: str, destination: str) -> float:
