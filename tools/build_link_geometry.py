@@ -2,8 +2,16 @@
 
 The river is a graph of the Yangtze main-stem lines of the shipped basemap
 (``freight/maps/data/basemap.geojson``, clipped from Natural Earth's public-domain 1:10m rivers
-and lake centerlines by ``tools/build_basemap.py``; the features named in :data:`MAIN_STEM`)
-plus one explicit bridge, :data:`ESTUARY_BRIDGE`:
+and lake centerlines by ``tools/build_basemap.py``; the features named in :data:`MAIN_STEM`),
+an OpenStreetMap reach that replaces them upstream of Fuling, and one explicit bridge,
+:data:`ESTUARY_BRIDGE`:
+
+- Upstream of :data:`OSM_JOIN` (a vertex of the Natural Earth line 17 km below Fuling) the
+  1:10m line cuts the meanders of the upper river (Yibin–Chongqing 331 km on it against 384 river
+  km). There the river is :data:`OSM_REACH`, the main line of OpenStreetMap's Yangtze relation
+  from Yibin to its vertex nearest :data:`OSM_JOIN` (ODbL 1.0, © OpenStreetMap contributors;
+  ``--osm-yangtze`` derives the shipped layer from a GeoJSON of the relation). The Natural Earth
+  part that holds :data:`OSM_JOIN` is cut there and its upstream side dropped.
 
 - Natural Earth draws the river in parts that do not all meet: the two parts of *Chang Jiang*
   are 0.7 km apart at 112.79° E, the two main parts of *Yangtze* 0.9 km apart at Wuhan, and the
@@ -22,13 +30,15 @@ two places, with a short straight connector from each place. The features carry 
 ``source``, ``length_km`` (links.csv), ``geometry_km`` (geodesic length of the line, WGS84) and
 ``ratio`` (geometry_km / length_km). Links the graph does not reach are left out: the map and
 the GeoPackage draw them straight, as every road, rail and air link. The output depends only on
-the basemap, ``places.csv``, ``links.csv`` and this module (same inputs, same bytes).
+the basemap, the OpenStreetMap reach, ``places.csv``, ``links.csv`` and this module (same inputs,
+same bytes).
 
 Usage::
 
     python -m tools.build_link_geometry [--data network_data/chuannan_yuxi]
     python -m tools.build_link_geometry --coastline ne_10m_coastline.json   # print the bridge
     python -m tools.build_link_geometry --positions 106.58684,29.58564      # river km of places
+    python -m tools.build_link_geometry --osm-yangtze osm-yangtze.geojson   # write OSM_REACH
 """
 
 from __future__ import annotations
@@ -57,6 +67,15 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 BASEMAP = ROOT / "freight" / "maps" / "data" / "basemap.geojson"
 DATA = ROOT / "network_data" / "chuannan_yuxi"
+OSM_REACH = ROOT / "freight" / "maps" / "data" / "yangtze_osm.geojson"
+"""The Yangtze from Yibin to 17 km below Fuling from OpenStreetMap (ODbL), written by
+``--osm-yangtze``: one LineString, upstream to downstream."""
+OSM_JOIN: tuple[float, float] = (107.47975, 29.84191)
+"""Where the OpenStreetMap reach hands over to Natural Earth: a vertex of the basemap's *Chang
+Jiang* line 17 km below Fuling (the reach ends at its own vertex nearest it, 0.25 km away; the
+two are joined as a gap)."""
+OSM_RELATION = 9392345
+"""OpenStreetMap relation of the Yangtze (waterway=river) whose main line the reach is."""
 MAIN_STEM: tuple[str, ...] = ("Chang Jiang", "Yangtze")
 """Natural Earth names (prefixes) of the river lines the water links follow."""
 SNAP_KM = 15.0
@@ -73,6 +92,10 @@ RIVER_SOURCE = (
 ESTUARY_SOURCE = (
     "below Zhenjiang: midline of the estuary between the banks of the Natural Earth 1:10m "
     "coastline (public domain), tools.build_link_geometry.ESTUARY_BRIDGE"
+)
+OSM_SOURCE = (
+    f"Yibin to below Fuling: OpenStreetMap relation {OSM_RELATION} (Yangtze), © OpenStreetMap "
+    "contributors, ODbL 1.0; freight/maps/data/yangtze_osm.geojson"
 )
 
 # --- the estuary bridge ------------------------------------------------------------------------
@@ -183,11 +206,30 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
 # --- the river graph ---------------------------------------------------------------------------
 
 
+def read_reach(path: Path = OSM_REACH) -> list[tuple[float, float]]:
+    """The OpenStreetMap reach (lon, lat vertices, upstream first) of a layer written by
+    :func:`write_reach`."""
+    fc = json.loads(path.read_text(encoding="utf-8"))
+    (f,) = fc["features"]
+    return [(float(x), float(y)) for x, y in f["geometry"]["coordinates"]]
+
+
 def river_parts(
-    basemap: Path = BASEMAP, bridge: Sequence[tuple[float, float]] | None = None
+    basemap: Path = BASEMAP,
+    bridge: Sequence[tuple[float, float]] | None = None,
+    reach: Path | None = OSM_REACH,
+    join: tuple[float, float] = OSM_JOIN,
 ) -> list[tuple[list[tuple[float, float]], str]]:
     """The main-stem lines of the basemap (lon, lat vertices) with their source text, in file
-    order, and the estuary bridge (default :data:`ESTUARY_BRIDGE`) when it has two vertices."""
+    order; with a ``reach`` layer, the part holding ``join`` is cut there and its side that holds
+    the vertex nearest the reach's upstream end is dropped, and the reach follows; then the
+    estuary bridge (default :data:`ESTUARY_BRIDGE`) when it has two vertices.
+
+    Raises
+    ------
+    ValueError
+        If ``reach`` is given and ``join`` is no vertex of a main-stem line.
+    """
     fc = json.loads(basemap.read_text(encoding="utf-8"))
     parts: list[tuple[list[tuple[float, float]], str]] = []
     for f in fc["features"]:
@@ -197,6 +239,18 @@ def river_parts(
         g = shape(f["geometry"])
         for line in getattr(g, "geoms", [g]):
             parts.append(([(float(x), float(y)) for x, y in line.coords], RIVER_SOURCE))
+    if reach is not None:
+        osm = read_reach(reach)
+        held = [k for k, (coords, _) in enumerate(parts) if join in coords]
+        if not held:
+            raise ValueError(f"the join point {join} is no vertex of the basemap's main stem")
+        coords = parts[held[0]][0]
+        i = coords.index(join)
+        head, tail = coords[: i + 1], coords[i:]
+        up = min(coords, key=lambda xy: _km(xy, osm[0]))
+        keep = tail if up in head else head
+        parts[held[0]] = (keep, RIVER_SOURCE)
+        parts.append((osm, OSM_SOURCE))
     est = ESTUARY_BRIDGE if bridge is None else bridge
     if len(est) >= 2:
         parts.append(([(float(x), float(y)) for x, y in est], ESTUARY_SOURCE))
@@ -355,8 +409,11 @@ def build(
     data: Path = DATA,
     basemap: Path = BASEMAP,
     bridge: Sequence[tuple[float, float]] | None = None,
+    reach: Path | None = OSM_REACH,
+    join: tuple[float, float] = OSM_JOIN,
 ) -> dict[str, Any]:
-    """The FeatureCollection of the water links that follow the river (links.csv order).
+    """The FeatureCollection of the water links that follow the river (links.csv order); the
+    river is :func:`river_parts` of ``basemap``, ``bridge``, ``reach`` and ``join``.
 
     Raises
     ------
@@ -365,7 +422,7 @@ def build(
     """
     places = {r["id"]: (_num(r, "lon"), _num(r, "lat")) for r in _rows(data / "places.csv")}
     links = [r for r in _rows(data / "links.csv") if r.get("mode") == "water"]
-    g = river_graph(river_parts(basemap, bridge))
+    g = river_graph(river_parts(basemap, bridge, reach, join))
     feats: list[dict[str, Any]] = []
     for lk in links:
         ends = []
@@ -383,7 +440,8 @@ def build(
         coords, sources = got
         km = geodesic_km(coords)
         length = _num(lk, "length_km")
-        source = RIVER_SOURCE + ("; " + ESTUARY_SOURCE if ESTUARY_SOURCE in sources else "")
+        used = [t for t in (OSM_SOURCE, RIVER_SOURCE, ESTUARY_SOURCE) if t in sources]
+        source = "; ".join(used or [RIVER_SOURCE])
         feats.append(
             {
                 "type": "Feature",
@@ -400,11 +458,43 @@ def build(
     return {"type": "FeatureCollection", "name": "link_geometry", "features": feats}
 
 
+def river_point(
+    g: nx.Graph, origin: tuple[float, float], toward: tuple[float, float], km: float
+) -> tuple[float, float]:
+    """The point of the river ``km`` along it from the river point nearest ``origin`` in the
+    direction of ``toward`` (linear referencing: a place given by its river km from a sourced
+    origin), on the geodesic of the edge it falls on.
+
+    Raises
+    ------
+    ValueError
+        If ``origin`` or ``toward`` is not on the river (:data:`SNAP_KM`), they are not connected,
+        or ``km`` lies beyond ``toward``'s river point or is negative.
+    """
+    got = _river_path(g, origin, toward)
+    if got is None:
+        raise ValueError(f"{origin} and {toward} are not both on the river")
+    h, path, _, _ = got
+    left = km
+    if left < 0:
+        raise ValueError(f"negative river km {km}")
+    for u, v in zip(path, path[1:], strict=False):
+        step = float(h.edges[u, v]["km"])
+        if left <= step:
+            a, b = h.nodes[u]["xy"], h.nodes[v]["xy"]
+            az = _GEOD.inv(a[0], a[1], b[0], b[1])[0]
+            lon, lat, _ = _GEOD.fwd(a[0], a[1], az, left * 1000.0)
+            return (float(lon), float(lat))
+        left -= step
+    raise ValueError(f"{km} km lies beyond the river point of {toward}")
+
+
 def positions(
     origin: str | tuple[float, float],
     data: Path = DATA,
     basemap: Path = BASEMAP,
     bridge: Sequence[tuple[float, float]] | None = None,
+    reach: Path | None = OSM_REACH,
 ) -> list[tuple[str, float, float]]:
     """River positions of the places: ``(place id, km along the river from the river point
     nearest ``origin``, km of the place from its river point)`` for every place of
@@ -424,7 +514,7 @@ def positions(
         at = places[origin]
     else:
         at = origin
-    g = river_graph(river_parts(basemap, bridge))
+    g = river_graph(river_parts(basemap, bridge, reach))
     out: list[tuple[str, float, float]] = []
     for pid, xy in places.items():
         got = river_km(g, at, xy)
@@ -442,6 +532,73 @@ def _origin(text: str) -> str | tuple[float, float]:
         except ValueError:
             pass
     return text
+
+
+# --- deriving the OpenStreetMap reach ------------------------------------------------------------
+
+
+def osm_reach(
+    relation: dict[str, Any], join: tuple[float, float] = OSM_JOIN
+) -> list[tuple[float, float]]:
+    """The reach of a GeoJSON of the Yangtze relation: its longest line (the main line, upstream
+    end first) from its start to its vertex nearest ``join``, 5 decimals, repeated vertices
+    dropped.
+
+    Raises
+    ------
+    ValueError
+        If the layer holds no line.
+    """
+    lines: list[list[tuple[float, float]]] = []
+    for f in relation.get("features", []):
+        g = shape(f["geometry"])
+        for line in getattr(g, "geoms", [g]):
+            if line.geom_type == "LineString":
+                lines.append([(float(x), float(y)) for x, y in line.coords])
+    if not lines:
+        raise ValueError("no LineString in the layer")
+    main = max(lines, key=len)
+    xy_m = _to_m(np.array(main, dtype=float))
+    jx, jy = _TO_M.transform(*join)
+    k = int(np.argmin(np.hypot(xy_m[:, 0] - jx, xy_m[:, 1] - jy)))
+    out: list[tuple[float, float]] = []
+    for x, y in main[: k + 1]:
+        r = (round(x, 5), round(y, 5))
+        if not out or out[-1] != r:
+            out.append(r)
+    return out
+
+
+def write_reach(relation: Path, out: Path = OSM_REACH) -> dict[str, Any]:
+    """Write :data:`OSM_REACH` from a GeoJSON of the relation (its first feature's properties
+    name the copy: ``source``, ``retrieved``); returns the written FeatureCollection."""
+    fc = read_layer(relation)
+    props = fc["features"][0].get("properties", {}) if fc.get("features") else {}
+    coords = osm_reach(fc)
+    layer = {
+        "type": "FeatureCollection",
+        "name": "yangtze_osm",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": "Yangtze (长江), Yibin to below Fuling",
+                    "osm_relation": OSM_RELATION,
+                    "source": f"https://www.openstreetmap.org/relation/{OSM_RELATION}",
+                    "retrieved_from": str(props.get("source", "")),
+                    "retrieved": str(props.get("retrieved", "")),
+                    "license": "ODbL 1.0 (https://opendatacommons.org/licenses/odbl/1-0/)",
+                    "attribution": "© OpenStreetMap contributors",
+                    "derived": "tools/build_link_geometry.py --osm-yangtze: the relation's main "
+                    "line from Yibin to its vertex nearest OSM_JOIN, 5 decimals",
+                },
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
+            }
+        ],
+    }
+    out.write_text(json.dumps(layer, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("%s: %d vertices, %.1f km", out, len(coords), geodesic_km(coords))
+    return layer
 
 
 # --- deriving the estuary bridge ---------------------------------------------------------------
@@ -554,6 +711,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "from it (to paste as ESTUARY_BRIDGE) instead of building",
     )
     ap.add_argument(
+        "--osm-yangtze",
+        type=Path,
+        metavar="FILE",
+        help="GeoJSON of OpenStreetMap's Yangtze relation (.json/.geojson or .7z): write the "
+        "reach layer (freight/maps/data/yangtze_osm.geojson) from it instead of building",
+    )
+    ap.add_argument(
         "--positions",
         metavar="ORIGIN",
         help="print the river position (km along the river from ORIGIN, a place id or LON,LAT) "
@@ -564,6 +728,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if a.coastline is not None:
             return _print_bridge(a.coastline)
+        if a.osm_yangtze is not None:
+            if not a.osm_yangtze.is_file():
+                raise InputError(f"{a.osm_yangtze}: no such file")
+            try:
+                write_reach(a.osm_yangtze)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputError(f"{a.osm_yangtze}: not a GeoJSON of lines ({exc})") from exc
+            return 0
         if a.positions is not None:
             rows = positions(_origin(a.positions), a.data)
             sys.stdout.write("place\triver_km\toff_river_km\n")

@@ -11,7 +11,9 @@
 - ``terminals``: one point per terminal (at its place) with the columns of ``terminals.csv``
   (or ``terminal_changes.csv``) and the place's names.
 
-Coordinates are WGS84 (EPSG:4326). Each layer gets a QGIS style: the ``.qml`` files of
+Coordinates are WGS84 (EPSG:4326). When a line comes from a sidecar, the ``links`` layer's
+description (``gpkg_contents``) is :data:`SIDECAR_NOTICE`, the OpenStreetMap attribution the
+ODbL asks for. Each layer gets a QGIS style: the ``.qml`` files of
 ``freight/export/styles`` are stored in the GeoPackage's ``layer_styles`` table as the layer's
 default (QGIS applies them on opening) and written next to the GeoPackage as
 ``STEM.LAYER.qml``.
@@ -35,6 +37,14 @@ from freight.results.folder import ResultFolder, write_file
 
 log = logging.getLogger(__name__)
 
+SIDECAR_NOTICE = (
+    "Lines with geometry_source = sidecar come from the network's geometry.geojson, whose "
+    "features state their source and licence; the shipped network's Yangtze lines from Yibin to "
+    "below Fuling derive from OpenStreetMap: © OpenStreetMap contributors, ODbL 1.0 "
+    "(https://www.openstreetmap.org/copyright); downstream from Natural Earth (public domain)."
+)
+"""Description of the ``links`` layer (``gpkg_contents``) when any line comes from a sidecar:
+the attribution the ODbL asks of a database that holds OpenStreetMap-derived lines."""
 STYLES = Path(__file__).parent / "styles"
 """The QGIS styles shipped with freight, one ``LAYER.qml`` per layer."""
 LAYERS: tuple[str, ...] = ("links", "places", "terminals")
@@ -144,6 +154,16 @@ def _add_styles(path: Path) -> None:
         con.close()
 
 
+def _add_notice(path: Path, layer: str, text: str) -> None:
+    """Set the layer's ``gpkg_contents.description`` (shown by QGIS as the layer's abstract)."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("UPDATE gpkg_contents SET description = ? WHERE table_name = ?", (text, layer))
+        con.commit()
+    finally:
+        con.close()
+
+
 def write_gpkg(
     result_dir: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -200,6 +220,8 @@ def write_gpkg(
             gdf = gpd.GeoDataFrame.from_features(feats, crs="EPSG:4326")
             gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
         _add_styles(path)
+        if any(f["properties"].get("geometry_source") == "sidecar" for f in layers["links"]):
+            _add_notice(path, "links", SIDECAR_NOTICE)
         written = [write_file(target, path.read_bytes(), inputs=[d])]
     for name in LAYERS:
         qml = target.with_name(f"{target.stem}.{name}.qml")

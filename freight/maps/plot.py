@@ -613,7 +613,8 @@ def _segments(features: Sequence[Mapping[str, Any]], compare: bool) -> list[_Seg
 
 def _footer(fig: Figure, ext: Extent | None, what: str = "tonnes per year") -> None:
     note = (
-        "Water links follow the Yangtze (Natural Earth 1:10m, public domain), other links are "
+        "Water links follow the Yangtze (Yibin–Fuling: © OpenStreetMap contributors, ODbL; "
+        "downstream: Natural Earth 1:10m, public domain), other links are "
         f"straight lines between places; line width proportional to {what}"
     )
     if ext is not None:

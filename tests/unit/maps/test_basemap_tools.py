@@ -62,7 +62,7 @@ def test_link_follows_the_river_between_its_places(tmp_path: Path) -> None:
     src, basemap = tmp_path / "rivers.geojson", tmp_path / "basemap.geojson"
     _write_rivers(src)
     build_basemap.build(src, None, basemap)
-    fc = build_link_geometry.build(data, basemap, bridge=())
+    fc = build_link_geometry.build(data, basemap, bridge=(), reach=None)
     assert [f["properties"]["link"] for f in fc["features"]] == ["W_AB"]
     p = fc["features"][0]["properties"]
     assert p["geometry_km"] == pytest.approx(97.4, abs=0.2)
@@ -110,7 +110,7 @@ def test_gap_between_parts_is_bridged_and_parts_may_run_backwards(tmp_path: Path
     √(1 − e² sin² 29°))."""
     data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
     bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 105.0), _parallel(105.01, 106.0)[::-1]])
-    fc = build_link_geometry.build(data, bm, bridge=())
+    fc = build_link_geometry.build(data, bm, bridge=(), reach=None)
     (f,) = fc["features"]
     coords = f["geometry"]["coordinates"]
     assert coords[0] == [104.5, 29.0] and coords[-1] == [105.5, 29.0]
@@ -123,7 +123,7 @@ def test_gap_wider_than_gap_km_is_not_bridged(tmp_path: Path) -> None:
     assert build_link_geometry.GAP_KM == 1.5
     data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
     bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 105.0), _parallel(105.03, 106.0)])
-    assert build_link_geometry.build(data, bm, bridge=())["features"] == []
+    assert build_link_geometry.build(data, bm, bridge=(), reach=None)["features"] == []
 
 
 def test_route_takes_the_shorter_branch(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_route_takes_the_shorter_branch(tmp_path: Path) -> None:
     data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
     detour = [[104.2, 29.0], [104.6, 29.3], [105.4, 29.3], [105.8, 29.0]]
     bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0), detour])
-    (f,) = build_link_geometry.build(data, bm, bridge=())["features"]
+    (f,) = build_link_geometry.build(data, bm, bridge=(), reach=None)["features"]
     assert {c[1] for c in f["geometry"]["coordinates"]} == {29.0}
     assert f["properties"]["geometry_km"] == pytest.approx(97.44, abs=0.05)
 
@@ -146,7 +146,7 @@ def test_both_places_on_one_segment(tmp_path: Path) -> None:
         [["W_AB", "A", "B", "water", "100"], ["W_BA", "B", "A", "water", "100"]],
     )
     bm = _basemap(tmp_path / "b.geojson", [[[104.4, 29.0], [105.6, 29.0]]])
-    ab, ba = build_link_geometry.build(data, bm, bridge=())["features"]
+    ab, ba = build_link_geometry.build(data, bm, bridge=(), reach=None)["features"]
     assert len(ab["geometry"]["coordinates"]) == 4
     assert ab["geometry"]["coordinates"] == ba["geometry"]["coordinates"][::-1]
     assert ab["properties"]["geometry_km"] == pytest.approx(97.44, abs=0.1)
@@ -159,10 +159,10 @@ def test_place_far_from_the_river_is_named_in_no_feature_and_bad_rows_are_named(
     link to an unknown place is an InputError naming file, row and field; the command exits 2."""
     data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.18\n", [["W_AB", "A", "B", "water", "100"]])
     bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0)])
-    assert build_link_geometry.build(data, bm, bridge=())["features"] == []
+    assert build_link_geometry.build(data, bm, bridge=(), reach=None)["features"] == []
     (data / "links.csv").write_text("id,from,to,mode,length_km\nW_AX,A,X,water,9\n", "utf-8")
     with pytest.raises(build_link_geometry.InputError, match=r"links.csv, row 2, field 'to'"):
-        build_link_geometry.build(data, bm, bridge=())
+        build_link_geometry.build(data, bm, bridge=(), reach=None)
     assert build_link_geometry.main(["--data", str(data)]) == 2
     assert build_link_geometry.main(["--data", str(tmp_path / "missing")]) == 2
 
@@ -199,7 +199,7 @@ def test_estuary_bridge_starts_where_the_shipped_river_line_ends() -> None:
     Earth's coastline takes over) and ends within 5 km of Waigaoqiao (ESTUARY_END)."""
     bridge = build_link_geometry.ESTUARY_BRIDGE
     ends = set()
-    for coords, source in build_link_geometry.river_parts(bridge=()):
+    for coords, source in build_link_geometry.river_parts(bridge=(), reach=None):
         assert source == build_link_geometry.RIVER_SOURCE
         ends |= {coords[0], coords[-1]}
     assert bridge[0] == build_link_geometry.ESTUARY_START and bridge[0] in ends
@@ -219,15 +219,15 @@ def test_positions_are_river_km_from_the_origin_without_connectors(tmp_path: Pat
         [["W_AB", "A", "B", "water", "100"]],
     )
     bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0)])
-    got = build_link_geometry.positions("A", data, bm, bridge=())
+    got = build_link_geometry.positions("A", data, bm, bridge=(), reach=None)
     assert [p for p, _, _ in got] == ["A", "C", "B"]
     km = {p: (k, d) for p, k, d in got}
     assert km["A"] == (0.0, 0.0)
     assert km["C"][0] == pytest.approx(48.7, abs=0.1) and km["C"][1] == pytest.approx(5.5, abs=0.1)
     assert km["B"][0] == pytest.approx(97.4, abs=0.1) and km["B"][1] == 0.0
-    assert build_link_geometry.positions((104.5, 29.0), data, bm, bridge=()) == got
+    assert build_link_geometry.positions((104.5, 29.0), data, bm, bridge=(), reach=None) == got
     with pytest.raises(build_link_geometry.InputError, match="no place 'X'"):
-        build_link_geometry.positions("X", data, bm, bridge=())
+        build_link_geometry.positions("X", data, bm, bridge=(), reach=None)
     assert build_link_geometry.main(["--data", str(data), "--positions", "X"]) == 2
 
 
@@ -240,3 +240,78 @@ def test_positions_command_prints_the_shipped_places(capsys: pytest.CaptureFixtu
     assert rows[1][:2] == ["YBP", "0.0"] and rows[-1][0] == "SH"
     kms = [float(r[1]) for r in rows[1:]]
     assert kms == sorted(kms) and len(kms) >= 12
+
+
+def _reach(path: Path, coords: list[list[float]]) -> Path:
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {},
+         "geometry": {"type": "LineString", "coordinates": coords}}]}  # fmt: skip
+    path.write_text(json.dumps(fc), "utf-8")
+    return path
+
+
+def test_reach_replaces_the_basemap_line_upstream_of_the_join(tmp_path: Path) -> None:
+    """A basemap line along 29° N from 104° to 106° E and a reach along 29.01° N from 104° to
+    105.0° E, joined at the basemap vertex 105.0° E: the basemap's side upstream of the join
+    (holding the vertex nearest the reach's start) is dropped, so a link from A (104.5°) to B
+    (105.5°) starts with a 1.1 km connector to the reach, runs along it to 105.0°, crosses the
+    1.1 km gap and follows the basemap line on: 97.4 km + 2 × 1.1 km, and its source names the
+    reach and the basemap line; a join that is no vertex of the basemap is an error."""
+    data = _net(tmp_path, "A,104.5,29.0\nB,105.5,29.0\n", [["W_AB", "A", "B", "water", "100"]])
+    bm = _basemap(tmp_path / "b.geojson", [_parallel(104.0, 106.0)])
+    reach = _reach(tmp_path / "r.geojson", _parallel(104.0, 105.0, 29.01))
+    parts = build_link_geometry.river_parts(bm, (), reach, (105.0, 29.0))
+    assert [c[0] for c in parts[0][0]] == [105.0, 105.05] + [c[0] for c in parts[0][0][2:]]
+    assert parts[1] == (
+        [(x, y) for x, y in _parallel(104.0, 105.0, 29.01)],
+        build_link_geometry.OSM_SOURCE,
+    )
+    g = build_link_geometry.river_graph(parts)
+    coords, sources = build_link_geometry.route(g, (104.5, 29.0), (105.5, 29.0)) or ([], set())
+    assert {c[1] for c in coords[1:-1]} <= {29.0, 29.01} and max(c[1] for c in coords) == 29.01
+    assert sources == {build_link_geometry.OSM_SOURCE, build_link_geometry.RIVER_SOURCE, "gap"}
+    assert build_link_geometry.geodesic_km(coords) == pytest.approx(97.44 + 2 * 1.11, abs=0.1)
+    with pytest.raises(ValueError, match="no vertex"):
+        build_link_geometry.river_parts(bm, (), reach, (105.02, 29.0))
+    (f,) = build_link_geometry.build(data, bm, (), reach, (105.0, 29.0))["features"]
+    assert f["properties"]["source"].startswith("Yibin to below Fuling: OpenStreetMap")
+
+
+def test_osm_reach_is_the_main_line_up_to_the_vertex_nearest_the_join(tmp_path: Path) -> None:
+    """The longest line of the relation (a short branch is ignored), from its start to its vertex
+    nearest the join, rounded to 5 decimals, a repeated vertex dropped; --osm-yangtze writes it
+    as one LineString with the ODbL notice; a file that is not there exits 2."""
+    main = [[104.0, 29.0], [104.000001, 29.0], [104.5, 29.0], [105.0, 29.000004], [105.5, 29.0]]
+    rel = {"type": "FeatureCollection", "features": [{"type": "Feature",
+           "properties": {"source": "copy", "retrieved": "2026-10-04"},
+           "geometry": {"type": "MultiLineString",
+                        "coordinates": [[[120.0, 31.0], [120.1, 31.0]], main]}}]}  # fmt: skip
+    assert build_link_geometry.osm_reach(rel, (105.01, 29.001)) == [
+        (104.0, 29.0),
+        (104.5, 29.0),
+        (105.0, 29.0),
+    ]
+    src, out = tmp_path / "rel.geojson", tmp_path / "reach.geojson"
+    src.write_text(json.dumps(rel), "utf-8")
+    layer = build_link_geometry.write_reach(src, out)
+    assert json.loads(out.read_text("utf-8")) == layer
+    (f,) = layer["features"]
+    assert f["geometry"]["type"] == "LineString" and len(f["geometry"]["coordinates"]) >= 3
+    p = f["properties"]
+    assert p["license"].startswith("ODbL") and "OpenStreetMap contributors" in p["attribution"]
+    assert (p["retrieved"], p["retrieved_from"]) == ("2026-10-04", "copy")
+    assert build_link_geometry.main(["--osm-yangtze", str(tmp_path / "missing.geojson")]) == 2
+
+
+def test_shipped_reach_runs_from_yibin_to_the_join_and_states_its_licence() -> None:
+    """The shipped OpenStreetMap layer starts at Yibin (the Min–Jinsha confluence, within 2 km of
+    104.634° E 28.771° N), ends within 0.5 km of OSM_JOIN, which is a vertex of the shipped
+    basemap's main stem, and carries the ODbL licence and attribution."""
+    reach = build_link_geometry.read_reach()
+    assert build_link_geometry.geodesic_km([reach[0], (104.634, 28.771)]) < 2
+    assert build_link_geometry.geodesic_km([reach[-1], build_link_geometry.OSM_JOIN]) < 0.5
+    parts = build_link_geometry.river_parts(bridge=(), reach=None)
+    assert any(build_link_geometry.OSM_JOIN in coords for coords, _ in parts)
+    fc = json.loads(build_link_geometry.OSM_REACH.read_text("utf-8"))
+    p = fc["features"][0]["properties"]
+    assert p["osm_relation"] == build_link_geometry.OSM_RELATION and p["license"].startswith("ODbL")
