@@ -85,6 +85,60 @@ def test_format_cell_exact_precision() -> None:
     assert d.format_cell(0.0, None) == "0"
 
 
+def _hard_floats() -> list[float]:
+    """Floats at every formatting edge: halves at each precision, negative zeros and tiny
+    negatives, infinities, NaN, huge and subnormal values, and random magnitudes."""
+    rng = np.random.default_rng(18)
+    edge = [0.0, -0.0, -0.00001, -0.00005, 0.00005, 0.5, 1.5, 2.5, -0.5, -2.5, 0.125, 0.375,
+            1.00005, 2.675, 1e-320, -1e-320, 1e300, -1e300, 2.0**53 + 2, math.inf, -math.inf,
+            math.nan, 12345678.91239, 0.1 + 0.2]  # fmt: skip
+    rand = (rng.standard_normal(3000) * 10.0 ** rng.integers(-8, 12, 3000)).tolist()
+    halves = (rng.integers(-(10**6), 10**6, 2000) / 2.0 ** rng.integers(1, 9, 2000)).tolist()
+    return edge + rand + halves
+
+
+@pytest.mark.parametrize("precision", [None, 0, 1, 2, 4, 6])
+def test_format_column_gives_the_cells_of_format_cell(precision: int | None) -> None:
+    """A column formatted at once has, cell by cell, the texts of format_cell (and of the
+    formatter before the declarations): floats with blanks (None), numpy floats, integers with
+    blanks, strings, and mixed columns (cell by cell)."""
+    floats = _hard_floats()
+    columns: list[list[Any]] = [
+        floats,
+        [np.float64(x) for x in floats],
+        [None if i % 7 == 0 else x for i, x in enumerate(floats)],
+        [None, None],
+        [],
+        [1, None, -3, np.int64(2**40), 0, np.int32(-7)],
+        ["road>rail", "", None, 'a "quoted", cell', 5],
+        [True, np.bool_(False), 1.5, None, 2, "x", np.float32(0.1), math.nan],
+    ]
+    for col in columns:
+        expected = [d.format_cell(x, precision) for x in col]
+        assert d.format_column(col, precision) == expected
+        assert d.format_column(tuple(col), precision) == expected
+        if precision is not None:
+            assert expected == [_fmt_before(x, precision) for x in col]
+
+
+def test_csv_text_by_columns_equals_row_by_row() -> None:
+    """The table writer (columns formatted a block of rows at a time) gives the bytes of the
+    row-by-row writer, also across blocks, with missing keys blank and cells quoted."""
+    floats = _hard_floats()
+    rows: list[dict[str, Any]] = []
+    for i in range(2 * d._CHUNK_ROWS + 17):
+        row: dict[str, Any] = {"link": f"L{i}", "name": "a, b" if i % 3 else 'say "x"',
+                               "length_km": floats[i % len(floats)],
+                               "flow_t": None if i % 5 == 0 else float(i) / 3.0}  # fmt: skip
+        if i % 4:
+            row["utilization"] = floats[(7 * i) % len(floats)]
+        rows.append(row)
+    table = d.RUN.table("link_flows.csv")
+    cols = ["link", "name", "length_km", "flow_t", "utilization"]
+    expected = _csv_before([{c: r.get(c) for c in cols} for r in rows], table)
+    assert table.csv_text(rows, cols) == expected
+
+
 def test_template_columns_match_only_their_placeholder() -> None:
     """flow_t_{commodity} matches commodity columns; shift_t_{mode} only the four modes."""
     assert d.LINK_FLOWS.column("flow_t_grain").name == "flow_t_{commodity}"
