@@ -24,7 +24,12 @@ from freight.model.capacity import utilization
 from freight.model.graph import KINDS, LINK, TRANSFER
 from freight.model.linear import ModelRun
 from freight.model.paths import PathTable
-from freight.results.declared import DEFAULT_PRECISION, format_cell, unit_precision
+from freight.results.declared import (
+    DEFAULT_PRECISION,
+    format_cell,
+    format_column,
+    unit_precision,
+)
 from freight.results.folder import ResultFolder, sha256_file, write_file
 
 Table = list[dict[str, Any]]
@@ -55,6 +60,11 @@ def _names(run: ModelRun, place: str) -> tuple[str, str]:
     return (p.name, p.name_zh) if p is not None else (place, "")
 
 
+def _place_names(run: ModelRun) -> dict[str, tuple[str, str]]:
+    """English and Chinese name of every place of the network, by id (:func:`_names`)."""
+    return {pid: (p.name, p.name_zh) for pid, p in run.net.place_by_id.items()}
+
+
 def _pair(a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str]:
     """'A–B' names of a link (en dash); the Chinese one blank when either end has none."""
     return f"{a[0]}–{b[0]}", (f"{a[1]}–{b[1]}" if a[1] and b[1] else "")
@@ -81,37 +91,61 @@ def link_flows(run: ModelRun) -> Table:
     total = run.flow.sum(axis=0)
     teu = teu_per_t(run) @ run.flow
     util = utilization(total, g.background_t, run.capacity)
+    arcs = np.flatnonzero(g.kind == LINK)
+    names = _place_names(run)
+    link_by_id = run.net.link_by_id
+    # per column over the link arcs (numpy scalars where the values are numpy's)
+    cols = {
+        "length_km": list(g.length_km[arcs]),
+        "time_h": list(g.time_h[arcs]),
+        "capacity_t": np.asarray(run.capacity, dtype=float)[arcs].tolist(),
+        "background_t": list(g.background_t[arcs]),
+        "capacity_free_t": list(np.asarray(run.capacity_free)[arcs]),
+        "flow_t": list(total[arcs]),
+        "utilization": list(util[arcs]),
+        "shadow_price_cny_per_t": list(np.asarray(run.capacity_dual)[arcs]),
+        "money_cny_per_t": list(g.money_base[arcs] + g.link_rate[arcs]),
+        "tonne_km": list(total[arcs] * g.length_km[arcs]),
+        "co2_t": list(total[arcs] * g.co2_kg_per_t[arcs] / 1000.0),
+        "teu": np.asarray(teu, dtype=float)[arcs].tolist(),
+    }
+    per_c = [(f"flow_t_{c}", list(run.flow[k, arcs])) for k, c in enumerate(g.commodities)]
+    tails = g.tail[arcs].tolist()
+    heads = g.head[arcs].tolist()
+    modes = g.mode[arcs].tolist()
+    forward = (g.direction[arcs] > 0).tolist()
+    flow, money = run.flow, g.money
     rows: Table = []
-    for a in np.flatnonzero(g.kind == LINK).tolist():
-        cap = float(run.capacity[a])
-        frm, to = g.node_place[g.tail[a]], g.node_place[g.head[a]]
-        name, name_zh = _pair(_names(run, frm), _names(run, to))
-        lk = run.net.link_by_id.get(g.element[a])
+    for i, a in enumerate(arcs.tolist()):
+        frm, to = g.node_place[tails[i]], g.node_place[heads[i]]
+        name, name_zh = _pair(names.get(frm, (frm, "")), names.get(to, (to, "")))
+        element = g.element[a]
+        lk = link_by_id.get(element)
         row: dict[str, Any] = {
-            "link": g.element[a],
+            "link": element,
             "name": name,
             "name_zh": name_zh,
             "line": (lk.line if lk is not None else "") or "",
-            "mode": MODES[g.mode[a]],
-            "from": g.node_place[g.tail[a]],
-            "to": g.node_place[g.head[a]],
-            "direction": "forward" if g.direction[a] > 0 else "reverse",
-            "length_km": g.length_km[a],
-            "time_h": g.time_h[a],
-            "capacity_t": cap,
-            "background_t": g.background_t[a],
-            "capacity_free_t": run.capacity_free[a],
-            "flow_t": total[a],
-            "utilization": util[a],
-            "shadow_price_cny_per_t": run.capacity_dual[a],
-            "money_cny_per_t": g.money_base[a] + g.link_rate[a],
-            "money_cost_cny": float(run.flow[:, a] @ g.money[:, a]),
-            "tonne_km": total[a] * g.length_km[a],
-            "co2_t": total[a] * g.co2_kg_per_t[a] / 1000.0,
-            "teu": float(teu[a]),
+            "mode": MODES[modes[i]],
+            "from": frm,
+            "to": to,
+            "direction": "forward" if forward[i] else "reverse",
+            "length_km": cols["length_km"][i],
+            "time_h": cols["time_h"][i],
+            "capacity_t": cols["capacity_t"][i],
+            "background_t": cols["background_t"][i],
+            "capacity_free_t": cols["capacity_free_t"][i],
+            "flow_t": cols["flow_t"][i],
+            "utilization": cols["utilization"][i],
+            "shadow_price_cny_per_t": cols["shadow_price_cny_per_t"][i],
+            "money_cny_per_t": cols["money_cny_per_t"][i],
+            "money_cost_cny": float(flow[:, a] @ money[:, a]),
+            "tonne_km": cols["tonne_km"][i],
+            "co2_t": cols["co2_t"][i],
+            "teu": cols["teu"][i],
         }
-        for k, c in enumerate(g.commodities):
-            row[f"flow_t_{c}"] = run.flow[k, a]
+        for key, values in per_c:
+            row[key] = values[i]
         rows.append(row)
     return rows
 
@@ -188,12 +222,14 @@ def path_sums(values: np.ndarray, arc_start: np.ndarray) -> np.ndarray:
 
 
 def _strings(
-    tokens: list[str], keep: np.ndarray, arc_path: np.ndarray, n_paths: int, sep: str
+    tokens: np.ndarray, keep: np.ndarray, arc_path: np.ndarray, n_paths: int, sep: str
 ) -> list[str]:
-    """Per path, its kept tokens (one per entry of the paths' arc list) joined by ``sep``."""
+    """Per path, its kept tokens joined by ``sep``: ``keep`` marks entries of the paths' arc
+    list, ``tokens`` (an object array of strings) holds the token of each kept entry, in
+    order."""
     idx = np.flatnonzero(keep)
     bounds = np.searchsorted(arc_path[idx], np.arange(n_paths + 1)).tolist()
-    kept = [tokens[i] for i in idx.tolist()]
+    kept: list[str] = tokens.tolist()
     return [sep.join(kept[bounds[p] : bounds[p + 1]]) for p in range(n_paths)]
 
 
@@ -217,7 +253,7 @@ def path_stats(run: ModelRun) -> dict[str, Any]:
     keep_mode[1:] = ~((where[li][1:] == where[li][:-1]) & (mode[1:] == mode[:-1]))
     chain_keep = np.zeros(len(arcs), dtype=bool)
     chain_keep[li[keep_mode]] = True
-    mode_names = [MODES[m] for m in g.mode[arcs].tolist()]
+    mode_names = np.array(MODES, dtype=object)[mode[keep_mode]]
     chains = _strings(mode_names, chain_keep, where, pt.n_paths, ">")
     # elements: every handling arc; a link unless the previous such entry has the same element
     ei = np.flatnonzero(is_link | handling)
@@ -228,7 +264,7 @@ def path_stats(run: ModelRun) -> dict[str, Any]:
     )
     el_keep = np.zeros(len(arcs), dtype=bool)
     el_keep[ei[keep_el]] = True
-    elements = [g.element[a] for a in arcs.tolist()]
+    elements = np.array(g.element, dtype=object)[arcs[ei[keep_el]]]
     return {
         "money": path_sums(g.money[k, arcs], start),
         "generalized": path_sums(g.generalized[k, arcs], start),
@@ -250,79 +286,105 @@ def _element_codes(g: Any) -> np.ndarray:
     return np.fromiter((code.setdefault(e, len(code)) for e in g.element), np.int64, g.n_arcs)
 
 
-def _od_names(run: ModelRun, origin: str, destination: str) -> dict[str, str]:
-    o, d = _names(run, origin), _names(run, destination)
-    return {
-        "origin_name": o[0],
-        "origin_name_zh": o[1],
-        "destination_name": d[0],
-        "destination_name_zh": d[1],
-    }
+def _row_sums(values: np.ndarray, row_start: np.ndarray) -> np.ndarray:
+    """Per demand row, its paths' ``values`` added one by one in path order from 0: the float
+    Python's ``sum`` gives over the row's paths, for all rows at once (one step per position)."""
+    counts = np.diff(row_start)
+    out = np.zeros(len(counts))
+    for j in range(int(counts.max(initial=0))):
+        rows = np.flatnonzero(counts > j)
+        out[rows] += values[row_start[rows] + j]
+    return out
 
 
-def od_flows(run: ModelRun) -> Table:
+def od_flows(run: ModelRun, stats: Mapping[str, Any] | None = None) -> Table:
     """One row per demand row: demand, served, unserved, average money and generalized cost,
     time, distance and CO2 per tonne over its paths, the main path's mode chain and elements, and
-    every mode chain used with its tonnes."""
-    st = path_stats(run)
+    every mode chain used with its tonnes. ``stats``: the run's :func:`path_stats`, when known."""
+    st = path_stats(run) if stats is None else stats
     pt: PathTable = st["table"]
-    tonnes = pt.tonnes.tolist()
     keys = ("money", "generalized", "time", "km", "co2")
-    vals = {key: st[key].tolist() for key in keys}
+    starts = pt.row_start
+    counts = np.diff(starts)
+    tot = _row_sums(pt.tonnes, starts)
+    carried = (tot > 0).tolist()
+    avg: dict[str, list[float | None]] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for key in keys:
+            mean = _row_sums(st[key] * pt.tonnes, starts) / tot
+            avg[key] = [m if c else None for m, c in zip(mean.tolist(), carried, strict=True)]
     chain, path, transfers = st["chain"], st["path"], st["transfers"].tolist()
-    starts = pt.row_start.tolist()
+    tonnes = pt.tonnes.tolist()
+    tonnes_text = format_column(tonnes, DEFAULT_PRECISION)
+    n_paths = counts.tolist()
+    lows = starts.tolist()
     served_all = (run.demand.tonnes - run.unserved).tolist()
     unserved = run.unserved.tolist()
+    names = _place_names(run)
     rows: Table = []
     for r, dem in enumerate(run.net.demand):
-        lo, hi = starts[r], starts[r + 1]
-        tot = sum(tonnes[lo:hi])
-        avg: dict[str, float | None] = {}
-        for key in keys:
-            v = vals[key]
-            avg[key] = sum(v[p] * tonnes[p] for p in range(lo, hi)) / tot if tot > 0 else None
-        chains: dict[str, float] = {}
-        for p in range(lo, hi):
-            chains[chain[p]] = chains.get(chain[p], 0.0) + tonnes[p]
-        main = lo if hi > lo else None
+        lo, n = lows[r], n_paths[r]
+        if n == 1:  # one chain: its tonnes (0 + t)
+            mode_chains = f"{chain[lo]} {tonnes_text[lo]}"
+        else:
+            chains: dict[str, float] = {}
+            for p in range(lo, lo + n):
+                chains[chain[p]] = chains.get(chain[p], 0.0) + tonnes[p]
+            mode_chains = "; ".join(
+                f"{c} {fmt(t)}" for c, t in sorted(chains.items(), key=lambda x: (-x[1], x[0]))
+            )
+        o = names.get(dem.origin, (dem.origin, ""))
+        d = names.get(dem.destination, (dem.destination, ""))
         rows.append(
             {
                 "origin": dem.origin,
                 "destination": dem.destination,
                 "commodity": dem.commodity,
-                **_od_names(run, dem.origin, dem.destination),
+                "origin_name": o[0],
+                "origin_name_zh": o[1],
+                "destination_name": d[0],
+                "destination_name_zh": d[1],
                 "demand_t": dem.tonnes,
                 "served_t": served_all[r],
                 "unserved_t": unserved[r],
-                "money_cny_per_t": avg["money"],
-                "generalized_cny_per_t": avg["generalized"],
-                "time_h": avg["time"],
-                "distance_km": avg["km"],
-                "co2_kg_per_t": avg["co2"],
-                "modes": chain[main] if main is not None else "",
-                "transfers": transfers[main] if main is not None else None,
-                "paths": hi - lo,
-                "mode_chains": "; ".join(
-                    f"{c} {fmt(t)}" for c, t in sorted(chains.items(), key=lambda x: (-x[1], x[0]))
-                ),
-                "path": path[main] if main is not None else "",
+                "money_cny_per_t": avg["money"][r],
+                "generalized_cny_per_t": avg["generalized"][r],
+                "time_h": avg["time"][r],
+                "distance_km": avg["km"][r],
+                "co2_kg_per_t": avg["co2"][r],
+                "modes": chain[lo] if n else "",
+                "transfers": transfers[lo] if n else None,
+                "paths": n,
+                "mode_chains": mode_chains,
+                "path": path[lo] if n else "",
             }
         )
     return rows
 
 
-def od_paths(run: ModelRun) -> Table:
+def od_paths(run: ModelRun, stats: Mapping[str, Any] | None = None) -> Table:
     """One row per path of each demand row (largest first): its tonnes, mode chain, generalized
-    cost and elements (links and terminals in order). ``freight route`` reads it."""
-    st = path_stats(run)
+    cost and elements (links and terminals in order). ``freight route`` reads it. ``stats``: the
+    run's :func:`path_stats`, when known."""
+    st = path_stats(run) if stats is None else stats
     pt: PathTable = st["table"]
     tonnes = pt.tonnes.tolist()
     gen = st["generalized"].tolist()
     chain, path = st["chain"], st["path"]
     starts = pt.row_start.tolist()
+    place_names = _place_names(run)
     rows: Table = []
     for r, dem in enumerate(run.net.demand):
-        names = _od_names(run, dem.origin, dem.destination)
+        if starts[r] == starts[r + 1]:
+            continue
+        o = place_names.get(dem.origin, (dem.origin, ""))
+        d = place_names.get(dem.destination, (dem.destination, ""))
+        names = {
+            "origin_name": o[0],
+            "origin_name_zh": o[1],
+            "destination_name": d[0],
+            "destination_name_zh": d[1],
+        }
         for i, p in enumerate(range(starts[r], starts[r + 1]), 1):
             rows.append(
                 {
@@ -462,12 +524,13 @@ def run_tables(run: ModelRun) -> dict[str, Table]:
 
 def _run_tables(run: ModelRun) -> dict[str, Table]:
     """The tables of :func:`run_tables`."""
+    stats = path_stats(run)  # shared by od_flows.csv and od_paths.csv
     tables = {
         "link_flows.csv": link_flows(run),
-        "od_flows.csv": od_flows(run),
+        "od_flows.csv": od_flows(run, stats),
         "mode_summary.csv": mode_summary(run),
         "terminals.csv": terminal_flows(run),
-        "od_paths.csv": od_paths(run),
+        "od_paths.csv": od_paths(run, stats),
         "kpis.csv": kpis(run),
     }
     from freight.model.behavioural import BehaviouralRun
