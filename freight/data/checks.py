@@ -133,17 +133,19 @@ def _check_tables(net: Network) -> list[Problem]:
         "origin",
     )
 
+    # a row's origin is built only when the row has a problem (RowOrigins): ``at[i]``
     present: dict[str, set[str]] = defaultdict(set)
-    for lk, o in zip(net.links, row_origins(net, "links"), strict=True):
+    at = row_origins(net, "links")
+    for i, lk in enumerate(net.links):
         for col, pid in (("from", lk.from_), ("to", lk.to)):
             if pid not in places:
-                problems.append(o.problem(col, f"unknown place {pid!r} (not in places.csv)"))
+                problems.append(at[i].problem(col, f"unknown place {pid!r} (not in places.csv)"))
             else:
                 kind = places[pid].kind
                 if lk.mode not in KIND_MODES[kind]:
                     can = ", ".join(sorted(KIND_MODES[kind]))
                     problems.append(
-                        o.problem(
+                        at[i].problem(
                             col,
                             f"place {pid!r} is a {kind} and cannot serve {lk.mode} links "
                             f"(a {kind} serves {can})",
@@ -151,12 +153,12 @@ def _check_tables(net: Network) -> list[Problem]:
                     )
                 present[pid].add(lk.mode)
         if lk.from_ == lk.to:
-            problems.append(o.problem("to", f"link joins place {lk.to!r} to itself"))
+            problems.append(at[i].problem("to", f"link joins place {lk.to!r} to itself"))
         if lk.mode not in defined_modes:
-            problems.append(o.problem("mode", f"mode {lk.mode!r} is not in modes.csv"))
+            problems.append(at[i].problem("mode", f"mode {lk.mode!r} is not in modes.csv"))
         if lk.capacity_t is not None and lk.background_t > lk.capacity_t:
             problems.append(
-                o.problem(
+                at[i].problem(
                     "background_t",
                     f"background traffic {lk.background_t:g} t exceeds capacity_t "
                     f"{lk.capacity_t:g} t",
@@ -164,17 +166,18 @@ def _check_tables(net: Network) -> list[Problem]:
             )
         for cid in lk.excluded_commodities:
             if cid not in commodities:
-                problems.append(o.problem("excluded_commodities", f"unknown commodity {cid!r}"))
+                problems.append(at[i].problem("excluded_commodities", f"unknown commodity {cid!r}"))
 
     ends = {(lk.to, lk.mode) for lk in net.links}
     hubs = ends & {(lk.from_, lk.mode) for lk in net.links}  # a same-mode row may join the two
-    for t, o in zip(net.terminals, row_origins(net, "terminals"), strict=True):
+    at = row_origins(net, "terminals")
+    for i, t in enumerate(net.terminals):
         if t.place not in places:
-            problems.append(o.problem("place", f"unknown place {t.place!r}"))
+            problems.append(at[i].problem("place", f"unknown place {t.place!r}"))
             continue
         if t.from_mode == t.to_mode and (t.place, t.to_mode) not in hubs:
             problems.append(
-                o.problem(
+                at[i].problem(
                     "to_mode",
                     f"a transfer needs two different modes, got {t.to_mode!r} twice",
                 )
@@ -182,21 +185,23 @@ def _check_tables(net: Network) -> list[Problem]:
         if t.from_mode == "zone":
             if not places[t.place].zone:
                 problems.append(
-                    o.problem(
+                    at[i].problem(
                         "from_mode",
                         f"zone access at {t.place!r}, which is not a zone (zone=false in places.csv)",
                     )
                 )
         elif t.from_mode not in present[t.place]:
             problems.append(
-                o.problem(
+                at[i].problem(
                     "from_mode",
                     f"place {t.place!r} has no {t.from_mode} links to transfer from",
                 )
             )
         if t.to_mode not in present[t.place]:
             problems.append(
-                o.problem("to_mode", f"place {t.place!r} has no {t.to_mode} links to transfer to")
+                at[i].problem(
+                    "to_mode", f"place {t.place!r} has no {t.to_mode} links to transfer to"
+                )
             )
 
     for c, o in zip(net.commodities, row_origins(net, "commodities"), strict=True):
@@ -204,17 +209,25 @@ def _check_tables(net: Network) -> list[Problem]:
             if m not in defined_modes:
                 problems.append(o.problem("allowed_modes", f"mode {m!r} is not in modes.csv"))
 
-    for d, o in zip(net.demand, row_origins(net, "demand"), strict=True):
+    at = row_origins(net, "demand")
+    zones = {pid for pid, p in places.items() if p.zone}
+    for i, d in enumerate(net.demand):
+        if d.origin in zones and d.destination in zones and d.origin != d.destination:
+            if d.commodity not in commodities:
+                problems.append(at[i].problem("commodity", f"unknown commodity {d.commodity!r}"))
+            continue  # the usual row: nothing else to check
         for col, pid in (("origin", d.origin), ("destination", d.destination)):
             if pid not in places:
-                problems.append(o.problem(col, f"unknown place {pid!r} (not in places.csv)"))
+                problems.append(at[i].problem(col, f"unknown place {pid!r} (not in places.csv)"))
             elif not places[pid].zone:
                 problems.append(
-                    o.problem(col, f"place {pid!r} is not a zone (set zone=true in places.csv)")
+                    at[i].problem(col, f"place {pid!r} is not a zone (set zone=true in places.csv)")
                 )
         if d.origin == d.destination:
-            problems.append(o.problem("destination", "origin and destination are the same place"))
+            problems.append(
+                at[i].problem("destination", "origin and destination are the same place")
+            )
         if d.commodity not in commodities:
-            problems.append(o.problem("commodity", f"unknown commodity {d.commodity!r}"))
+            problems.append(at[i].problem("commodity", f"unknown commodity {d.commodity!r}"))
 
     return problems
