@@ -157,6 +157,7 @@ class _Builder:
         self.roles: list[str] = []
         self.index: dict[str, int] = {}
         self.handling: dict[str, int] = {}
+        self.excluded: list[tuple[int, frozenset[str]]] = []  # (arc, commodities) where any
         self.cols: dict[str, list[Any]] = {
             k: []
             for k in (
@@ -174,7 +175,6 @@ class _Builder:
                 "money",
                 "rate",
                 "entering",
-                "excluded",
                 "dg_block",
             )
         }
@@ -223,8 +223,9 @@ class _Builder:
         c["money"].append(money)
         c["rate"].append(rate)
         c["entering"].append(entering)
-        c["excluded"].append(excluded)
         c["dg_block"].append(dg_block)
+        if excluded:
+            self.excluded.append((len(c["tail"]) - 1, excluded))
 
 
 def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
@@ -278,6 +279,7 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
     def entering_cost(m: str) -> float:
         return modes[m].fixed_cost_per_t * tf.get(m, 1.0) if m in modes else 0.0
 
+    c = b.cols
     for lk in net.links:
         md = modes[lk.mode]
         rate = (lk.cost_per_t_km if lk.cost_per_t_km is not None else md.cost_per_t_km) * tf.get(
@@ -299,26 +301,29 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
             )
         )
         mi = MODES.index(lk.mode)
-        excluded = frozenset(lk.excluded_commodities)
         u = mode_node[(lk.from_, lk.mode)]
         v = arrival.get((lk.to, lk.mode), mode_node[(lk.to, lk.mode)])
-        for t, h, d, speed, co2 in ((u, v, 1, fwd_speed, fwd_co2), (v, u, -1, rev_speed, rev_co2)):
-            b.arc(
-                t,
-                h,
-                LINK,
-                lk.id,
-                mode=mi,
-                direction=d,
-                length_km=lk.length_km,
-                time_h=lk.length_km / speed + lk.wait_h,
-                capacity_t=cap,
-                background_t=lk.background_t,
-                co2=co2 * lk.length_km / 1000.0,
-                money=lk.fixed_cost_per_t * tf.get(lk.mode, 1.0),
-                rate=rate * lk.length_km,
-                excluded=excluded,
-            )
+        # the forward arc u -> v, then the reverse v -> u (the values of Builder.arc, per column)
+        km = lk.length_km
+        if lk.excluded_commodities:
+            excluded = frozenset(lk.excluded_commodities)
+            b.excluded += [(len(c["tail"]), excluded), (len(c["tail"]) + 1, excluded)]
+        c["tail"] += (u, v)
+        c["head"] += (v, u)
+        c["kind"] += (LINK, LINK)
+        c["mode"] += (mi, mi)
+        c["direction"] += (1, -1)
+        c["element"] += (lk.id, lk.id)
+        c["length_km"] += (km, km)
+        c["time_h"] += (km / fwd_speed + lk.wait_h, km / rev_speed + lk.wait_h)
+        c["capacity_t"] += (cap, cap)
+        c["background_t"] += (lk.background_t, lk.background_t)
+        c["co2"] += (fwd_co2 * km / 1000.0, rev_co2 * km / 1000.0)
+        money_l = lk.fixed_cost_per_t * tf.get(lk.mode, 1.0)
+        c["money"] += (money_l, money_l)
+        c["rate"] += (rate * km, rate * km)
+        c["entering"] += (-1, -1)
+        c["dg_block"] += (False, False)
 
     for term in net.terminals:
         cap = math.inf if term.capacity_t is None else term.capacity_t
@@ -375,7 +380,6 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
             )
             b.arc(rn, sink[p.id], ACCESS, f"road-access:{p.id}")
 
-    c = b.cols
     tail = np.asarray(c["tail"], dtype=np.int64)
     head = np.asarray(c["head"], dtype=np.int64)
     kind_a = np.asarray(c["kind"], dtype=np.int8)
@@ -402,8 +406,9 @@ def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
         allow = ok_mode[tm] & ok_mode[hm]
         if com.dangerous:
             allow &= ~dg_block
-        excl = np.fromiter((com.id in e for e in c["excluded"]), dtype=bool, count=n_a)
-        allowed[k] = allow & ~excl
+        excl = [a for a, e in b.excluded if com.id in e]
+        allow[excl] = False
+        allowed[k] = allow
         money[k] = money_base + rate_a * com.cost_factor
         vot[k] = (
             com.value_of_time_cny_per_t_h * params.vot_factor * params.vot_factors.get(com.id, 1.0)
