@@ -98,16 +98,37 @@ def _row_dict(
     table by :func:`read_table`; looked up here when omitted)."""
     if names is None:
         names = [field_name(model, c) for c in header]
+    keep_blank, lists = _row_spec(model, header, names)
+    return _record(header, keep_blank, lists, values)
+
+
+def _row_spec(
+    model: type[Row], header: Sequence[str], names: Sequence[str]
+) -> tuple[tuple[bool, ...], tuple[str, ...]]:
+    """Per column of ``header``, whether a blank cell is kept (a column the model does not
+    declare: an extra column keeps its text), and the list columns (split at ``LIST_SEP``)."""
     fields = model.model_fields
-    data: dict[str, Any] = {}
-    for col, name, raw in zip(header, names, values, strict=True):
-        value = raw.strip()
-        if value == "" and name in fields:
-            continue  # the declared default applies
-        if name in _LIST_FIELDS:
-            data[col] = tuple(v.strip() for v in value.split(LIST_SEP) if v.strip())
-        else:
-            data[col] = value
+    keep_blank = tuple(name not in fields for name in names)
+    lists = tuple(c for c, name in zip(header, names, strict=True) if name in _LIST_FIELDS)
+    return keep_blank, lists
+
+
+def _record(
+    header: Sequence[str],
+    keep_blank: Sequence[bool],
+    lists: Sequence[str],
+    values: Sequence[str],
+) -> dict[str, Any]:
+    """The dict of one record (see :func:`_row_dict`): cells stripped, blank declared cells
+    left out (the declared default applies), list cells split."""
+    data: dict[str, Any] = {
+        col: v
+        for col, keep, v in zip(header, keep_blank, map(str.strip, values), strict=True)
+        if v or keep
+    }
+    for col in lists:
+        if col in data:
+            data[col] = tuple(v.strip() for v in data[col].split(LIST_SEP) if v.strip())
     return data
 
 
@@ -165,7 +186,8 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
         return [], lines, problems
     rows: list[Row] = []
     names = [field_name(table.model, c) for c in header]
-    validate = table.model.model_validate
+    keep_blank, lists = _row_spec(table.model, header, names)
+    validate = table.model.__pydantic_validator__.validate_python  # model_validate's own call
     while True:
         line = reader.line_num + 1  # the line where the next record starts
         try:
@@ -175,8 +197,8 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
         except csv.Error as exc:
             problems.append(Problem(table.file, line, "", f"malformed CSV: {exc}"))
             break
-        if not values or all(not v.strip() for v in values):
-            continue
+        if not values or (not values[0].strip() and all(not v.strip() for v in values)):
+            continue  # a blank record
         if len(values) != len(header):
             spans = reader.line_num > line
             msg = (
@@ -186,7 +208,7 @@ def read_table(folder: Path, table: Table) -> tuple[list[Row], list[int], list[P
             )
             problems.append(Problem(table.file, line, "", msg))
             continue
-        data = _row_dict(table.model, header, values, names)
+        data = _record(header, keep_blank, lists, values)
         try:
             rows.append(validate(data))
             lines.append(line)

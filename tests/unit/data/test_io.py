@@ -646,3 +646,22 @@ def test_row_origins_are_lazy_and_complete() -> None:
     assert len(where) == len(net.demand)
     assert where[0] == Origin("demand.csv", 2, "") and list(where)[-1] == where[-1]
     assert where[0:2] == [where[0], where[1]]
+
+
+def test_record_dict_keeps_extra_blanks_and_splits_lists() -> None:
+    """One CSV record as the model reads it: cells stripped, a blank declared cell left to its
+    default, a blank extra column kept as "", a list cell split at the separator without empty
+    items, and the same dict whether the column spec is given or looked up."""
+    from freight.data.csvio import _row_dict
+    from freight.data.schema import Link
+
+    header = ["id", "from", "to", "mode", "length_km", "capacity_t", "excluded_commodities",
+              "note", "source"]  # fmt: skip
+    values = [" L1 ", "A", "B", "road", " 12.5", "  ", " grain ; coal ;; ", "", " S1 "]
+    got = _row_dict(Link, header, values)
+    assert got == {"id": "L1", "from": "A", "to": "B", "mode": "road", "length_km": "12.5",
+                   "excluded_commodities": ("grain", "coal"), "note": "", "source": "S1"}  # fmt: skip
+    names = [c if c != "from" else "from_" for c in header]
+    assert _row_dict(Link, header, values, names) == got
+    blank_list = _row_dict(Link, header, ["L2", "A", "B", "road", "1", "", "  ", "", "S"])
+    assert "excluded_commodities" not in blank_list and "capacity_t" not in blank_list
