@@ -71,6 +71,25 @@ def _cell(value: Any, column: Column) -> Any:
     return value
 
 
+MIN_WIDTH, MAX_WIDTH = 8, 60
+"""Column widths in characters: wide enough for the header, the unit and every value as Excel
+shows it (thousands separators, the column's decimals), within these bounds."""
+
+
+def _shown_width(value: Any, column: Column) -> int:
+    """Characters Excel needs to show ``value`` (a CJK character counts two)."""
+    if value is None:
+        return 0
+    if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool):
+        dec = column.precision if column.precision is not None and column.precision > 0 else 0
+        if isinstance(value, float) and column.precision is None:
+            dec = 2
+        text = f"{value:,.{dec}f}"
+    else:
+        text = str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
 def _sheet_name(file: str, taken: set[str]) -> str:
     base = Path(file).stem[:MAX_SHEET]
     name, i = base, 2
@@ -116,10 +135,14 @@ def workbook_bytes(folder: ResultFolder) -> bytes:
             c.font, c.fill = _BOLD, _HEAD_FILL
         for c in ws[2]:
             c.font = _UNIT
+        widths = [max(len(h), len(c.unit)) for h, c in zip(header, cols, strict=True)]
         for r in rows:
-            ws.append([_cell(r.get(h), c) for h, c in zip(header, cols, strict=True)])
+            cells = [_cell(r.get(h), c) for h, c in zip(header, cols, strict=True)]
+            ws.append(cells)
+            for j, (v, c) in enumerate(zip(cells, cols, strict=True)):
+                widths[j] = max(widths[j], _shown_width(v, c))
         row_units = [str(r.get("unit") or "") for r in rows] if "unit" in header else None
-        for j, (h, c) in enumerate(zip(header, cols, strict=True), 1):
+        for j, c in enumerate(cols, 1):
             letter = get_column_letter(j)
             fmt = number_format(c)
             if row_units is not None and c.type == "float" and not c.unit:
@@ -129,7 +152,7 @@ def workbook_bytes(folder: ResultFolder) -> bytes:
             elif fmt != "General":
                 for (cell,) in ws.iter_rows(min_row=3, min_col=j, max_col=j):
                     cell.number_format = fmt
-            ws.column_dimensions[letter].width = min(max(len(h), len(c.unit)) + 3, 40)
+            ws.column_dimensions[letter].width = min(max(widths[j - 1] + 2, MIN_WIDTH), MAX_WIDTH)
         ws.freeze_panes = "A3"
     buf = BytesIO()
     wb.save(buf)

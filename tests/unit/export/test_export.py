@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from cli import main
 from freight.errors import DataError
@@ -75,6 +76,23 @@ def test_workbook_keeps_chinese_and_dash_names(regional_run: Path, tmp_path: Pat
     header = [c.value for c in od[1]]
     zh = {r[header.index("origin_name_zh")] for r in od.iter_rows(min_row=3, values_only=True)}
     assert "泸州" in zh
+
+
+def test_workbook_columns_fit_their_longest_value(regional_run: Path, tmp_path: Path) -> None:
+    """No number shows as #### in Excel: each column is as wide as its longest value as shown
+    (thousands separators; a CJK character counts two), within 8–60 characters."""
+    wb = load_workbook(write_xlsx(regional_run, tmp_path / "w.xlsx"))
+    kpis = wb["kpis"]
+    header = [c.value for c in kpis[1]]
+    j = header.index("value") + 1
+    col = get_column_letter(j)
+    values = [v for (v,) in kpis.iter_rows(min_row=3, min_col=j, max_col=j, values_only=True)]
+    longest = max(len(f"{v:,.0f}") for v in values if isinstance(v, int | float))
+    assert longest >= len("1,000,000,000")  # the regional generalized cost is tens of billions
+    assert kpis.column_dimensions[col].width >= longest + 2
+    links = wb["link_flows"]
+    names = [v for (v,) in links.iter_rows(min_row=3, min_col=2, max_col=2, values_only=True)]
+    assert links.column_dimensions["B"].width == min(max(len(n) for n in names) + 2, 60)
 
 
 def test_geopackage_layers_and_river_geometry(regional_run: Path, tmp_path: Path) -> None:
