@@ -79,9 +79,16 @@ def link_features(
 def place_features(
     net: Network, terminals: Sequence[Mapping[str, Any]] = ()
 ) -> list[dict[str, Any]]:
-    """The ``places`` layer: every place, with the tonnes its terminals handle (t/yr)."""
+    """The ``places`` layer: every place, with the tonnes its terminals handle (t/yr).
+
+    A hub's through passage (a same-mode row with no handling charge: ships that sail on) is
+    not handling and is not counted, as in the port figures of ``freight calibrate``."""
+    rows = net.terminal_by_id
     thr: dict[str, float] = {}
     for t in terminals:
+        row = rows.get(str(t.get("terminal")))
+        if row is not None and row.from_mode == row.to_mode and row.cost_per_t == 0:
+            continue
         v = t.get("throughput_t")
         if isinstance(v, float) and math.isfinite(v):
             thr[str(t["place"])] = thr.get(str(t["place"]), 0.0) + v

@@ -95,6 +95,23 @@ def test_workbook_columns_fit_their_longest_value(regional_run: Path, tmp_path: 
     assert links.column_dimensions["B"].width == min(max(len(n) for n in names) + 2, 60)
 
 
+def test_geopackage_port_throughput_leaves_out_ships_that_sail_on(
+    regional_run: Path, tmp_path: Path
+) -> None:
+    """Guoyuan's ``throughput_t`` in the places layer is the tonnes its terminals handle: the
+    terminals.csv rows of GYP without the hub's through passage (T_GYP_WATER_THROUGH)."""
+    import pyogrio
+
+    write_gpkg(regional_run, tmp_path / "p.gpkg")
+    places = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="places")
+    got = float(places.set_index("place").loc["GYP", "throughput_t"])
+    rows = list(csv.DictReader((regional_run / "terminals.csv").open(encoding="utf-8")))
+    mine = {r["terminal"]: float(r["throughput_t"]) for r in rows if r["place"] == "GYP"}
+    assert mine["T_GYP_WATER_THROUGH"] > 0
+    handled = sum(v for k, v in mine.items() if k != "T_GYP_WATER_THROUGH")
+    assert got == pytest.approx(handled, rel=1e-9)
+
+
 def test_geopackage_layers_and_river_geometry(regional_run: Path, tmp_path: Path) -> None:
     """Three layers; every water link has >2 vertices and follows the Yangtze sidecar."""
     import pyogrio
