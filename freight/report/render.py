@@ -301,37 +301,51 @@ def compare_section(folder: ResultFolder, tmp: Path) -> Section:
 
 
 def appraise_section(folder: ResultFolder, tmp: Path) -> Section:
-    """The ranking of the projects with their benefit components."""
+    """The ranking of the projects (put one in, then take one out) with NPV, BCR, IRR, the
+    switching values and the largest benefit components, money at the appraisal's price base."""
     sec = Section("Appraisal: projects ranked by NPV", "appraise", str(folder.path))
     rows = table_rows(folder, "appraisal.csv")
     futures = sorted({str(r["future"]) for r in rows})
+    bases = sorted({str(r["price_base_year"]) for r in rows if r.get("price_base_year")})
+    base = ", ".join(bases) or "the appraisal's price base"
+    columns = (
+        "rank",
+        "project",
+        "name",
+        "do_minimum",
+        "pv_benefit_cny",
+        "pv_cost_cny",
+        "npv_cny",
+        "bcr",
+        "irr",
+        "capex_base_cny",
+        "capex_switch_cny",
+        "benefit_switch_share",
+        "largest_components",
+    )
+    tests = [("put_one_in", "put one in"), ("take_one_out", "take one out")]
     for fut in futures:
-        sec.tables.append(
-            declared_table(
-                folder,
-                "appraisal.csv",
-                (
-                    "rank",
-                    "project",
-                    "name",
-                    "benefit_cny_per_yr",
-                    "money_saving_cny",
-                    "time_saving_cny",
-                    "co2_value_cny",
-                    "unserved_penalty_avoided_cny",
-                    "capex_cny",
-                    "npv_cny",
-                    "bcr",
-                ),
-                caption=f"Ranking, put one in — future {fut}",
-                where=lambda r, fut=fut: r["future"] == fut and r["test"] == "put_one_in",
-                css_id="ranking",
-            )  # fmt: skip
-        )
+        for test, label in tests:
+            if not any(r["future"] == fut and r["test"] == test for r in rows):
+                continue
+            sec.tables.append(
+                declared_table(
+                    folder,
+                    "appraisal.csv",
+                    columns,
+                    caption=f"Ranking, {label} — future {fut} (CNY at {base} prices)",
+                    where=lambda r, fut=fut, test=test: r["future"] == fut and r["test"] == test,
+                    css_id="ranking" if test == "put_one_in" else "",
+                )
+            )
     sec.notes.append(
-        "benefit (CNY/yr) = the components shown (money and time saving, CO2 value where the "
-        "appraisal has it, unserved penalty avoided); NPV and BCR over the appraisal period at "
-        "the stated discount rate."
+        f"Money at {base} prices: capex re-indexed to the price base (capex_base_cny), benefits "
+        "discounted to it over the appraisal period. pv_benefit_cny is the sum of the benefit "
+        "components by user class (tee.csv; the long table benefits.csv); unserved tonnes are "
+        "valued as consumer surplus, never at their penalty. A do-minimum project (open before "
+        "the base year) carries no cost: its row shows what it is worth, not an investment "
+        "decision. capex_switch_cny and benefit_switch_share are the capex and the share of "
+        "benefits at which BCR = 1."
     )
     return sec
 

@@ -80,7 +80,7 @@ def test_report_has_the_known_numbers(report: Path) -> None:
     changes = text[text.index('id="changes"') :]
     assert re.search(r"<td>W_PQ</td>.*?<td class=\"num\">50</td></tr>", changes, re.S)
     ranking = text[text.index('id="ranking"') :]
-    assert "P_WCAP" in ranking and "P_YARD" in ranking and "money_saving_cny" in ranking
+    assert "P_WCAP" in ranking and "P_YARD" in ranking and "npv_cny" in ranking and "irr" in ranking
     assert text.count("<img ") == 2  # run map and comparison map
 
 
