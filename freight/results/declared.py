@@ -28,6 +28,7 @@ of a link: its places' names joined by an en dash; ``place_name`` of a terminal;
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ def format_column(values: Sequence[Any], precision: int | None = DEFAULT_PRECISI
     list[str]
         One cell text per value.
     """
-    vals = values if isinstance(values, list) else list(values)
+    vals = values if isinstance(values, list | tuple) else list(values)
     types = set(map(type, vals))
     if types <= _TEXT_TYPES:
         return ["" if x is None else str(x) for x in vals]
@@ -152,7 +153,20 @@ def format_column(values: Sequence[Any], precision: int | None = DEFAULT_PRECISI
 
 
 def _format_floats(a: np.ndarray, precision: int | None) -> list[str]:
-    """:func:`format_cell` of every float of ``a`` (NaN, from a blank, and infinities blank)."""
+    """:func:`format_cell` of every float of ``a`` (NaN, from a blank, and infinities blank).
+
+    A whole number is written as the integer it is (the fixed-point text of a whole double,
+    trailing zeros stripped, is that integer's digits), the others by the fixed-point format."""
+    whole = np.abs(a) < 2.0**62
+    whole &= a == np.trunc(np.where(whole, a, 0.0))
+    if precision is not None and whole.any() and not whole.all():
+        res = np.empty(len(a), dtype=object)
+        res[whole] = np.array(list(map(str, a[whole].astype(np.int64).tolist())), dtype=object)
+        res[~whole] = np.array(_format_floats(a[~whole], precision), dtype=object)
+        out_all: list[str] = res.tolist()
+        return out_all
+    if precision is not None and len(a) and whole.all():
+        return list(map(str, a.astype(np.int64).tolist()))
     finite = np.isfinite(a)
     out: list[str]
     if precision is None:
@@ -369,10 +383,11 @@ class OutputTable:
             return buf.getvalue()
         for lo in range(0, len(rows), _CHUNK_ROWS):  # formatted per column, a block at a time
             block = rows[lo : lo + _CHUNK_ROWS]
-            cells = [
-                d.format_values([r.get(c) for r in block]) for c, d in zip(cols, decl, strict=True)
-            ]
-            w.writerows(zip(*cells, strict=True))
+            cells = [d.format_values(v) for v, d in zip(_columns(block, cols), decl, strict=True)]
+            if len(cols) > 1 and not any(_needs_quotes(c) for c in cells):
+                buf.write("\n".join(map(",".join, zip(*cells, strict=True))) + "\n")
+            else:  # the csv writer quotes what needs it (and a lone blank cell)
+                w.writerows(zip(*cells, strict=True))
         return buf.getvalue()
 
     def parse_rows(self, rows: Iterable[Mapping[str, str]]) -> list[dict[str, Any]]:
@@ -395,6 +410,24 @@ class OutputTable:
                 row[k] = decl[k].parse(v if v is not None else "")
             out.append(row)
         return out
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> list[list[Any]]:
+    """The values of each column of ``rows`` (a missing key is ``None``)."""
+    out: list[list[Any]] = []
+    for c in cols:
+        try:
+            out.append(list(map(operator.itemgetter(c), rows)))
+        except KeyError:
+            out.append([r.get(c) for r in rows])
+    return out
+
+
+def _needs_quotes(cells: list[str]) -> bool:
+    """Whether a cell of the column holds a character the csv writer quotes (the delimiter, the
+    quote character or a line end)."""
+    text = "\x00".join(cells)
+    return "," in text or '"' in text or "\n" in text or "\r" in text
 
 
 @dataclass(frozen=True)

@@ -122,21 +122,26 @@ def test_format_column_gives_the_cells_of_format_cell(precision: int | None) -> 
 
 
 def test_csv_text_by_columns_equals_row_by_row() -> None:
-    """The table writer (columns formatted a block of rows at a time) gives the bytes of the
-    row-by-row writer, also across blocks, with missing keys blank and cells quoted."""
+    """The table writer (columns formatted a block of rows at a time, lines joined directly
+    where no cell needs quotes) gives the bytes of the row-by-row csv writer: a block without
+    quotes, one with quoted cells and one with missing keys (blank cells)."""
     floats = _hard_floats()
+    n = d._CHUNK_ROWS
     rows: list[dict[str, Any]] = []
-    for i in range(2 * d._CHUNK_ROWS + 17):
-        row: dict[str, Any] = {"link": f"L{i}", "name": "a, b" if i % 3 else 'say "x"',
+    for i in range(2 * n + 17):
+        name = f"place {i}" if i < n else ("a, b" if i % 3 else 'say "x"')
+        row: dict[str, Any] = {"link": f"L{i}", "name": name,
                                "length_km": floats[i % len(floats)],
                                "flow_t": None if i % 5 == 0 else float(i) / 3.0}  # fmt: skip
-        if i % 4:
+        if i < 2 * n or i % 4:
             row["utilization"] = floats[(7 * i) % len(floats)]
         rows.append(row)
     table = d.RUN.table("link_flows.csv")
     cols = ["link", "name", "length_km", "flow_t", "utilization"]
     expected = _csv_before([{c: r.get(c) for c in cols} for r in rows], table)
     assert table.csv_text(rows, cols) == expected
+    one = [{"link": ""}, {"link": "L1"}]  # a lone blank cell is quoted by the csv writer
+    assert table.csv_text(one, ["link"]) == 'link\n""\nL1\n'
 
 
 def test_template_columns_match_only_their_placeholder() -> None:
