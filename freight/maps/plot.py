@@ -258,7 +258,9 @@ def _draw_links(
 _HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
 
 
-def _draw_places(ax: Axes, net: Network, ext: Extent, used: set[str]) -> list[Text]:
+def _draw_places(
+    ax: Axes, net: Network, ext: Extent, used: set[str], avoid: Sequence[Text] = ()
+) -> list[Text]:
     # on a wide map (every gateway shown) only zones are labelled: terminals crowd the region
     minor_labels = ext[1] - ext[0] < 10.0
     pts = [p for p in net.places if (p.id in used or p.zone) and _inside((p.lon, p.lat), ext)]
@@ -277,7 +279,9 @@ def _draw_places(ax: Axes, net: Network, ext: Extent, used: set[str]) -> list[Te
     # labels: zones first, each at the first corner where it overlaps no label placed before
     ax.apply_aspect()
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    taken: list[Any] = []
+    # labels already drawn (the exits at the frame's edge) are avoided; a label stays inside
+    frame = ax.get_window_extent(renderer)
+    taken: list[Any] = [t.get_window_extent(renderer) for t in avoid]
     labels: list[Text] = []
     corners: tuple[tuple[tuple[int, int], Literal["left", "right"]], ...] = (
         ((4, 3), "left"),
@@ -302,7 +306,8 @@ def _draw_places(ax: Axes, net: Network, ext: Extent, used: set[str]) -> list[Te
             t.set_position(offset)
             t.set_horizontalalignment(ha)
             bb = t.get_window_extent(renderer)
-            if not any(bb.overlaps(o) for o in taken):
+            inside = bb.x0 >= frame.x0 and bb.x1 <= frame.x1 and bb.y0 >= frame.y0 and bb.y1 <= frame.y1
+            if inside and not any(bb.overlaps(o) for o in taken):
                 taken.append(bb)
                 labels.append(t)
                 break
@@ -311,8 +316,16 @@ def _draw_places(ax: Axes, net: Network, ext: Extent, used: set[str]) -> list[Te
     return labels
 
 
-def _draw_exits(ax: Axes, segs: Sequence[_Seg], ext: Extent) -> list[Text]:
-    """Label where links to places outside the frame leave it (``→ SH``)."""
+def _short(names: Mapping[str, str], place: str) -> str:
+    """A place's name up to its first bracket (``Qinzhou port (Beibu Gulf)`` → ``Qinzhou port``)."""
+    return (names.get(place) or place).split(" (")[0].strip() or place
+
+
+def _draw_exits(
+    ax: Axes, segs: Sequence[_Seg], ext: Extent, place_names: Mapping[str, str] | None = None
+) -> list[Text]:
+    """Label where links to places outside the frame leave it (``→ Shanghai``): the far places' names
+    (up to a bracket), one per line, or their ids where ``place_names`` has none."""
     exits: list[tuple[float, float, str]] = []
     for s in segs:
         for p, q, far in ((s.p, s.q, s.b), (s.q, s.p, s.a)):
@@ -331,7 +344,8 @@ def _draw_exits(ax: Axes, segs: Sequence[_Seg], ext: Extent) -> list[Text]:
         else:
             clusters.append((x, y, [far]))
     labels: list[Text] = []
-    for x, y, names in clusters:
+    names_of = dict(place_names or {})
+    for x, y, far_ids in clusters:
         # nudge the label inside the frame
         tx = min(max(x, ext[0] + 0.01 * span), ext[1] - 0.01 * span)
         ty = min(max(y, ext[2] + 0.01 * span), ext[3] - 0.01 * span)
@@ -340,7 +354,7 @@ def _draw_exits(ax: Axes, segs: Sequence[_Seg], ext: Extent) -> list[Text]:
         t = ax.text(
             tx,
             ty,
-            "→ " + ", ".join(sorted(names)),
+            "\n".join("→ " + n for n in sorted({_short(names_of, f) for f in far_ids})),
             fontsize=6.5,
             ha=ha,
             va=va,
@@ -655,8 +669,10 @@ def _draw_context(
     ax: Axes, network: Network, ext: Extent, segs: Sequence[_Seg], extent: Extent | None
 ) -> list[Text]:
     """Place markers and names, and the exits of links leaving the frame; their labels."""
-    place_labels = _draw_places(ax, network, ext, {s.a for s in segs} | {s.b for s in segs})
-    exit_labels = _draw_exits(ax, segs, ext) if extent is not None else []
+    names = {p.id: p.name for p in network.places if p.name}
+    exit_labels = _draw_exits(ax, segs, ext, names) if extent is not None else []
+    used = {s.a for s in segs} | {s.b for s in segs}
+    place_labels = _draw_places(ax, network, ext, used, avoid=exit_labels)
     return [*place_labels, *exit_labels]
 
 
