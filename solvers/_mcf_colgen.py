@@ -21,9 +21,20 @@ Algorithm
    Masters with many groups per row (an iteration then adds many columns at once) are first
    solved by interior point without crossover until the additions thin out, then crossed over
    once to a basis (``ColgenConfig.master = "hybrid"``).
-4. Pricing: with ``mu_a = -(row dual)`` on capacity rows and 0 elsewhere, one Dijkstra per
-   distinct cost row from every origin with weights ``cost_k + mu``; a group whose shortest path
-   has reduced cost ``dist - sigma_g < 0`` gets that path as a new column.
+4. Pricing: with ``mu_a = -(row dual)`` on capacity rows and 0 elsewhere, Dijkstra per
+   distinct cost row from the origins with weights ``cost_k + mu``; a group whose shortest path
+   has reduced cost ``dist - sigma_g < 0`` gets that path as a new column. Only what can price
+   out is searched (``ColgenConfig.bounded_pricing``): with ``mu >= 0`` no path of a group is
+   cheaper than its uncapacitated distance ``dist0_g``, so a group with
+   ``dist0_g - sigma_g >= -tol (1 + |sigma_g|)`` is proven priced out without a search (its
+   distance is bounded below by ``dist0_g``, which the Lagrangian bound uses), and an origin with
+   no other group is not searched at all — on a network where few arcs bind, most origins. A
+   search stops once its groups are settled: the exact pricing needs distances only below
+   ``sigma_g`` (a farther path cannot price out), the smoothed one below the cost of the group's
+   uncapacitated path under the smoothed duals (and, a heuristic bound, below ``sigma_g``), and
+   searches grow in rounds from 1.25 × ``dist0_g``
+   (:func:`solvers.shortest_paths.limited_searches`), so a tree covers the neighbourhood of its
+   destinations, not the whole graph.
 5. Dual stabilization (Wentges smoothing): the pricing is done at
    ``mu_s = alpha * center + (1 - alpha) * mu`` where ``center`` is the dual vector with the best
    Lagrangian bound so far; a path found there enters if its reduced cost **at the master's
@@ -63,6 +74,7 @@ from numpy.typing import NDArray
 
 from solvers._mcf_lp import (
     HIGHS_INF,
+    SOURCE_BLOCK_ENTRIES,
     FloatArray,
     IntArray,
     PathFlows,
@@ -72,11 +84,9 @@ from solvers._mcf_lp import (
     failed,
     highs_status,
     new_highs,
-    source_blocks,
     split_group_paths,
-    walk_tree_paths,
 )
-from solvers.shortest_paths import shortest_path_tree
+from solvers.shortest_paths import ArcGraph, half_radius, limited_searches, sample_start
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +126,17 @@ class ColgenConfig:
     augment_rounds
         Rounds of greedy routing of the master's unserved demand into its residual capacities
         after each master solve (more columns per group and iteration; 0 = none).
+    devex_below
+        The explicit dual master switches from dual steepest edge to Devex pricing (for good)
+        once a re-solve took fewer than this many pivots (0 = never): HiGHS recomputes every
+        steepest-edge weight after each change of the model, a fixed cost per re-solve that
+        outweighs the better pivots when a re-solve needs few.
+    bounded_pricing
+        Search only what the pricing needs: groups whose uncapacitated distance already
+        reaches their dual (``dist0 - sigma >= -tol``: with ``mu >= 0`` no path of theirs can
+        price out) are not searched, and every search stops once its groups are settled, the
+        exact pricing's at the largest ``sigma`` of the origin's groups (a farther path cannot
+        price out); ``False``: one full tree per origin and cost row every pricing (before).
     row_age
         Delete capacity rows slack (zero dual, flow below capacity) for this many iterations
         (0 = never); a row whose capacity the flow exceeds again is added back.
@@ -133,9 +154,11 @@ class ColgenConfig:
     smoothing: float = 0.5
     exact_every_iteration: bool = False
     warmup_rounds: int = 0
-    augment_rounds: int = 3
+    augment_rounds: int = 6
     prune_age: int = 5
     row_age: int = 0
+    bounded_pricing: bool = True
+    devex_below: int = 300
 
 
 CONFIG = ColgenConfig()
@@ -430,7 +453,10 @@ def solve_colgen(
     RawSolution
         In original units. ``stats`` holds the master's size and, from the last exact pricing,
         ``min_reduced_cost`` (cost per flow unit, the smallest ``dist_g - sigma_g`` over the
-        groups; >= ``-tol (1 + |sigma_g|)`` on every group when that certificate holds).
+        groups, with ``dist_g`` bounded below where the pricing proved a group priced out
+        without a search; >= ``-tol (1 + |sigma_g|)`` on every group when that certificate
+        holds). ``od_upper`` / ``od_exact``: each row's uncapacitated path costed at the final
+        duals, exact where no dual lies on it (the caller's ``od_cost`` then needs no search).
     """
     cfg = CONFIG if config is None else config
     t_start = time.perf_counter()
@@ -483,65 +509,118 @@ def solve_colgen(
         cost_id = np.zeros(commodities.shape[0], dtype=np.int64)
         cost_rep = commodities[:1]
     g_cid = cost_id[g_kidx]
+    block = max(1, SOURCE_BLOCK_ENTRIES // max(n, 1))
     plan: list[tuple[int, IntArray, IntArray, IntArray]] = []  # (cost row, sources, groups, src)
     for cid in range(int(cost_rep.shape[0])):
         gs = np.flatnonzero(g_cid == cid)
         srcs, inv = np.unique(g_o[gs], return_inverse=True)
-        inv = inv.reshape(-1)
-        order = np.argsort(inv, kind="stable")
-        bounds = np.searchsorted(inv[order], np.arange(srcs.shape[0] + 1))
-        for lo, hi in source_blocks(int(srcs.shape[0]), n):
-            part = order[bounds[lo] : bounds[hi]]
-            plan.append((int(cost_rep[cid]), srcs[lo:hi], gs[part], inv[part] - lo))
+        plan.append((int(cost_rep[cid]), srcs, gs, inv.reshape(-1)))
+    bounded = cfg.bounded_pricing
+    # a guess of each group's distance: the first search limit (inf: one unlimited search)
+    guess = np.full(n_g, np.inf)
+    # per plan entry and source: about the median distance of the nodes in its uncapacitated tree
+    # (a search that reaches it covers most of the graph: no rounds beyond it)
+    full_at: list[FloatArray] = [np.full(e[1].shape[0], np.inf) for e in plan]
 
     Mask = NDArray[np.bool_]
     Select = Callable[[IntArray, FloatArray], Mask]
 
     def price(
-        mu: FloatArray, select: Select | None = None, only: Mask | None = None
+        mu: FloatArray,
+        select: Select | None = None,
+        only: Mask | None = None,
+        need: FloatArray | None = None,
+        floor: FloatArray | None = None,
+        start: FloatArray | None = None,
+        record: bool = False,
     ) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
         """Shortest distance of every group under ``cost + mu`` and, for the groups ``select``
-        picks (given their ids and distances), their tree paths. With ``only`` (a mask over the
-        groups) trees are grown only from the origins of those groups, and the other groups'
-        distances are left ``inf``.
+        picks (given their ids and distances), their tree paths.
+
+        With ``only`` (a mask over the groups) only those groups are searched; the others get
+        ``floor`` (a lower bound of their distance, e.g. the uncapacitated one) or ``inf``.
+        ``need`` (per group): the exact distance is needed only below it; a group farther away
+        gets a lower bound ``>= need`` (and at least ``floor``) and is never offered to
+        ``select``. ``start`` (per group, default the uncapacitated distance): a guess of the
+        distance, the first limit of the group's search. Each search stops once its groups are
+        settled
+        (:func:`solvers.shortest_paths.limited_searches`), so on a network where destinations
+        lie near their origins a tree covers a neighbourhood, not the whole graph. ``record``:
+        keep each source's :func:`~solvers.shortest_paths.half_radius` for later searches.
 
         Returns ``(dist, groups, ptr, arcs)``: path ``i`` of group ``groups[i]`` is
         ``arcs[ptr[i]:ptr[i+1]]`` (listed from the destination back to the origin).
         """
         t0 = time.perf_counter()
-        dist = np.full(n_g, np.inf)
+        c0 = time.process_time()
+        dist = np.full(n_g, np.inf) if floor is None else floor.copy()
         sel_parts: list[IntArray] = []
         len_parts: list[IntArray] = []
         arc_parts: list[IntArray] = []
-        for k, srcs, gs, src in plan:
+        n_searched = 0
+        for e, (k, srcs, gs, src) in enumerate(plan):
             if only is not None:
                 sub = only[gs]
                 if not sub.any():
                     continue
-                if not sub.all():
-                    gs, src = gs[sub], src[sub]
-                    used, src = np.unique(src, return_inverse=True)
-                    srcs, src = srcs[used], src.reshape(-1)
-            d, pa = shortest_path_tree(
-                n, tail, problem.head, cost[k] + mu, srcs, predecessors=select is not None
-            )
-            dg = d[src, g_t[gs]]
-            dist[gs] = dg
-            if select is None:
-                continue
-            pick = np.flatnonzero(select(gs, dg))
-            if not pick.shape[0]:
-                continue
-            ptr, arcs = walk_tree_paths(pa, tail, src[pick], g_o[gs[pick]], g_t[gs[pick]])
-            sel_parts.append(gs[pick])
-            len_parts.append(np.diff(ptr))
-            arc_parts.append(arcs)
-        timings["shortest_path"] += time.perf_counter() - t0
+                gs, src = gs[sub], src[sub]
+            graph = ArcGraph(n, tail, problem.head, cost[k] + mu)
+            n_searched += int(np.unique(src).shape[0])
+            need_t = np.full(gs.shape[0], np.inf) if need is None else need[gs]
+            start_t = guess[gs] if start is None else start[gs]
+            for blk in limited_searches(
+                graph,
+                srcs,
+                src,
+                g_t[gs],
+                need_t,
+                start_t,
+                predecessors=select is not None,
+                block=block,
+                full_at=full_at[e],
+            ):
+                if record:
+                    full_at[e][blk.sources] = half_radius(blk.dist)
+                gb = gs[blk.targets]
+                val = blk.value
+                if floor is not None:
+                    val = np.where(blk.exact, val, np.maximum(val, floor[gb]))
+                dist[gb] = val
+                if select is None:
+                    continue
+                ex = np.flatnonzero(blk.exact)
+                pick = ex[select(gb[ex], val[ex])]
+                if not pick.shape[0]:
+                    continue
+                ptr, arcs = graph.walk(blk.pred, blk.local[pick], g_o[gb[pick]], g_t[gb[pick]])
+                sel_parts.append(gb[pick])
+                len_parts.append(np.diff(ptr))
+                arc_parts.append(arcs)
         groups = np.concatenate([np.zeros(0, dtype=np.int64), *sel_parts])
+        lens = np.concatenate([np.zeros(0, dtype=np.int64), *len_parts])
+        arcs_out = np.concatenate([np.zeros(0, dtype=np.int64), *arc_parts])
         ptr_out = np.zeros(groups.shape[0] + 1, dtype=np.int64)
-        if len_parts:
-            ptr_out[1:] = np.cumsum(np.concatenate(len_parts))
-        return dist, groups, ptr_out, np.concatenate([np.zeros(0, dtype=np.int64), *arc_parts])
+        ptr_out[1:] = np.cumsum(lens)
+        # paths in one order whatever the searches' order: cost row, origin, group
+        order = np.lexsort((groups, g_o[groups], g_cid[groups]))
+        if (order != np.arange(order.shape[0])).any():
+            gather = np.repeat(ptr_out[:-1][order], lens[order]) + (
+                np.arange(int(lens.sum()))
+                - np.repeat(np.cumsum(lens[order]) - lens[order], lens[order])
+            )
+            groups, arcs_out = groups[order], arcs_out[gather]
+            ptr_out[1:] = np.cumsum(lens[order])
+        timings["shortest_path"] += time.perf_counter() - t0
+        logger.debug(
+            "pricing: %d of %d groups searched from %d sources, %d paths, %.3f s (CPU %.3f s)",
+            n_g if only is None else int(only.sum()),
+            n_g,
+            n_searched,
+            groups.shape[0],
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+        )
+        return dist, groups, ptr_out, arcs_out
 
     def finite(gs: IntArray, d: FloatArray) -> NDArray[np.bool_]:
         return np.asarray(np.isfinite(d), dtype=np.bool_)
@@ -571,7 +650,36 @@ def solve_colgen(
 
     # ---- 1. all-or-nothing on uncapacitated shortest paths
     zero_mu = np.zeros(n_arcs)
-    dist, g_reach, ptr0, arcs0 = price(zero_mu, finite)
+    if bounded:
+        for k, srcs, gs, src in plan:
+            graph = ArcGraph(n, tail, problem.head, cost[k])
+            guess[gs] = sample_start(graph, src, g_t[gs], np.arange(srcs.shape[0]))
+    dist, g_reach, ptr0, arcs0 = price(zero_mu, finite, record=bounded)
+    dist0 = dist.copy()  # a lower bound of every group's distance under any mu >= 0
+    own0 = np.repeat(g_reach, np.diff(ptr0))  # group of each arc of the uncapacitated paths
+
+    def path_mu(mu: FloatArray) -> FloatArray:
+        """``mu`` summed over each group's uncapacitated path (``inf``: no path)."""
+        out = np.full(n_g, np.inf)
+        out[g_reach] = 0.0
+        out += np.bincount(own0, weights=mu[arcs0], minlength=n_g)
+        return out
+
+    def od_hint(mu_orig: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+        """Per demand row the cost of its group's uncapacitated path under ``cost + mu_orig``
+        (original units) and where that is the shortest (no dual on the path)."""
+        w = problem.cost[g_k[own0], arcs0] + mu_orig[arcs0]
+        ub_g = np.full(n_g, np.nan)
+        ub_g[g_reach] = np.bincount(own0, weights=w, minlength=n_g)[g_reach]
+        on = path_mu(mu_orig)
+        upper = np.full(problem.n_demands, np.nan)
+        upper[rows] = ub_g[row_g]
+        exact = np.zeros(problem.n_demands, dtype=bool)
+        exact[rows] = on[row_g] == 0.0
+        return upper, exact
+
+    if bounded:
+        guess = np.where(np.isfinite(dist0) & (dist0 > 0), dist0, guess)
     reach = np.isfinite(dist)
     serve_r = reach[row_g] & (dist[row_g] <= pen_r)
     served_g: FloatArray = np.bincount(
@@ -589,8 +697,11 @@ def solve_colgen(
         aon_paths = None
         if want_paths:
             aon_paths = row_paths(g_reach, served_g[g_reach], ptr0, arcs0, unserved[rows])
+        od_up, od_ex = od_hint(np.zeros(n_arcs))
         timings["extract"] = time.perf_counter() - t_start - timings["shortest_path"]
         return RawSolution(
+            od_upper=od_up,
+            od_exact=od_ex,
             status="optimal",
             message="all-or-nothing shortest paths respect every capacity",
             flow=flow.reshape(problem.n_commodities, n_arcs) * problem.flow_scale,
@@ -717,7 +828,13 @@ def solve_colgen(
             def routable(gs: IntArray, d: FloatArray, act: NDArray[np.bool_] = act) -> Mask:
                 return np.asarray(act[gs] & np.isfinite(d) & (d <= g_pen[gs]), dtype=np.bool_)
 
-            _, ok, ptr_w, arcs_w = price(mu + np.where(full, np.inf, 0.0), routable, act)
+            _, ok, ptr_w, arcs_w = price(
+                mu + np.where(full, np.inf, 0.0),
+                routable,
+                act,
+                need=g_pen if bounded else None,
+                start=1.25 * guess if bounded else None,
+            )
             if not ok.shape[0]:
                 break
             added += add_cols(ok, ptr_w, arcs_w)
@@ -750,6 +867,8 @@ def solve_colgen(
     over = np.zeros(n_arcs, dtype=bool)
     alpha = float(cfg.smoothing)
     pivots = 0
+    last_pivots = np.iinfo(np.int64).max  # pivots of the previous master solve
+    devex = False
     n_pruned = 0
     last_used = np.zeros(0, dtype=np.int64)
     row_tight_at = np.zeros(n_arcs, dtype=np.int64)
@@ -772,7 +891,14 @@ def solve_colgen(
             if adaptive:
                 h.setOptionValue("simplex_strategy", cfg.simplex_strategy)
                 h.setOptionValue("presolve", "off")
+        if as_dual and not devex and last_pivots < cfg.devex_below:
+            # few pivots expected: Devex, which HiGHS need not re-initialize after the model
+            # changed (dual steepest edge recomputes every weight: ~80 ms at road1000-K200)
+            h.setOptionValue("simplex_dual_edge_weight_strategy", 1)
+            devex = True
+        c0 = time.process_time()
         h.run()
+        master_cpu = time.process_time() - c0
         vertex = phase in ("crossover", "simplex") or not want_vertex
         if phase == "crossover":
             phase = "simplex"
@@ -783,6 +909,7 @@ def solve_colgen(
             break
         info = h.getInfo()
         pivots += int(info.simplex_iteration_count)
+        last_pivots = int(info.simplex_iteration_count)
         sol = h.getSolution()
         x = np.asarray(sol.col_value, dtype=np.float64)
         y = np.asarray(sol.row_dual, dtype=np.float64)
@@ -803,6 +930,13 @@ def solve_colgen(
         row_tight_at[tight | over] = iterations
         scale = max(abs(ub), 1e-12)
         rc_tol = tol * (1.0 + np.abs(sigma))
+        # with mu >= 0 no path of a group is shorter than its uncapacitated one: a group with
+        # dist0 - sigma >= -tol cannot price out and is not searched (its distance: >= dist0)
+        active = dist0 - sigma < -rc_tol if bounded else None
+        floor = dist0 if bounded else None
+        # first search limit 1.25 x the uncapacitated distance, doubled for groups not settled
+        # (their bounds above can be loose: a dual near the penalty on a full arc)
+        reach_guess = 1.25 * guess if bounded else None
 
         new_g: list[IntArray] = []  # the iteration's new columns: groups, path lengths, arcs
         new_ptr: list[IntArray] = []
@@ -812,7 +946,16 @@ def solve_colgen(
         smoothed_found = False
         if alpha > 0.0 and vertex:  # interior-point duals are centred already
             mu_s = alpha * center + (1.0 - alpha) * mu
-            dist_s, g_ok, ptr_s, arcs_s = price(mu_s, finite)
+            ub_s = None
+            if bounded:  # the uncapacitated path bounds each group's distance: one search each
+                # and its distance matters only below sigma: a path costlier at mu_s than the
+                # group's own flow path costs at mu rarely prices out at mu (a heuristic bound:
+                # the exact pricing follows whenever the smoothed one finds nothing)
+                ub_s = np.minimum(dist0 + path_mu(mu_s), np.maximum(sigma, dist0))
+                ub_s = ub_s * (1.0 + 1e-9) + 1e-12
+            dist_s, g_ok, ptr_s, arcs_s = price(
+                mu_s, finite, active, need=ub_s, floor=floor, start=reach_guess
+            )
             n_smoothed += 1
             lb_s = lagrangian(dist_s, mu_s)
             if lb_s > lb:
@@ -842,7 +985,14 @@ def solve_colgen(
             ) -> Mask:
                 return np.asarray(np.isfinite(d) & (d - s[gs] < -t[gs]), dtype=np.bool_)
 
-            dist, cand, ptr, arcs = price(mu, improving)
+            dist, cand, ptr, arcs = price(
+                mu,
+                improving,
+                active,
+                need=sigma - rc_tol if bounded else None,
+                floor=floor,
+                start=reach_guess,
+            )
             n_exact += 1
             lb_now = lagrangian(dist, mu)
             if lb_now > lb:  # any mu >= 0 gives a valid bound: keep the best one and its duals
@@ -891,7 +1041,7 @@ def solve_colgen(
         timings["build"] += time.perf_counter() - t0
         logger.debug(
             "colgen iteration %d: UB %.10g LB %.10g, %d columns and %d rows added, master "
-            "%d x %d, %d pivots",
+            "%d x %d, %d pivots, CPU %.3f s",
             iterations,
             ub,
             lb,
@@ -900,6 +1050,7 @@ def solve_colgen(
             h.getNumRow(),
             h.getNumCol(),
             int(info.simplex_iteration_count),
+            master_cpu,
         )
         if (
             phase == "ipm"
@@ -987,8 +1138,11 @@ def solve_colgen(
         ptr_used = np.asarray(sub.indptr, dtype=np.int64)
         arcs_used = np.asarray(sub.indices, dtype=np.int64)
         col_paths = row_paths(cols.groups()[used], f[used], ptr_used, arcs_used, unserved[rows])
+    od_up, od_ex = od_hint(mu_best * problem.cost_scale)
     timings["extract"] = time.perf_counter() - t0
     return RawSolution(
+        od_upper=od_up,
+        od_exact=od_ex,
         status=status,
         message=message,
         flow=flow_cg.reshape(problem.n_commodities, n_arcs) * problem.flow_scale,

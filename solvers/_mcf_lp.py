@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from solvers.shortest_paths import shortest_path_tree
+from solvers.shortest_paths import ArcGraph, limited_searches, sample_start, shortest_path_tree
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -214,6 +214,11 @@ class RawSolution:
     master duals (cost per flow unit; NaN for the LP)."""
     paths: PathFlows | None = None
     """Each demand row's path flows (original units) when the caller asked for them."""
+    od_upper: FloatArray | None = None
+    """Per demand row, the cost of a path of the row under ``cost + capacity_dual`` (an upper
+    bound of its shortest; NaN: none known), or ``None``."""
+    od_exact: NDArray[np.bool_] | None = None
+    """Where ``od_upper`` is the shortest cost itself (a path whose cost is a lower bound too)."""
 
 
 def failed(problem: Problem, status: str, message: str, iterations: int = 0) -> RawSolution:
@@ -231,7 +236,13 @@ def failed(problem: Problem, status: str, message: str, iterations: int = 0) -> 
 # --------------------------------------------------------------------------- shortest paths
 
 
-def row_distances(problem: Problem, extra: FloatArray | None, rows: IntArray) -> FloatArray:
+def row_distances(
+    problem: Problem,
+    extra: FloatArray | None,
+    rows: IntArray,
+    need: FloatArray | None = None,
+    start: FloatArray | None = None,
+) -> FloatArray:
     """Shortest-path cost from origin to destination of each selected demand row.
 
     Parameters
@@ -243,20 +254,35 @@ def row_distances(problem: Problem, extra: FloatArray | None, rows: IntArray) ->
         ``problem.cost``; ``None`` for none.
     rows
         Demand-row indices.
+    need
+        Per selected row, the cost up to which the exact value is needed (e.g. its penalty when
+        the caller takes ``min(cost, penalty)``); a row farther away gets a value ``>= need``.
+        ``None``: exact everywhere.
+    start
+        Per selected row, a guess of its cost (e.g. the cost of a known path: then one search
+        settles it); NaN or ``None``: a sample's farthest destination.
 
     Returns
     -------
     ndarray, shape (len(rows),)
         Cost per unit (``inf`` if there is no path; ``0`` if origin = destination).
+
+    Notes
+    -----
+    One graph per distinct cost row; the searches of its origins stop once their rows are
+    settled (:func:`solvers.shortest_paths.limited_searches`, first limit: ``start``, else a
+    sample's farthest destination), so on a network of regions a search covers a neighbourhood of its origin.
     """
     out = np.full(rows.shape[0], np.inf)
     if rows.shape[0] == 0:
         return out
     comm = problem.commodity[rows]
     ks = np.unique(comm)
-    # commodities with identical cost rows share one Dijkstra call
+    # commodities with identical cost rows share one graph
     _, cost_id = np.unique(problem.cost[ks], axis=0, return_inverse=True)
     row_cost = cost_id.reshape(-1)[np.searchsorted(ks, comm)]
+    need_all = np.full(rows.shape[0], np.inf) if need is None else np.asarray(need, dtype=float)
+    block = max(1, SOURCE_BLOCK_ENTRIES // max(problem.n_nodes, 1))
     for cid in np.unique(row_cost):
         sel = np.flatnonzero(row_cost == cid)
         r = rows[sel]
@@ -264,14 +290,23 @@ def row_distances(problem: Problem, extra: FloatArray | None, rows: IntArray) ->
         sources, src_idx = np.unique(problem.origin[r], return_inverse=True)
         src_idx = src_idx.reshape(-1)
         w = problem.cost[k] if extra is None else problem.cost[k] + extra
-        order = np.argsort(src_idx, kind="stable")
-        bounds = np.searchsorted(src_idx[order], np.arange(sources.shape[0] + 1))
-        for lo, hi in source_blocks(int(sources.shape[0]), problem.n_nodes):
-            dist, _ = shortest_path_tree(
-                problem.n_nodes, problem.tail, problem.head, w, sources[lo:hi], predecessors=False
-            )
-            part = order[bounds[lo] : bounds[hi]]
-            out[sel[part]] = dist[src_idx[part] - lo, problem.destination[r[part]]]
+        graph = ArcGraph(problem.n_nodes, problem.tail, problem.head, w)
+        dest = problem.destination[r]
+        first = np.full(sel.shape[0], np.nan) if start is None else start[sel]
+        if np.isnan(first).any():
+            guess = sample_start(graph, src_idx, dest, np.arange(sources.shape[0]))
+            first = np.where(np.isnan(first), guess, first)
+        for blk in limited_searches(
+            graph,
+            sources,
+            src_idx,
+            dest,
+            need_all[sel],
+            first,
+            predecessors=False,
+            block=block,
+        ):
+            out[sel[blk.targets]] = blk.value
     return out
 
 

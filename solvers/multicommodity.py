@@ -434,7 +434,17 @@ def _finish(
         objective = float(np.sum(c * flow) + np.sum(problem.penalty * un))
         rows = np.flatnonzero(problem.origin != problem.destination)
         od = np.zeros(problem.n_demands)
-        od[rows] = np.minimum(row_distances(problem, mu, rows), problem.penalty[rows])
+        pen = problem.penalty[rows]
+        hint = None if raw.od_upper is None else raw.od_upper[rows]
+        known = np.zeros(rows.shape[0], dtype=bool)
+        if hint is not None and raw.od_exact is not None:
+            known = raw.od_exact[rows] & np.isfinite(hint)
+            od[rows[known]] = np.minimum(hint[known], pen[known])
+        rest = np.flatnonzero(~known)
+        start = None if hint is None else hint[rest] * (1.0 + 1e-9)
+        od[rows[rest]] = np.minimum(
+            row_distances(problem, mu, rows[rest], need=pen[rest], start=start), pen[rest]
+        )
         capped = np.isfinite(problem.capacity)
         lb = float(np.sum(problem.demand * od) - np.sum(mu[capped] * problem.capacity[capped]))
     timings = {**timings, **raw.timings}

@@ -6,6 +6,9 @@ parallel arrays (data checks, drayage distances).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -34,6 +37,90 @@ def _csgraph(
         (weight[chosen], (tail[chosen], head[chosen])), shape=(n_nodes, n_nodes), dtype=np.float64
     )
     return graph, chosen, chosen_key
+
+
+class ArcGraph:
+    """The scipy graph of one weight vector on arc arrays, built once and searched many times
+    (see :func:`shortest_path_tree` for the rules on parallel arcs, self-loops and forbidden
+    arcs)."""
+
+    def __init__(self, n_nodes: int, tail: IntArray, head: IntArray, weight: FloatArray) -> None:
+        self.n_nodes = n_nodes
+        self.graph, self.chosen, self.chosen_key = _csgraph(n_nodes, tail, head, weight)
+
+    def search(
+        self, sources: IntArray, *, predecessors: bool, limit: float = np.inf
+    ) -> tuple[FloatArray, NDArray[np.int32]]:
+        """scipy's distances and predecessor nodes (``-9999``: none; empty when not asked)."""
+        n_src = int(sources.shape[0])
+        if not predecessors:
+            d = dijkstra(self.graph, directed=True, indices=sources, limit=limit)
+            return d.reshape(n_src, self.n_nodes), np.zeros((0, 0), dtype=np.int32)
+        d, pred = dijkstra(
+            self.graph, directed=True, indices=sources, return_predecessors=True, limit=limit
+        )
+        return d.reshape(n_src, self.n_nodes), pred.reshape(n_src, self.n_nodes)
+
+    def walk(
+        self, pred: NDArray[np.int32], src_idx: IntArray, origin: IntArray, dest: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """Arcs of the tree paths ``origin[i] -> dest[i]`` in tree ``src_idx[i]`` of ``pred``
+        (from :meth:`search`), vectorized over the paths: ``(ptr, arcs)``, path ``i`` is
+        ``arcs[ptr[i]:ptr[i+1]]`` listed from the destination back to the origin. Every
+        destination must be reached."""
+        m = int(dest.shape[0])
+        cur = dest.astype(np.int64)
+        idx = np.flatnonzero(cur != origin)
+        owners: list[IntArray] = []
+        arcs: list[IntArray] = []
+        steps = 0
+        n = self.n_nodes
+        while idx.shape[0]:
+            p = pred[src_idx[idx], cur[idx]].astype(np.int64)
+            if (p < 0).any() or steps > n:  # pragma: no cover - guarded by finite distances
+                raise RuntimeError("shortest-path tree walk failed")
+            owners.append(idx)
+            arcs.append(self.chosen[np.searchsorted(self.chosen_key, p * n + cur[idx])])
+            cur[idx] = p
+            idx = idx[cur[idx] != origin[idx]]
+            steps += 1
+        if not owners:
+            return np.zeros(m + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        own = np.concatenate(owners)
+        arc = np.concatenate(arcs)
+        order = np.argsort(own, kind="stable")
+        ptr = np.zeros(m + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum(np.bincount(own, minlength=m))
+        return ptr, arc[order]
+
+    def trees(
+        self, sources: IntArray, *, predecessors: bool = True, limit: float = np.inf
+    ) -> tuple[FloatArray, IntArray]:
+        """Distances (and last arcs) from ``sources``; as :func:`shortest_path_tree`."""
+        n_nodes = self.n_nodes
+        n_src = int(sources.shape[0])
+        if n_src == 0:
+            return np.zeros((0, n_nodes)), np.zeros((0, n_nodes), dtype=np.int64)
+        if not predecessors:
+            only = dijkstra(
+                self.graph, directed=True, indices=sources, return_predecessors=False, limit=limit
+            )
+            return (
+                np.asarray(only, dtype=np.float64).reshape(n_src, n_nodes),
+                np.zeros((0, 0), dtype=np.int64),
+            )
+        dist, pred = dijkstra(
+            self.graph, directed=True, indices=sources, return_predecessors=True, limit=limit
+        )
+        dist = np.asarray(dist, dtype=np.float64).reshape(n_src, n_nodes)
+        pred = np.asarray(pred, dtype=np.int64).reshape(n_src, n_nodes)
+        pred_arc = np.full((n_src, n_nodes), -1, dtype=np.int64)
+        has = np.flatnonzero(pred.reshape(-1) >= 0)
+        if has.shape[0] and self.chosen.shape[0]:
+            k = pred.reshape(-1)[has] * n_nodes + has % n_nodes
+            pos = np.searchsorted(self.chosen_key, k)
+            pred_arc.reshape(-1)[has] = self.chosen[pos]
+        return dist, pred_arc
 
 
 def shortest_path_tree(
@@ -80,33 +167,14 @@ def shortest_path_tree(
     ``scipy.sparse.csgraph`` keeps one entry per (tail, head) pair, so of parallel arcs only the
     cheapest under ``weight`` is offered to Dijkstra (ties: lowest arc index). Explicitly stored
     zero weights are edges for scipy's sparse input, so zero-cost arcs work. Self-loops are
-    dropped (with non-negative weights they never shorten a path).
+    dropped (with non-negative weights they never shorten a path). Many searches on one weight
+    vector: :class:`ArcGraph` builds the graph once.
     """
-    n_src = int(sources.shape[0])
-    if n_src == 0:
+    if int(sources.shape[0]) == 0:
         return np.zeros((0, n_nodes)), np.zeros((0, n_nodes), dtype=np.int64)
-    graph, chosen, chosen_key = _csgraph(n_nodes, tail, head, weight)
-    if not predecessors:
-        only = dijkstra(
-            graph, directed=True, indices=sources, return_predecessors=False, limit=limit
-        )
-        return (
-            np.asarray(only, dtype=np.float64).reshape(n_src, n_nodes),
-            np.zeros((0, 0), dtype=np.int64),
-        )
-    dist, pred = dijkstra(
-        graph, directed=True, indices=sources, return_predecessors=True, limit=limit
+    return ArcGraph(n_nodes, tail, head, weight).trees(
+        sources, predecessors=predecessors, limit=limit
     )
-    dist = np.asarray(dist, dtype=np.float64).reshape(n_src, n_nodes)
-    pred = np.asarray(pred, dtype=np.int64).reshape(n_src, n_nodes)
-    pred_arc = np.full((n_src, n_nodes), -1, dtype=np.int64)
-    has = pred >= 0
-    if has.any() and chosen.shape[0]:
-        nodes = np.broadcast_to(np.arange(n_nodes, dtype=np.int64), pred.shape)
-        k = pred[has] * n_nodes + nodes[has]
-        pos = np.searchsorted(chosen_key, k)
-        pred_arc[has] = chosen[pos]
-    return dist, pred_arc
 
 
 def pair_distances(
@@ -178,3 +246,120 @@ def pair_distances(
             out[pairs] = dist[inv[sel] - lo, destination[pairs]]
         todo = todo[~np.isfinite(out[todo])]
     return out
+
+
+@dataclass(frozen=True)
+class SearchBlock:
+    """One Dijkstra call of :func:`limited_searches`: the targets it settled and its trees."""
+
+    targets: IntArray
+    """Indices into the caller's target arrays settled by this call."""
+    value: FloatArray
+    """Their distances: exact where ``exact``, else a lower bound ``>= need`` (the call's limit)."""
+    exact: NDArray[np.bool_]
+    local: IntArray
+    """Row of each settled target's source in ``pred``."""
+    pred: NDArray[np.int32]
+    """``(sources of the call, n_nodes)`` predecessor nodes (``-9999``: none; empty without
+    ``predecessors``); :meth:`ArcGraph.walk` turns them into arcs."""
+    sources: IntArray
+    """The call's sources (indices into ``sources`` of :func:`limited_searches`)."""
+    dist: FloatArray
+    """``(sources of the call, n_nodes)`` distances (``inf`` beyond the call's limit)."""
+
+
+def half_radius(dist: FloatArray, step: int = 16) -> FloatArray:
+    """Per row of a distance matrix, about the median distance to the nodes (every ``step``-th
+    node; ``inf`` when fewer than half are within the search): a search beyond it covers most
+    of the graph, so a search in rounds should not grow further but go to its limit."""
+    sub = dist[:, ::step]
+    return np.asarray(np.partition(sub, sub.shape[1] // 2, axis=1)[:, sub.shape[1] // 2])
+
+
+def sample_start(
+    graph: ArcGraph, target_src: IntArray, target_node: IntArray, sources: IntArray, k: int = 4
+) -> float:
+    """A first-round limit for :func:`limited_searches`: the median, over up to ``k`` sources
+    spread over ``sources``, of the distance to each one's farthest reachable target (``inf``
+    when that is not positive)."""
+    n_src = int(sources.shape[0])
+    if n_src == 0:
+        return float("inf")
+    pick = np.unique(np.linspace(0, n_src - 1, min(k, n_src)).round().astype(np.int64))
+    dist, _ = graph.trees(sources[pick], predecessors=False)
+    far: list[float] = []
+    for row, s in enumerate(pick.tolist()):
+        d = dist[row, target_node[target_src == s]]
+        d = d[np.isfinite(d)]
+        if d.shape[0]:
+            far.append(float(d.max()))
+    start = float(np.median(far)) if far else float("inf")
+    return start if start > 0 else float("inf")
+
+
+def limited_searches(
+    graph: ArcGraph,
+    sources: IntArray,
+    target_src: IntArray,
+    target_node: IntArray,
+    need: FloatArray,
+    start: FloatArray,
+    *,
+    predecessors: bool,
+    block: int,
+    growth: float = 1.25,
+    rounds: int = 12,
+    full_at: FloatArray | None = None,
+) -> Iterator[SearchBlock]:
+    """Distances from sources to targets, each search stopped as early as its targets allow.
+
+    Target ``i`` is node ``target_node[i]`` seen from ``sources[target_src[i]]``; its exact
+    distance is needed only up to ``need[i]`` (``inf``: always): beyond it a lower bound
+    ``>= need[i]`` is reported instead. ``start[i]`` is a guess of its distance. Searches grow in
+    rounds: in round ``r`` target ``i`` asks for ``min(start[i] * growth**r, need[i])`` and a
+    source is searched up to the largest limit its unsettled targets ask for; after ``rounds``
+    rounds the rest are searched up to their need, and so is a source at once when the limit it
+    asks for reaches ``full_at`` (per source, e.g. :func:`half_radius` of an earlier search: the
+    rounds would then cost more than they save). A call of Dijkstra takes up to ``block``
+    sources, sorted by their limits, under the largest limit among them; distances within a
+    search's limit are exact (Dijkstra settles nodes in order of distance), so a search explores
+    only the nodes within about ``growth`` times its farthest needed target (on a network of
+    regions a neighbourhood, not the whole graph). Yields one :class:`SearchBlock` per call;
+    every target is settled exactly once.
+    """
+    n_src = int(sources.shape[0])
+    pending = np.ones(target_src.shape[0], dtype=bool)
+    t_order = np.argsort(target_src, kind="stable")
+    t_bounds = np.searchsorted(target_src[t_order], np.arange(n_src + 1))
+    for rnd in range(rounds + 1):
+        idx = np.flatnonzero(pending)
+        if not idx.shape[0]:
+            return
+        ask = need[idx] if rnd == rounds else np.minimum(start[idx] * growth**rnd, need[idx])
+        src_lim = np.full(n_src, -np.inf)
+        np.maximum.at(src_lim, target_src[idx], ask)
+        live = np.flatnonzero(src_lim > -np.inf)
+        lim_s = src_lim[live]
+        if full_at is not None and rnd < rounds:
+            src_need = np.full(n_src, -np.inf)
+            np.maximum.at(src_need, target_src[idx], need[idx])
+            lim_s = np.where(lim_s >= full_at[live], src_need[live], lim_s)
+        order = np.argsort(lim_s, kind="stable")
+        live, lim_s = live[order], lim_s[order]
+        for lo in range(0, live.shape[0], block):
+            ss = live[lo : lo + block]
+            lim = float(lim_s[min(lo + block, live.shape[0]) - 1])
+            dist, pred = graph.search(sources[ss], predecessors=predecessors, limit=lim)
+            counts = t_bounds[ss + 1] - t_bounds[ss]
+            offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            tg = t_order[np.repeat(t_bounds[ss], counts) + offs]
+            loc = np.repeat(np.arange(ss.shape[0]), counts)
+            keep = pending[tg]
+            tg, loc = tg[keep], loc[keep]
+            d = dist[loc, target_node[tg]]
+            exact = np.isfinite(d)
+            done = exact | (need[tg] <= lim) | (lim == np.inf)
+            tg, loc, d, exact = tg[done], loc[done], d[done], exact[done]
+            pending[tg] = False
+            if tg.shape[0]:
+                yield SearchBlock(tg, np.where(exact, d, lim), exact, loc, pred, ss, dist)

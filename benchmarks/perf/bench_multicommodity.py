@@ -66,6 +66,9 @@ logger = logging.getLogger("bench_multicommodity")
 VALIDATION = ROOT / "tests" / "data" / "validation" / "multicommodity"
 RESULTS = ROOT / "benchmarks" / "perf" / "results"
 
+_SECOND: dict[str, Any] = {"augment_rounds": 3, "devex_below": 0, "bounded_pricing": False}
+"""What the second session's default had where the current one differs."""
+
 VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     "legacy": _mcf_colgen.ColgenConfig(
         master="hybrid",
@@ -76,26 +79,44 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
         exact_every_iteration=True,
         augment_rounds=0,
         prune_age=0,
+        devex_below=0,
+        bounded_pricing=False,
     ),
     "simplex": _mcf_colgen.ColgenConfig(
-        master="simplex", dual_master=False, smoothing=0.0, augment_rounds=0, prune_age=0
+        master="simplex",
+        dual_master=False,
+        smoothing=0.0,
+        augment_rounds=0,
+        prune_age=0,
+        bounded_pricing=False,
     ),
     "+smooth": _mcf_colgen.ColgenConfig(
-        master="simplex", dual_master=False, augment_rounds=0, prune_age=0
+        master="simplex", dual_master=False, augment_rounds=0, prune_age=0, bounded_pricing=False
     ),
-    "+smooth+augment": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False, prune_age=0),
-    "+smooth+augment+prune": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False),
-    "before-dual-master": _mcf_colgen.ColgenConfig(dual_master=False),
-    "+dual-master(default)": _mcf_colgen.ColgenConfig(),
+    "+smooth+augment": _mcf_colgen.ColgenConfig(
+        master="simplex", dual_master=False, prune_age=0, **_SECOND
+    ),
+    "+smooth+augment+prune": _mcf_colgen.ColgenConfig(
+        master="simplex", dual_master=False, **_SECOND
+    ),
+    "before-dual-master": _mcf_colgen.ColgenConfig(dual_master=False, **_SECOND),
+    "+dual-master": _mcf_colgen.ColgenConfig(**_SECOND),
+    "+bounded-pricing": _mcf_colgen.ColgenConfig(augment_rounds=3, devex_below=0),
+    "+devex-tail": _mcf_colgen.ColgenConfig(augment_rounds=3),
+    "+augment6(default)": _mcf_colgen.ColgenConfig(),
     "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
     "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
 """Column-generation variants of the ablation (``legacy`` = the master before issue #18:
 interior point, then dual simplex, no smoothing, one column per group and iteration;
 ``before-dual-master`` = the default before the explicit dual master (the same as
-``+smooth+augment+prune`` on masters with few groups per row); ``+dual-master(default)`` = :class:`solvers._mcf_colgen.ColgenConfig` as it is:
-on those masters the explicit LP dual re-solved by dual simplex, interior point first on the
-others, as before)."""
+``+smooth+augment+prune`` on masters with few groups per row); ``+dual-master`` = on those
+masters the explicit LP dual re-solved by dual simplex, interior point first on the others, as
+before, with one full tree per origin and cost row every pricing (the default of the second
+session); ``+bounded-pricing`` = the pricing searches only groups that can price out, each
+search stopped once its groups are settled; ``+devex-tail`` = and the dual master switches to
+Devex once a re-solve takes fewer than 300 pivots; ``+augment6(default)`` =
+:class:`solvers._mcf_colgen.ColgenConfig` as it is: and 6 rounds of augmentation instead of 3)."""
 
 
 @dataclass

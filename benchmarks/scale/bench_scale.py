@@ -17,8 +17,9 @@ fails the size instead of the machine. Stages, in the order ``freight run`` does
 - ``decompose``: flows and each demand row's paths from the solver's answer;
 - ``tables``: the result tables; ``write``: the result folder (atomic, with its manifest).
 
-Per stage the CSV has the seconds, the ratio to the previous size (for a 10× larger size, ~10 is
-linear growth) and the process's peak resident memory *after* the stage (``ru_maxrss``, so the
+Per stage the CSV has the seconds (wall) and the process CPU seconds (``time.process_time``;
+``total_wall`` row: the child's user + system time — on shared cores the figures to compare),
+each with its ratio to the previous size (for a 10× larger size, ~10 is linear growth) and the process's peak resident memory *after* the stage (``ru_maxrss``, so the
 stage that raises it is the one that allocated); ``--trace-memory`` adds each stage's own peak
 of traced allocations (``tracemalloc``; slows the Python-heavy stages, so its times are not the
 ones to quote). The ``validate`` method runs the command itself (``freight validate``).
@@ -61,13 +62,15 @@ trace = sys.argv[4] == "1"
 if trace:
     import tracemalloc
     tracemalloc.start()
-t, rss, traced = {}, {}, {}
+t, cpu, rss, traced = {}, {}, {}, {}
 def stage(name, fn):
     if trace:
         tracemalloc.reset_peak()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     out = fn()
     t[name] = time.perf_counter() - t0
+    cpu[name] = time.process_time() - c0
     rss[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     if trace:
         traced[name] = tracemalloc.get_traced_memory()[1] / 1024**3
@@ -99,23 +102,25 @@ else:
         for name, key in (("prepare", "build_s"), ("solve", "solve_s"),
                           ("decompose", "extract_s")):
             t[name] = run.timings.get(key, 0.0)
+            cpu[name] = run.timings.get(key.replace("_s", "_cpu_s"), float("nan"))
             rss[name] = rss["solve_all"]
-        del t["solve_all"], rss["solve_all"]
+        del t["solve_all"], cpu["solve_all"], rss["solve_all"]
         traced.pop("solve_all", None)
     status = run.status
     from freight.results.tables import run_tables, write_result_folder
     tables = stage("tables", lambda: run_tables(run))
     stage("write", lambda: write_result_folder(
         out, tables, {"command": "run", "method": method, "inputs": {}}, inputs=(str(data),)))
-print(json.dumps({"seconds": t, "rss_gb": rss, "traced_gb": traced, "status": status}))
+print(json.dumps({"seconds": t, "cpu_seconds": cpu, "rss_gb": rss, "traced_gb": traced,
+                  "status": status}))
 """
 
 
 def _child(
     code: Path, data: Path, out: Path, method: str, cap_gb: float, trace: bool
-) -> tuple[dict[str, object], float, float]:
-    """Run one method in a child process on ``code``'s freight; its report, wall time and peak
-    RSS (GB)."""
+) -> tuple[dict[str, object], float, float, float]:
+    """Run one method in a child process on ``code``'s freight; its report, wall time, peak
+    RSS (GB) and CPU time (user + system, s)."""
     cap = int(cap_gb * 1024**3)
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
@@ -138,11 +143,12 @@ def _child(
         fe.seek(0)
         stdout, stderr = fo.read().decode(), fe.read().decode()
     rss = usage.ru_maxrss / 1024**2  # this child's peak resident memory, GB
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0 or not stdout.strip():
         tail = (stderr.strip().splitlines() or ["?"])[-1]
-        return {"error": tail[:300]}, wall, rss
+        return {"error": tail[:300]}, wall, rss, cpu
     report: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
-    return report, wall, rss
+    return report, wall, rss, cpu
 
 
 def main() -> None:
@@ -169,7 +175,7 @@ def main() -> None:
             for method in args.methods:
                 for code in codes:
                     cname = names[code]
-                    report, wall, rss = _child(
+                    report, wall, rss, cpu_all = _child(
                         code, data, Path(tmp) / f"out{k}_{method}", method, args.cap_gb,
                         args.trace_memory,
                     )  # fmt: skip
@@ -178,25 +184,38 @@ def main() -> None:
                     assert isinstance(seconds, dict)
                     rss_s = report.get("rss_gb", {})
                     traced = report.get("traced_gb", {})
+                    cpu_s = report.get("cpu_seconds", {})
                     assert isinstance(rss_s, dict) and isinstance(traced, dict)
+                    assert isinstance(cpu_s, dict)
                     for stage, sec in seconds.items():
                         key = (method, cname, stage)
                         ratio = f"{sec / prev[key]:.2f}" if prev.get(key) else ""
                         prev[key] = sec
+                        c = cpu_s.get(stage)
+                        ckey = (method, cname, stage, "cpu")
+                        cratio = (f"{c / prev[ckey]:.2f}"
+                                  if c is not None and prev.get(ckey) else "")  # fmt: skip
+                        if c is not None:
+                            prev[ckey] = c
                         rows.append({**base, "stage": stage, "seconds": f"{sec:.3f}",
                                      "ratio_to_previous_size": ratio,
+                                     "cpu_seconds": "" if c is None else f"{c:.3f}",
+                                     "cpu_ratio_to_previous_size": cratio,
                                      "rss_after_gb": f"{rss_s.get(stage, 0.0):.3f}",
                                      "traced_peak_gb": (f"{traced[stage]:.3f}"
                                                         if stage in traced else ""),
                                      "note": ""})  # fmt: skip
                     note = str(report.get("status", report.get("error", "")))
                     rows.append({**base, "stage": "total_wall", "seconds": f"{wall:.3f}",
-                                 "ratio_to_previous_size": "", "rss_after_gb": f"{rss:.3f}",
+                                 "ratio_to_previous_size": "",
+                                 "cpu_seconds": f"{cpu_all:.3f}",
+                                 "cpu_ratio_to_previous_size": "",
+                                 "rss_after_gb": f"{rss:.3f}",
                                  "traced_peak_gb": "", "note": note})  # fmt: skip
                     sys.stderr.write(
                         f"{k:>4}x {method:8} {cname:10} places {counts['places.csv']}, links "
                         f"{counts['links.csv']}, demand rows {counts['demand.csv']}: "
-                        f"{wall:.1f} s, peak {rss:.2f} GB, {note}; "
+                        f"{wall:.1f} s (CPU {cpu_all:.1f} s), peak {rss:.2f} GB, {note}; "
                         + ", ".join(f"{s} {v:.2f}" for s, v in seconds.items())
                         + f" (load {os.getloadavg()[0]:.1f})\n"
                     )

@@ -27,6 +27,7 @@ from solvers.multicommodity import (
     MultiFlowResult,
     solve,
 )
+from solvers.shortest_paths import shortest_path_tree
 from tests import paths
 
 VALIDATION = paths.VALIDATION / "multicommodity"
@@ -794,3 +795,52 @@ def test_source_blocks_do_not_change_the_answer(monkeypatch: pytest.MonkeyPatch)
 def test_return_paths_must_be_a_bool() -> None:
     with pytest.raises(InvalidInputError, match="return_paths must be True or False"):
         solve(*COMPETE, return_paths="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bounded_pricing_gives_the_same_optimum_as_full_trees(seed: int) -> None:
+    """The column generation's bounded pricing (groups that cannot price out are not searched,
+    searches stop once their groups are settled) reaches the optimum of the full-tree pricing
+    and of the arc LP, with the same od_cost, on random capacitated multi-commodity instances
+    with several destinations per origin."""
+    from solvers import _mcf_colgen
+
+    rng = np.random.default_rng(100 + seed)
+    n, m = 40, 220
+    tail = rng.integers(0, n, m).astype(np.int64)
+    head = rng.integers(0, n, m).astype(np.int64)
+    cost = rng.uniform(1, 10, (3, m))
+    cost[1, rng.random(m) < 0.1] = np.inf
+    n_d = 90
+    origin = rng.integers(0, 8, n_d).astype(np.int64)
+    dest = rng.integers(0, n, n_d).astype(np.int64)
+    demand = rng.uniform(1, 20, n_d)
+    commodity = rng.integers(0, 3, n_d).astype(np.int64)
+    free = solve(tail, head, np.full(m, np.inf), cost, origin, dest, demand, commodity=commodity,
+                 n_nodes=n, unserved_penalty=500.0)  # fmt: skip
+    load = free.flow.sum(axis=0)
+    cap = np.where(load > 0, 0.6 * load, np.inf)
+    args = (tail, head, cap, cost, origin, dest, demand)
+    kw: dict[str, Any] = {"commodity": commodity, "n_nodes": n, "unserved_penalty": 500.0}
+    saved = _mcf_colgen.CONFIG
+    try:
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(bounded_pricing=False)
+        full = solve(*args, method="colgen", **kw)
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig()
+        bounded = solve(*args, method="colgen", **kw)
+    finally:
+        _mcf_colgen.CONFIG = saved
+    lp = solve(*args, method="lp", **kw)
+    assert full.status == bounded.status == lp.status == "optimal"
+    assert bounded.iterations > 0  # capacities bind: the master and the pricing ran
+    assert abs(bounded.objective - lp.objective) <= 1e-6 * abs(lp.objective)
+    assert abs(bounded.objective - full.objective) <= 1e-6 * abs(lp.objective)
+    # od_cost: the shortest cost under the result's own duals, capped at the penalty
+    ref = np.zeros(n_d)
+    for k in range(3):
+        d, _ = shortest_path_tree(n, tail, head, cost[k] + bounded.capacity_dual, np.arange(n),
+                                  predecessors=False)  # fmt: skip
+        sel = commodity == k
+        ref[sel] = np.minimum(d[origin[sel], dest[sel]], 500.0)
+    ref[origin == dest] = 0.0
+    assert np.allclose(bounded.od_cost, ref, rtol=1e-12, atol=1e-9)

@@ -80,3 +80,51 @@ def test_pair_distances_in_rounds_equal_full_searches() -> None:
         for kw in ({}, {"start": 0.5}, {"start": 2.0, "bound": 9.0, "block": 7}):
             got = pair_distances(n, tail, head, w, o, d, **kw)  # type: ignore[arg-type]
             assert np.array_equal(got, ref)
+
+
+def test_limited_searches_settle_each_target_once_exactly_or_by_a_lower_bound() -> None:
+    """Every target is settled once; within its need its distance is exact (and the tree walks
+    to it along arcs whose costs sum to it), beyond it the value is a lower bound >= need; any
+    start, block size and full_at give the same exact values."""
+    from solvers.shortest_paths import ArcGraph, half_radius, limited_searches
+
+    for seed in range(5):
+        n, tail, head, w = _random_graph(seed)
+        rng = np.random.default_rng(seed)
+        sources = np.array([0, 7, 19, 33], dtype=np.int64)
+        full, _ = shortest_path_tree(n, tail, head, w, sources, predecessors=False)
+        m = 120
+        t_src = rng.integers(0, sources.shape[0], m).astype(np.int64)
+        t_node = rng.integers(0, n, m).astype(np.int64)
+        ref = full[t_src, t_node]
+        need = np.where(rng.random(m) < 0.3, np.inf, rng.uniform(0, 20, m))
+        graph = ArcGraph(n, tail, head, w)
+        for start, block, full_at in (
+            (np.full(m, 0.5), 1, None),
+            (rng.uniform(0, 5, m), 3, None),
+            (np.full(m, np.inf), 8, None),
+            (np.full(m, 0.5), 2, half_radius(full)),
+        ):
+            seen = np.zeros(m, dtype=int)
+            for blk in limited_searches(
+                graph, sources, t_src, t_node, need, start, predecessors=True, block=block,
+                full_at=full_at,
+            ):  # fmt: skip
+                seen[blk.targets] += 1
+                ex = blk.exact
+                assert np.array_equal(blk.value[ex], ref[blk.targets[ex]])
+                lb = blk.value[~ex]
+                assert (lb >= need[blk.targets[~ex]]).all()
+                assert (lb <= ref[blk.targets[~ex]]).all()
+                # within its need every reachable target is exact
+                inside = ref[blk.targets] <= need[blk.targets]
+                assert ex[inside & np.isfinite(ref[blk.targets])].all()
+                tg = blk.targets[ex]
+                walk_ok = t_node[tg] != sources[t_src[tg]]
+                tg = tg[walk_ok]
+                loc = blk.local[ex][walk_ok]
+                ptr, arcs = graph.walk(blk.pred, loc, sources[t_src[tg]], t_node[tg])
+                cost = np.add.reduceat(w[arcs], ptr[:-1]) if arcs.shape[0] else np.zeros(0)
+                has = np.diff(ptr) > 0
+                assert np.allclose(cost[has], ref[tg][has], rtol=0, atol=1e-9)
+            assert (seen == 1).all()
