@@ -509,7 +509,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("demand", "t/yr", "total demand"),
     Kpi("served", "t/yr", "demand carried"),
     Kpi("unserved", "t/yr", "demand not carried (priced at each commodity's penalty)"),
-    Kpi("generalized_cost", "CNY/yr", "money cost plus time valued at each commodity's VOT"),
+    Kpi("generalized_cost", "CNY/yr", "money cost, plus cargo time at each commodity's VOT, plus CO2 at the "
+        "carbon price, plus (behavioural view) the vehicles' time in congestion and lock queues"),
     Kpi("money_cost", "CNY/yr", "tariffs, fixed charges and handling paid"),
     Kpi("time_cost", "CNY/yr", "transport and handling time valued at each commodity's VOT"),
     Kpi("tonne_hours", "t-h/yr", "tonnes times hours on links and in terminals"),
