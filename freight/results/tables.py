@@ -508,10 +508,29 @@ def _kpis(run: ModelRun) -> Table:
 
 
 def kpi_dict(run: ModelRun) -> dict[str, float]:
-    """KPIs as a mapping metric -> value."""
-    return {
-        r["metric"]: float(r["value"]) if r["value"] is not None else math.nan for r in _kpis(run)
-    }
+    """KPIs as a mapping metric -> value: the rows of ``kpis.csv``, the behavioural model's
+    included (logsum, background delays, lock wait and passages), unrounded."""
+    from freight.model.behavioural import BehaviouralRun
+
+    rows = _kpis(run)
+    if isinstance(run, BehaviouralRun):
+        rows += [{"metric": m, "value": v, "unit": u} for m, v, u in _behavioural_kpis(run)]
+    return {r["metric"]: float(r["value"]) if r["value"] is not None else math.nan for r in rows}
+
+
+def _behavioural_kpis(run: Any) -> list[tuple[str, float | None, str]]:
+    """The behavioural model's KPIs (metric, unrounded value, unit), in kpis.csv's order."""
+    info = run.solver_info
+    locks = info["locks"].values()
+    passages = sum(v["volume_t"] for v in locks)
+    wait = sum(v["volume_t"] * v["wait_h"] for v in locks) / passages if passages > 0 else None
+    return [
+        ("logsum", info["logsum_total_cny"], "CNY/yr"),
+        ("background_delay_road", info["background_delay_road_pcu_h"], "PCU-h/yr"),
+        ("background_delay_locks", info["background_delay_lock_t_h"], "t-h/yr"),
+        ("lock_wait", wait, "h"),
+        ("lock_passages", float(passages), "t/yr"),
+    ]
 
 
 def run_tables(run: ModelRun) -> dict[str, Table]:
@@ -555,17 +574,7 @@ def _add_behavioural(run: Any, tables: dict[str, Table]) -> None:
     for row, s in zip(tables["od_flows.csv"], run.sue.logsum.tolist(), strict=True):
         row["logsum_cny_per_t"] = s
     tables["od_chains.csv"] = od_chain_rows(run)
-    info = run.solver_info
-    locks = info["locks"].values()
-    passages = sum(v["volume_t"] for v in locks)
-    wait = sum(v["volume_t"] * v["wait_h"] for v in locks) / passages if passages > 0 else None
-    for metric, value, unit in (
-        ("logsum", info["logsum_total_cny"], "CNY/yr"),
-        ("background_delay_road", info["background_delay_road_pcu_h"], "PCU-h/yr"),
-        ("background_delay_locks", info["background_delay_lock_t_h"], "t-h/yr"),
-        ("lock_wait", wait, "h"),
-        ("lock_passages", float(passages), "t/yr"),
-    ):
+    for metric, value, unit in _behavioural_kpis(run):
         if isinstance(value, float) and math.isfinite(value):
             value = round(value, unit_precision(unit)) + 0.0
         tables["kpis.csv"].append({"metric": metric, "value": value, "unit": unit})

@@ -83,6 +83,28 @@ def test_base_lock_wait_follows_the_fitted_curve() -> None:
     assert vol < 169e6 and mean < 200.0
 
 
+def test_kpi_dict_of_a_behavioural_run_holds_its_kpis() -> None:
+    """``kpi_dict`` (the KPI columns of appraise's runs.csv and of sweep.csv) has the
+    behavioural model's KPIs too, equal to kpis.csv's rows up to their rounding: the lock wait is
+    the passage-weighted mean of the directions' waits."""
+    from freight.results.tables import kpi_dict, run_tables
+
+    sc = resolve(SCENARIOS / "base_2023.toml")
+    net, _ = build_scenario_network(sc)
+    run = solve_behavioural(net, sc.params)
+    k = kpi_dict(run)
+    locks = run.solver_info["locks"].values()
+    vol = sum(v["volume_t"] for v in locks)
+    assert k["lock_passages"] == pytest.approx(vol, rel=1e-12)
+    assert k["lock_wait"] == pytest.approx(
+        sum(v["volume_t"] * v["wait_h"] for v in locks) / vol, rel=1e-12
+    )
+
+    table = {r["metric"]: r["value"] for r in run_tables(run)["kpis.csv"]}
+    for m in ("logsum", "background_delay_road", "background_delay_locks", "lock_wait"):
+        assert k[m] == pytest.approx(table[m], abs=0.5, rel=1e-12)  # kpis.csv rounds to its unit
+
+
 def test_run_logit_writes_a_result_folder(tmp_path: Path) -> None:
     """``freight run --method logit`` exits 0 and records the method and gap in the manifest."""
     import json
