@@ -40,12 +40,16 @@ Algorithm
    Lagrangian bound so far; a path found there enters if its reduced cost **at the master's
    duals** is negative. When none does (a mispricing) the exact pricing at ``mu`` runs in the
    same iteration, so no iteration is wasted and the proof below is always at the master's duals.
-6. More columns per group and iteration: the master's unserved demand is routed greedily, a few
+6. Capacity-aware initial columns (``ColgenConfig.seed_rounds``, on the explicit dual master):
+   before the first master, a few rounds of all-or-nothing routing under costs raised
+   exponentially with each arc's averaged load over its capacity; every path met is a column,
+   so the first master can already route most of what can be served.
+7. More columns per group and iteration: the master's unserved demand is routed greedily, a few
    rounds, into the capacity its flow leaves free (shortest paths under
    ``cost + mu`` with full arcs removed); those paths enter too. Path columns idle for several
    iterations with a clearly positive reduced cost are deleted (nonbasic, so the basis stays
    valid); pricing brings one back if the duals ask for it.
-7. Certificate: for any ``mu >= 0`` the Lagrangian bound
+8. Certificate: for any ``mu >= 0`` the Lagrangian bound
    ``LB = sum_d demand_d min(dist_d(mu), penalty_d) - sum_a mu_a capacity_a`` is a lower bound
    on the optimum; the master's objective is an upper bound once its flow respects every
    capacity. The master is optimal for the full problem when its flow respects every capacity
@@ -126,6 +130,22 @@ class ColgenConfig:
     augment_rounds
         Rounds of greedy routing of the master's unserved demand into its residual capacities
         after each master solve (more columns per group and iteration; 0 = none).
+    seed_rounds
+        Capacity-aware initial columns (0 = none): before the first master every group is
+        routed, this many rounds, on its shortest path under ``cost + mu_r`` where
+        ``mu_r = cbar exp(seed_kappa (x_a / capacity_a - 1))`` on capacitated arcs (``cbar`` the mean
+        arc cost on the uncapacitated paths, ``x`` the loads averaged over the rounds, method of
+        successive averages, starting from the all-or-nothing load); every path met becomes a
+        column. Congested arcs grow costly, so the rounds spread each group over the detours
+        the master needs, and the phase where demand is unserved and the bound sits at the
+        uncapacitated value mostly disappears (road1000-K200: 55 -> 28 iterations). Only
+        where the columns are chosen changes; the proof is the same.
+    seed_kappa
+        Steepness of the seed's congestion cost (see ``seed_rounds``).
+    seed_dual_only
+        Seed only masters held as the explicit dual (few groups per capacity row, as on the
+        road-like benchmark); masters solved by interior point first (many groups per row, as
+        the freight model's networks and most published instances) start as before.
     devex_below
         The explicit dual master switches from dual steepest edge to Devex pricing (for good)
         once a re-solve took fewer than this many pivots (0 = never): HiGHS recomputes every
@@ -159,6 +179,9 @@ class ColgenConfig:
     row_age: int = 0
     bounded_pricing: bool = True
     devex_below: int = 300
+    seed_rounds: int = 30
+    seed_kappa: float = 4.0
+    seed_dual_only: bool = True
 
 
 CONFIG = ColgenConfig()
@@ -849,6 +872,30 @@ def solve_colgen(
             resid -= np.bincount(arcs_w, weights=np.repeat(moved, lens), minlength=n_arcs)
             remaining[ok] -= moved
         return added
+
+    if cfg.seed_rounds > 0 and (as_dual or not cfg.seed_dual_only):
+        # capacity-aware initial columns: all groups routed on shortest paths under costs
+        # raised by their arcs' congestion, loads averaged over the rounds (MSA)
+        t0 = time.perf_counter()
+        x_seed: FloatArray = np.asarray(load, dtype=np.float64).copy()
+        w_own = cost[g_k[g_reach][col_owner], arcs0]
+        cbar = float(np.mean(w_own)) if w_own.shape[0] else 1.0
+        safe_cap = np.where(capped, np.maximum(cap, 1e-12), 1.0)
+        seed_act = served_g > 0
+        for r in range(1, cfg.seed_rounds + 1):
+            if time_limit is not None and time.perf_counter() - t_start >= time_limit:
+                break
+            ratio = np.where(capped, x_seed / safe_cap, 0.0)
+            expo = np.minimum(cfg.seed_kappa * (ratio - 1.0), 50.0)
+            mu_r = np.where(capped, cbar * np.exp(expo), 0.0)
+            _, gs_r, ptr_r, arcs_r = price(mu_r, finite, seed_act)
+            add_cols(gs_r, ptr_r, arcs_r)
+            lens_r = np.diff(ptr_r)
+            aon = np.bincount(arcs_r, weights=np.repeat(served_g[gs_r], lens_r), minlength=n_arcs)
+            aon = aon.astype(np.float64)
+            x_seed += (aon - x_seed) / (r + 1.0)
+        timings["seed"] = time.perf_counter() - t0
+        logger.debug("seed: %d columns", cols.n)
 
     if cfg.warmup_rounds > 0:
         t0 = time.perf_counter()

@@ -71,6 +71,7 @@ _SECOND: dict[str, Any] = {"augment_rounds": 3, "devex_below": 0, "bounded_prici
 
 VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     "legacy": _mcf_colgen.ColgenConfig(
+        seed_rounds=0,
         master="hybrid",
         ipm_share=0.0,
         switch_share=0.1,
@@ -83,6 +84,7 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
         bounded_pricing=False,
     ),
     "simplex": _mcf_colgen.ColgenConfig(
+        seed_rounds=0,
         master="simplex",
         dual_master=False,
         smoothing=0.0,
@@ -91,19 +93,26 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
         bounded_pricing=False,
     ),
     "+smooth": _mcf_colgen.ColgenConfig(
-        master="simplex", dual_master=False, augment_rounds=0, prune_age=0, bounded_pricing=False
+        seed_rounds=0,
+        master="simplex",
+        dual_master=False,
+        augment_rounds=0,
+        prune_age=0,
+        bounded_pricing=False,
     ),
     "+smooth+augment": _mcf_colgen.ColgenConfig(
-        master="simplex", dual_master=False, prune_age=0, **_SECOND
+        seed_rounds=0, master="simplex", dual_master=False, prune_age=0, **_SECOND
     ),
     "+smooth+augment+prune": _mcf_colgen.ColgenConfig(
-        master="simplex", dual_master=False, **_SECOND
+        seed_rounds=0, master="simplex", dual_master=False, **_SECOND
     ),
-    "before-dual-master": _mcf_colgen.ColgenConfig(dual_master=False, **_SECOND),
-    "+dual-master": _mcf_colgen.ColgenConfig(**_SECOND),
-    "+bounded-pricing": _mcf_colgen.ColgenConfig(augment_rounds=3, devex_below=0),
-    "+devex-tail": _mcf_colgen.ColgenConfig(augment_rounds=3),
-    "+augment6(default)": _mcf_colgen.ColgenConfig(),
+    "before-dual-master": _mcf_colgen.ColgenConfig(seed_rounds=0, dual_master=False, **_SECOND),
+    "+dual-master": _mcf_colgen.ColgenConfig(seed_rounds=0, **_SECOND),
+    "+bounded-pricing": _mcf_colgen.ColgenConfig(seed_rounds=0, augment_rounds=3, devex_below=0),
+    "+devex-tail": _mcf_colgen.ColgenConfig(seed_rounds=0, augment_rounds=3),
+    "+augment6": _mcf_colgen.ColgenConfig(seed_rounds=0),
+    "+seed30(default)": _mcf_colgen.ColgenConfig(),
+    "+seed30-everywhere": _mcf_colgen.ColgenConfig(seed_dual_only=False),
     "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
     "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
@@ -115,8 +124,12 @@ masters the explicit LP dual re-solved by dual simplex, interior point first on 
 before, with one full tree per origin and cost row every pricing (the default of the second
 session); ``+bounded-pricing`` = the pricing searches only groups that can price out, each
 search stopped once its groups are settled; ``+devex-tail`` = and the dual master switches to
-Devex once a re-solve takes fewer than 300 pivots; ``+augment6(default)`` =
-:class:`solvers._mcf_colgen.ColgenConfig` as it is: and 6 rounds of augmentation instead of 3)."""
+Devex once a re-solve takes fewer than 300 pivots; ``+augment6`` = and 6 rounds of
+augmentation instead of 3 (the third session's default); ``+seed30(default)`` =
+:class:`solvers._mcf_colgen.ColgenConfig` as it is: and 30 rounds of congestion-priced routing
+seed the explicit dual master's first columns; ``+seed30-everywhere`` = the seed on every
+master, also those solved by interior point first). Variants before ``+seed30`` set
+``seed_rounds=0``."""
 
 
 @dataclass
