@@ -360,7 +360,7 @@ def test_logit_manifest_reports_equilibrium_convergence(
     logit_run: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]],
 ) -> None:
     """The manifest states, per scenario, how many behavioural solves there were, how many did
-    not converge and the largest gaps (within the appraisal's gap, 1e-6): every solve of a
+    not converge and the largest gaps (within the appraisal's gap): every solve of a
     comparison pair is counted once."""
     _, manifest = logit_run
     eq = manifest["equilibrium"]
