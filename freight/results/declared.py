@@ -1036,7 +1036,7 @@ APPRAISAL = OutputTable(
         _c("benefit_cny_per_yr", "float", "CNY/yr",
            "full annual benefit in benefit_year (no ramp-up): the sum of benefits.csv's components"),
         _c("money_saving_cny", "float", "CNY/yr",
-           "of it: vehicle operating costs, handling, logsum adjustment (transfers net to 0)"),
+           "of it: vehicle operating costs, handling, logsum adjustment (transfers: the users' toll and VAT change plus the government's revenue change; they net to 0 when routes stay, not when freight leaves a tolled route)"),
         _c("time_saving_cny", "float", "CNY/yr", "of it: cargo time and background traffic time"),
         _c("co2_value_cny", "float", "CNY/yr", "of it: CO2 avoided × the carbon price"),
         _c("unserved_penalty_avoided_cny", "float", "CNY/yr",
