@@ -50,7 +50,7 @@ prices, by user class (the TAG TEE / AMCB layout):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,10 +123,15 @@ def run_measures(run: ModelRun, *, choice: bool = False) -> dict[str, Any]:
         for i, m in enumerate(MODES)
     }
     background: dict[str, list[float]] = {}
+    # the background's load is valued at the value of time of the modelled freight on the same
+    # link direction (its tonne-weighted VOT: coal and bulk at the locks, containers on an
+    # expressway), NaN where no modelled freight runs (then the economics file's figure)
+    flow_vot = (run.flow * np.asarray(g.vot, dtype=float)[:, None]).sum(axis=0)
     for a in np.flatnonzero(link & (g.background_t > 0)):
         key = f"{g.element[a]}|{int(g.direction[a])}"
         value = float(parts.vehicle_time_value[a])
-        background[key] = [float(g.background_t[a]), float(g.time_h[a]), value]
+        mix = float(flow_vot[a] / total[a]) if total[a] > 1e-9 else math.nan
+        background[key] = [float(g.background_t[a]), float(g.time_h[a]), value, mix]
     out: dict[str, Any] = {
         "status": run.status,
         "kpis": kpi_dict(run),
@@ -180,6 +185,14 @@ def rule_of_half(
     return out, newly, unvalued
 
 
+def _background_vot(old: Sequence[float], new: Sequence[float], default: float) -> float:
+    """Value of time of a link direction's background load (CNY/t-h): the mean of the modelled
+    freight's tonne-weighted VOT there without and with the project (the one side that has
+    modelled freight, or ``default`` where neither has)."""
+    mixes = [float(m[3]) for m in (old, new) if len(m) > 3 and math.isfinite(float(m[3]))]
+    return sum(mixes) / len(mixes) if mixes else default
+
+
 def annual_benefits(
     without: Mapping[str, Any],
     with_: Mapping[str, Any],
@@ -204,16 +217,16 @@ def annual_benefits(
         newly, unvalued, extra = _logit_components(c, without["choice"], with_["choice"], vat)
     else:
         newly, unvalued = _roh_components(c, without, with_, vat)
-    bg_hours = bg_vehicle = 0.0
-    for key, (t_bg, time1, value) in with_["background"].items():
+    bg_cargo = bg_vehicle = 0.0
+    for key, new in with_["background"].items():
         old = without["background"].get(key)
         if old is None:
             continue
-        saved = min(old[0], t_bg) * (old[1] - time1)
-        bg_hours += saved
-        bg_vehicle += saved * value
+        saved = min(old[0], new[0]) * (old[1] - new[1])
+        bg_vehicle += saved * new[2]
+        bg_cargo += saved * _background_vot(old, new, background_cargo_vot)
     c[("background", "vehicle_time")] = bg_vehicle
-    c[("background", "cargo_time")] = bg_hours * background_cargo_vot
+    c[("background", "cargo_time")] = bg_cargo
     c[("society", "co2")] = without["co2_t"] - with_["co2_t"]
     dtkm = {m: without["tkm"].get(m, 0.0) - with_["tkm"].get(m, 0.0) for m in MODES}
     c[("society", "local_air")] = sum(dtkm[m] * local_air.get(m, 0.0) for m in MODES)

@@ -310,6 +310,23 @@ def test_background_benefit_split_like_freight() -> None:
     assert ("background", "background_time") not in c
 
 
+def test_background_load_valued_at_the_modelled_freight_mix_of_its_link() -> None:
+    """Where modelled freight runs on a link direction, the background's load is valued at that
+    freight's tonne-weighted VOT (the mean of without and with); elsewhere at the economics
+    file's figure (by hand)."""
+    base = {"rows": {}, "co2_t": 0.0, "tkm": {}, "kpis": {"unserved_penalty": 0.0}}
+    nan = float("nan")
+    without = {**base, "background": {"L|0": [100.0, 10.0, 1.0, 0.01], "R|0": [50.0, 4.0, 2.0, nan]}}
+    with_ = {**base, "background": {"L|0": [100.0, 4.0, 1.0, 0.03], "R|0": [50.0, 3.0, 2.0, nan]}}
+    c, _ = annual_benefits(
+        without, with_, vat=0.0, background_cargo_vot=0.2, local_air={}, accidents={}
+    )
+    lock = 100.0 * (10.0 - 4.0) * (0.01 + 0.03) / 2  # bulk-like mix at the locks: 12 CNY
+    road = 50.0 * (4.0 - 3.0) * 0.2  # no modelled freight there: the file's 0.2
+    assert c[("background", "cargo_time")] == pytest.approx(lock + road)
+    assert c[("background", "vehicle_time")] == pytest.approx(600.0 * 1.0 + 50.0 * 2.0)
+
+
 def test_cost_profile_freight_share() -> None:
     """A mixed-purpose project charges its freight share; full capex charges everything."""
     p = ProjectFile(
