@@ -716,7 +716,10 @@ OD_FLOWS = OutputTable(
             "generalized_cny_per_t",
             "float",
             "CNY/t",
-            "average generalized cost (money plus time valued at the commodity's VOT)",
+            "average generalized cost (money plus time valued at the commodity's VOT, plus CO2 at "
+            "the carbon price); in the behavioural view the sum of its cost parts at the congested "
+            "times, whose vehicle time is charged at the link's own speed, so on links faster than "
+            "their mode's nominal speed (block trains) it can be below money_cny_per_t, the tariff",
             blank="nothing carried",
         ),
         _c("time_h", "float", "h", "average door-to-door time", blank="nothing carried"),
