@@ -28,7 +28,13 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from solvers.shortest_paths import ArcGraph, limited_searches, sample_start, shortest_path_tree
+from solvers.shortest_paths import (
+    ArcGraph,
+    limited_searches,
+    paths_csr,
+    sample_start,
+    shortest_path_tree,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -413,14 +419,7 @@ def walk_tree_paths(
         cur[idx] = tail[a]
         idx = idx[cur[idx] != origin[idx]]
         steps += 1
-    if not owners:
-        return np.zeros(m + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    own = np.concatenate(owners)
-    arc = np.concatenate(arcs)
-    order = np.argsort(own, kind="stable")
-    ptr = np.zeros(m + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(own, minlength=m))
-    return ptr, arc[order]
+    return paths_csr(owners, arcs, m)
 
 
 def split_group_paths(

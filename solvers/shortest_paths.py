@@ -39,6 +39,19 @@ def _csgraph(
     return graph, chosen, chosen_key
 
 
+def paths_csr(owners: list[IntArray], arcs: list[IntArray], m: int) -> tuple[IntArray, IntArray]:
+    """``(ptr, arcs)`` of ``m`` paths from the steps of a vectorized tree walk: step ``j`` moved
+    paths ``owners[j]`` one arc back, ``arcs[j]``. Path ``i`` is ``arcs[ptr[i]:ptr[i+1]]``, in the
+    order walked (destination back to origin)."""
+    if not owners:
+        return np.zeros(m + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    own = np.concatenate(owners)
+    order = np.argsort(own, kind="stable")
+    ptr = np.zeros(m + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(own, minlength=m))
+    return ptr, np.concatenate(arcs)[order]
+
+
 class ArcGraph:
     """The scipy graph of one weight vector on arc arrays, built once and searched many times
     (see :func:`shortest_path_tree` for the rules on parallel arcs, self-loops and forbidden
@@ -84,14 +97,7 @@ class ArcGraph:
             cur[idx] = p
             idx = idx[cur[idx] != origin[idx]]
             steps += 1
-        if not owners:
-            return np.zeros(m + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        own = np.concatenate(owners)
-        arc = np.concatenate(arcs)
-        order = np.argsort(own, kind="stable")
-        ptr = np.zeros(m + 1, dtype=np.int64)
-        ptr[1:] = np.cumsum(np.bincount(own, minlength=m))
-        return ptr, arc[order]
+        return paths_csr(owners, arcs, m)
 
     def trees(
         self, sources: IntArray, *, predecessors: bool = True, limit: float = np.inf
