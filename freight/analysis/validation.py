@@ -115,7 +115,7 @@ def _terminal_arcs(run: ModelRun, places: Sequence[str], side: str) -> list[int]
         for t in run.net.terminals
         if t.place in places
         and side in (t.from_mode, t.to_mode)
-        and not (t.from_mode == t.to_mode and t.cost_per_t == 0)
+        and not t.through_passage
     ]
 
 
@@ -176,7 +176,7 @@ def _transhipment(run: ModelRun, element: str, sel: NDArray[np.bool_]) -> float:
     through = {
         g.handling_arc[t.id]
         for t in run.net.terminals
-        if t.place == hub and t.from_mode == t.to_mode == "water" and t.cost_per_t == 0
+        if t.place == hub and t.to_mode == "water" and t.through_passage
     }
     box = teu_per_t(run) * sel
     total = via = 0.0

@@ -300,6 +300,12 @@ class Terminal(Row):
     dg_yard: bool = _col("dangerous goods may change mode here", default=False)
     source: str = _col("citation or 'assumption: reasoning'")
 
+    @property
+    def through_passage(self) -> bool:
+        """A hub's same-mode row with no handling charge: vessels that sail on (not handling,
+        not counted in a port's throughput)."""
+        return self.from_mode == self.to_mode and self.cost_per_t == 0
+
 
 class Commodity(Row):
     """A commodity group: value, value of time, modes allowed."""

@@ -87,7 +87,7 @@ def place_features(
     thr: dict[str, float] = {}
     for t in terminals:
         row = rows.get(str(t.get("terminal")))
-        if row is not None and row.from_mode == row.to_mode and row.cost_per_t == 0:
+        if row is not None and row.through_passage:
             continue
         v = t.get("throughput_t")
         if isinstance(v, float) and math.isfinite(v):
