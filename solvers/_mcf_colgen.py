@@ -66,6 +66,7 @@ the switches so that the comparison can be re-run, including the master before i
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -157,6 +158,17 @@ class ColgenConfig:
         price out) are not searched, and every search stops once its groups are settled, the
         exact pricing's at the largest ``sigma`` of the origin's groups (a farther path cannot
         price out); ``False``: one full tree per origin and cost row every pricing (before).
+    start_quantile
+        The first search limit of the uncapacitated pricing: the median over a few sampled
+        origins of this quantile of their targets' distances (1: the farthest; the rounds and
+        the backward searches of :func:`solvers.shortest_paths.limited_searches` take the
+        rest).
+    partition_load
+        Groups whose uncapacitated path crosses no capacitated arc loaded above this share of
+        its capacity stay on that path outside the master (:func:`_partitioned`): the master
+        holds only the groups the capacities can touch, and a group outside joins it (and the
+        master is solved again) whenever a capacity dual lies on its path. ``None``: every
+        group in the master (before).
     row_age
         Delete capacity rows slack (zero dual, flow below capacity) for this many iterations
         (0 = never); a row whose capacity the flow exceeds again is added back.
@@ -182,6 +194,8 @@ class ColgenConfig:
     seed_rounds: int = 30
     seed_kappa: float = 4.0
     seed_dual_only: bool = True
+    start_quantile: float = 0.5
+    partition_load: float | None = 0.8
 
 
 CONFIG = ColgenConfig()
@@ -441,6 +455,172 @@ def _new_cols_only(
     return groups[keep], new_ptr, arcs[sel_arc]
 
 
+def _merge_paths(a: PathFlows | None, b: PathFlows) -> PathFlows:
+    """Two path tables over disjoint demand rows as one, sorted by demand row (each row's
+    paths keep their order)."""
+    if a is None:
+        return b
+    row = np.concatenate([a.demand_row, b.demand_row])
+    order = np.argsort(row, kind="stable")
+    lens = np.concatenate([np.diff(a.arc_ptr), np.diff(b.arc_ptr)])
+    starts = np.concatenate([a.arc_ptr[:-1], a.arcs.shape[0] + b.arc_ptr[:-1]])
+    arcs = np.concatenate([a.arcs, b.arcs])
+    ln = lens[order]
+    gather = np.repeat(starts[order], ln) + (
+        np.arange(int(ln.sum())) - np.repeat(np.cumsum(ln) - ln, ln)
+    )
+    ptr = np.zeros(order.shape[0] + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(ln)
+    flow = np.concatenate([a.flow, b.flow])
+    return PathFlows(row[order], flow[order], ptr, arcs[gather])
+
+
+def _partitioned(
+    problem: Problem,
+    cfg: ColgenConfig,
+    inside: NDArray[np.bool_],
+    row_g: IntArray,
+    rows: IntArray,
+    serve_r: NDArray[np.bool_],
+    g_reach: IntArray,
+    g_k: IntArray,
+    ptr0: IntArray,
+    arcs0: IntArray,
+    dist0: FloatArray,
+    od_hint: Callable[[FloatArray], tuple[FloatArray, NDArray[np.bool_]]],
+    timings: dict[str, float],
+    *,
+    tol: float,
+    max_iter: int,
+    time_limit: float | None,
+    t_start: float,
+    highs_options: dict[str, Any] | None,
+    want_paths: bool,
+) -> RawSolution:
+    """Column generation on the groups ``inside`` only, the others fixed on their uncapacitated
+    paths (served where that path is within their penalty, else unserved).
+
+    The groups outside take their load off the capacities the master sees. With the master's
+    duals ``mu`` a group outside whose path carries no dual (``mu`` summed on it within
+    ``tol (1 + |sigma|)``) is priced out exactly: under ``mu >= 0`` no path of it is cheaper
+    than its uncapacitated one, which its flow already uses (its reduced cost is
+    ``-mu(path)``). Groups with a dual on their path join the master and it is solved again;
+    ``inside`` only grows, so the rounds end. The answer is then optimal for the whole problem:
+    every capacity holds (the master's rows are the capacities less the outside load), a dual
+    lies only on arcs full in total, and every group prices out. Arguments are
+    :func:`solve_colgen`'s and its uncapacitated pricing's (scaled units; ``row_g`` / ``rows``:
+    group and demand row of each routed row, ``serve_r`` whether the uncapacitated path is
+    within the row's penalty; ``ptr0`` / ``arcs0``: the paths of groups ``g_reach``).
+    """
+    n_g, n_arcs = int(dist0.shape[0]), problem.n_arcs
+    scale_f, scale_c = problem.flow_scale, problem.cost_scale
+    own0 = np.repeat(g_reach, np.diff(ptr0))  # group of each arc entry of the paths
+    dem_r = problem.scaled_demand()[rows]
+    capped = np.isfinite(problem.capacity)
+    sub_cfg = dataclasses.replace(cfg, partition_load=None)
+    total_t: dict[str, float] = dict(timings)
+    iterations = 0
+    n_rounds = 0
+    while True:
+        n_rounds += 1
+        out_r = ~inside[row_g]
+        fixed_served = np.where(out_r & serve_r, dem_r, 0.0)
+        served_g = np.bincount(row_g, weights=fixed_served, minlength=n_g)
+        fixed_load = np.bincount(arcs0, weights=served_g[own0], minlength=n_arcs) * scale_f
+        cap_sub = np.where(capped, np.maximum(problem.capacity - fixed_load, 0.0), np.inf)
+        demand_sub = problem.demand.copy()
+        demand_sub[rows[out_r]] = 0.0  # inactive in the master's problem
+        sub = dataclasses.replace(problem, capacity=cap_sub, demand=demand_sub)
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - t_start)
+        if remaining is not None and remaining <= 0:
+            out = failed(problem, "not_converged", "time limit reached", iterations)
+            out.timings = total_t
+            return out
+        # the master's problem has the groups inside, in the same (sorted) order: hand it their
+        # uncapacitated paths instead of searching them again
+        sub_index = np.cumsum(inside) - 1
+        keep = inside[g_reach]
+        lens = np.diff(ptr0)[keep]
+        ptr_in = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        ptr_in[1:] = np.cumsum(lens)
+        gather = np.repeat(ptr0[:-1][keep], lens) + (
+            np.arange(int(lens.sum())) - np.repeat(ptr_in[:-1], lens)
+        )
+        aon = (dist0[inside], sub_index[g_reach[keep]], ptr_in, arcs0[gather])
+        raw = solve_colgen(
+            sub, tol=tol, max_iter=max(1, max_iter - iterations), time_limit=remaining,
+            highs_options=highs_options, config=sub_cfg, want_paths=want_paths, _aon=aon,
+        )  # fmt: skip
+        iterations += raw.iterations
+        for key, val in raw.timings.items():
+            total_t[key] = total_t.get(key, 0.0) + val
+        if raw.status != "optimal" or not np.isfinite(raw.capacity_dual).all():
+            raw.timings, raw.iterations = total_t, iterations
+            return raw
+        mu = raw.capacity_dual / scale_c
+        on_path = np.bincount(own0, weights=mu[arcs0], minlength=n_g)
+        sigma = dist0 + on_path
+        reached = np.isfinite(dist0)
+        join = ~inside & reached & (on_path > tol * (1.0 + np.abs(sigma)))
+        logger.debug(
+            "partition round %d: %d of %d groups in the master, %d join",
+            n_rounds, int(inside.sum()), n_g, int(join.sum()),
+        )  # fmt: skip
+        if not join.any():
+            break
+        inside |= join
+
+    out_r = ~inside[row_g]
+    flow = np.asarray(raw.flow, dtype=np.float64).reshape(problem.n_commodities * n_arcs).copy()
+    fixed_g: FloatArray = np.bincount(
+        row_g, weights=np.where(out_r & serve_r, dem_r, 0.0), minlength=n_g
+    ).astype(np.float64)
+    np.add.at(flow, g_k[own0] * n_arcs + arcs0, fixed_g[own0] * scale_f)
+    unserved = np.asarray(raw.unserved, dtype=np.float64).copy()
+    unserved[rows[out_r & ~serve_r]] = dem_r[out_r & ~serve_r] * scale_f
+    paths = raw.paths
+    if want_paths:
+        fr = np.flatnonzero(out_r)
+        fixed_paths = split_group_paths(
+            g_reach, fixed_g[g_reach], ptr0, arcs0, row_g[fr], rows[fr],
+            np.where(serve_r[fr], dem_r[fr], 0.0), reverse=True,
+        )  # fmt: skip
+        paths = _merge_paths(
+            raw.paths,
+            PathFlows(
+                fixed_paths.demand_row, fixed_paths.flow * scale_f, fixed_paths.arc_ptr,
+                fixed_paths.arcs,
+            ),
+        )  # fmt: skip
+    up_fix, ex_fix = od_hint(raw.capacity_dual)
+    od_up = up_fix if raw.od_upper is None else np.asarray(raw.od_upper, dtype=np.float64).copy()
+    od_ex = ex_fix if raw.od_exact is None else np.asarray(raw.od_exact, dtype=bool).copy()
+    od_up[rows[out_r]] = up_fix[rows[out_r]]
+    od_ex[rows[out_r]] = ex_fix[rows[out_r]]
+    fixed_rc = -on_path[~inside & reached]
+    min_rc = float(raw.min_reduced_cost)
+    if fixed_rc.shape[0]:
+        min_rc = min(min_rc, float(fixed_rc.min()) * scale_c)
+    stats = dict(raw.stats)
+    stats["groups"] = n_g
+    stats["groups_in_master"] = int(inside.sum())
+    stats["partition_rounds"] = n_rounds
+    return RawSolution(
+        status=raw.status,
+        message=raw.message,
+        flow=flow.reshape(problem.n_commodities, n_arcs),
+        capacity_dual=raw.capacity_dual,
+        unserved=unserved,
+        iterations=iterations,
+        timings=total_t,
+        stats=stats,
+        min_reduced_cost=min_rc,
+        paths=paths,
+        od_upper=od_up,
+        od_exact=od_ex,
+    )
+
+
 def solve_colgen(
     problem: Problem,
     *,
@@ -450,6 +630,7 @@ def solve_colgen(
     highs_options: dict[str, Any] | None,
     config: ColgenConfig | None = None,
     want_paths: bool = False,
+    _aon: tuple[FloatArray, IntArray, IntArray, IntArray] | None = None,
 ) -> RawSolution:
     """Column (and row) generation; see the module docstring.
 
@@ -470,6 +651,9 @@ def solve_colgen(
     want_paths
         Also return each demand row's path flows (``RawSolution.paths``), read off the
         master's path columns.
+    _aon
+        The uncapacitated pricing's answer when the caller has it (:func:`_partitioned`):
+        each group's distance, the reached groups and their paths ``(ptr, arcs)``.
 
     Returns
     -------
@@ -602,7 +786,7 @@ def solve_colgen(
                 block=block,
                 full_at=full_at[e],
             ):
-                if record:
+                if record and not blk.reverse:
                     full_at[e][blk.sources] = half_radius(blk.dist)
                 gb = gs[blk.targets]
                 val = blk.value
@@ -615,7 +799,7 @@ def solve_colgen(
                 pick = ex[select(gb[ex], val[ex])]
                 if not pick.shape[0]:
                     continue
-                ptr, arcs = graph.walk(blk.pred, blk.local[pick], g_o[gb[pick]], g_t[gb[pick]])
+                ptr, arcs = blk.walk(graph, pick, g_o[gb[pick]], g_t[gb[pick]])
                 sel_parts.append(gb[pick])
                 len_parts.append(np.diff(ptr))
                 arc_parts.append(arcs)
@@ -673,11 +857,21 @@ def solve_colgen(
 
     # ---- 1. all-or-nothing on uncapacitated shortest paths
     zero_mu = np.zeros(n_arcs)
-    if bounded:
-        for k, srcs, gs, src in plan:
-            graph = ArcGraph(n, tail, problem.head, cost[k])
-            guess[gs] = sample_start(graph, src, g_t[gs], np.arange(srcs.shape[0]))
-    dist, g_reach, ptr0, arcs0 = price(zero_mu, finite, record=bounded)
+    if _aon is not None:
+        dist, g_reach = _aon[0].copy(), _aon[1].copy()
+        ptr0, arcs0 = _aon[2].copy(), _aon[3].copy()
+    else:
+        if bounded:
+            for k, srcs, gs, src in plan:
+                graph = ArcGraph(n, tail, problem.head, cost[k])
+                guess[gs] = sample_start(
+                    graph,
+                    src,
+                    g_t[gs],
+                    np.arange(srcs.shape[0]),
+                    quantile=cfg.start_quantile,
+                )
+        dist, g_reach, ptr0, arcs0 = price(zero_mu, finite, record=bounded)
     dist0 = dist.copy()  # a lower bound of every group's distance under any mu >= 0
     own0 = np.repeat(g_reach, np.diff(ptr0))  # group of each arc of the uncapacitated paths
 
@@ -736,6 +930,19 @@ def solve_colgen(
             min_reduced_cost=0.0,
             paths=aon_paths,
         )
+
+    # ---- 1b. only the groups the capacities can touch go to the master
+    if cfg.partition_load is not None:
+        hot = capped & (load > cfg.partition_load * cap)
+        inside = np.zeros(n_g, dtype=bool)
+        inside[g_reach[col_owner[hot[arcs0]]]] = True
+        if not inside.all():
+            return _partitioned(
+                problem, cfg, inside, row_g, rows, serve_r, g_reach, g_k, ptr0, arcs0,
+                dist0, od_hint, timings,
+                tol=tol, max_iter=max_iter, time_limit=time_limit, t_start=t_start,
+                highs_options=highs_options, want_paths=want_paths,
+            )  # fmt: skip
 
     # ---- 2. restricted master: one HiGHS model for the whole run
     t0 = time.perf_counter()

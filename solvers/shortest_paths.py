@@ -60,17 +60,35 @@ class ArcGraph:
     def __init__(self, n_nodes: int, tail: IntArray, head: IntArray, weight: FloatArray) -> None:
         self.n_nodes = n_nodes
         self.graph, self.chosen, self.chosen_key = _csgraph(n_nodes, tail, head, weight)
+        self._reverse: sp.csr_matrix | None = None
+
+    @property
+    def reverse_graph(self) -> sp.csr_matrix:
+        """The same arcs turned around (built on first use): a search on it from ``t`` gives
+        every node's distance *to* ``t``."""
+        if self._reverse is None:
+            self._reverse = sp.csr_matrix(self.graph.T)  # explicit zero weights are kept
+        return self._reverse
 
     def search(
-        self, sources: IntArray, *, predecessors: bool, limit: float = np.inf
+        self,
+        sources: IntArray,
+        *,
+        predecessors: bool,
+        limit: float = np.inf,
+        reverse: bool = False,
     ) -> tuple[FloatArray, NDArray[np.int32]]:
-        """scipy's distances and predecessor nodes (``-9999``: none; empty when not asked)."""
+        """scipy's distances and predecessor nodes (``-9999``: none; empty when not asked).
+
+        ``reverse``: search the turned-around graph, so row ``i`` holds each node's distance to
+        ``sources[i]`` and its predecessor is the next node on its shortest path there."""
         n_src = int(sources.shape[0])
+        graph = self.reverse_graph if reverse else self.graph
         if not predecessors:
-            d = dijkstra(self.graph, directed=True, indices=sources, limit=limit)
+            d = dijkstra(graph, directed=True, indices=sources, limit=limit)
             return d.reshape(n_src, self.n_nodes), np.zeros((0, 0), dtype=np.int32)
         d, pred = dijkstra(
-            self.graph, directed=True, indices=sources, return_predecessors=True, limit=limit
+            graph, directed=True, indices=sources, return_predecessors=True, limit=limit
         )
         return d.reshape(n_src, self.n_nodes), pred.reshape(n_src, self.n_nodes)
 
@@ -98,6 +116,34 @@ class ArcGraph:
             idx = idx[cur[idx] != origin[idx]]
             steps += 1
         return paths_csr(owners, arcs, m)
+
+    def walk_reverse(
+        self, pred: NDArray[np.int32], root_idx: IntArray, origin: IntArray, dest: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """As :meth:`walk`, on trees of a ``reverse`` :meth:`search` rooted at the destinations:
+        path ``i`` follows ``pred[root_idx[i]]`` from ``origin[i]`` to ``dest[i]``; its arcs are
+        listed, like :meth:`walk`'s, from the destination back to the origin."""
+        m = int(dest.shape[0])
+        cur = origin.astype(np.int64)
+        idx = np.flatnonzero(cur != dest)
+        owners: list[IntArray] = []
+        arcs: list[IntArray] = []
+        steps = 0
+        n = self.n_nodes
+        while idx.shape[0]:
+            nxt = pred[root_idx[idx], cur[idx]].astype(np.int64)
+            if (nxt < 0).any() or steps > n:  # pragma: no cover - guarded by finite distances
+                raise RuntimeError("shortest-path tree walk failed")
+            owners.append(idx)
+            arcs.append(self.chosen[np.searchsorted(self.chosen_key, cur[idx] * n + nxt)])
+            cur[idx] = nxt
+            idx = idx[cur[idx] != dest[idx]]
+            steps += 1
+        ptr, out = paths_csr(owners, arcs, m)  # origin to destination: turn each path round
+        lens = np.diff(ptr)
+        start = np.repeat(ptr[:-1], lens)
+        pos = np.arange(out.shape[0]) - start
+        return ptr, out[np.repeat(ptr[1:], lens) - 1 - pos]
 
     def trees(
         self, sources: IntArray, *, predecessors: bool = True, limit: float = np.inf
@@ -197,15 +243,15 @@ def pair_distances(
 ) -> FloatArray:
     """The shortest distance of each (origin, destination) pair, exact (``inf``: no path).
 
-    With ``start``, the searches grow in rounds: every origin is searched up to distance
-    ``start``; the origins with a pair not yet reached are searched again with twice the limit,
-    and so on while the limit is below ``bound``; the pairs still not reached are searched once
-    without a limit. A search explores only the nodes within its limit, so when every origin's
-    destinations are near it (as in a large network of regions), the work grows with the size of
-    the network, not with its square (doubling: the last search of an origin reaches at most
-    twice as far as its farthest destination, and on a map-like network the earlier rounds
-    together cost about a third of the last). Distances are exact in every round (see ``limit``
-    of :func:`shortest_path_tree`). Without ``start``: one unlimited search per origin.
+    With ``start``, the searches grow in rounds (:func:`limited_searches`, the limit doubling
+    each round from ``start`` up to ``bound``, a pair still open after a few rounds searched
+    from its destination backwards when that side is the smaller); the pairs farther than
+    ``bound`` (or with no path) are then searched once without a limit. A search explores only
+    the nodes within its limit, so when every origin's destinations are near it (as in a large
+    network of regions) or are reached through a narrow corridor, the work grows with the size
+    of the network, not with its square. Distances are exact in every round (see ``limit`` of
+    :func:`shortest_path_tree`); a pair settled backwards sums its arcs the other way round
+    (equal to the last bits). Without ``start``: one unlimited search per origin.
 
     Parameters
     ----------
@@ -219,38 +265,37 @@ def pair_distances(
         No limited round beyond this distance (e.g. a cost above which the caller treats a pair
         as failing anyway): the last limited round uses at most ``bound``.
     block
-        Origins per Dijkstra call (memory: ``block × n_nodes`` distances at a time).
+        Origins (or destinations) per Dijkstra call (memory: ``block × n_nodes`` distances at
+        a time).
     """
     origin = np.asarray(origin, dtype=np.int64)
     destination = np.asarray(destination, dtype=np.int64)
-    out = np.full(origin.shape[0], np.inf)
-    if origin.shape[0] == 0:
+    m = int(origin.shape[0])
+    out = np.full(m, np.inf)
+    if m == 0:
         return out
-    graph, _, _ = _csgraph(n_nodes, tail, head, weight)
-    limits: list[float] = []
-    if start is not None:
-        lim = float(start)
-        while lim < bound:
-            limits.append(lim)
-            lim *= 2.0
-        limits.append(float(bound))
-    if not limits or limits[-1] != np.inf:
-        limits.append(np.inf)
-    todo = np.arange(origin.shape[0])
-    for lim in limits:
-        if todo.shape[0] == 0:
-            break
+    graph = ArcGraph(n_nodes, tail, head, weight)
+    srcs, inv = np.unique(origin, return_inverse=True)
+    inv = inv.reshape(-1)
+    if start is not None and float(start) < bound:
+        rounds = max(1, int(np.ceil(np.log2(bound / float(start))))) if np.isfinite(bound) else 32
+        need = np.full(m, float(bound))
+        for blk in limited_searches(
+            graph, srcs, inv, destination, need, np.full(m, float(start)),
+            predecessors=False, block=block, growth=2.0, rounds=rounds,
+        ):  # fmt: skip
+            out[blk.targets[blk.exact]] = blk.value[blk.exact]
+        todo = np.flatnonzero(~np.isfinite(out))  # beyond the bound, or no path
+    else:
+        todo = np.arange(m)
+    if todo.shape[0]:
         srcs, inv = np.unique(origin[todo], return_inverse=True)
+        inv = inv.reshape(-1)
         for lo in range(0, srcs.shape[0], block):
             sel = (inv >= lo) & (inv < lo + block)
-            dist = dijkstra(
-                graph, directed=True, indices=srcs[lo : lo + block], return_predecessors=False,
-                limit=lim,
-            )  # fmt: skip
-            dist = np.asarray(dist, dtype=np.float64).reshape(-1, n_nodes)
+            dist, _ = graph.search(srcs[lo : lo + block], predecessors=False)
             pairs = todo[sel]
             out[pairs] = dist[inv[sel] - lo, destination[pairs]]
-        todo = todo[~np.isfinite(out[todo])]
     return out
 
 
@@ -264,14 +309,28 @@ class SearchBlock:
     """Their distances: exact where ``exact``, else a lower bound ``>= need`` (the call's limit)."""
     exact: NDArray[np.bool_]
     local: IntArray
-    """Row of each settled target's source in ``pred``."""
+    """Row of each settled target's tree in ``pred``."""
     pred: NDArray[np.int32]
-    """``(sources of the call, n_nodes)`` predecessor nodes (``-9999``: none; empty without
-    ``predecessors``); :meth:`ArcGraph.walk` turns them into arcs."""
+    """``(trees of the call, n_nodes)`` predecessor nodes (``-9999``: none; empty without
+    ``predecessors``); :meth:`walk` turns them into arcs."""
     sources: IntArray
-    """The call's sources (indices into ``sources`` of :func:`limited_searches`)."""
+    """The call's sources (indices into ``sources`` of :func:`limited_searches`); empty for a
+    ``reverse`` call."""
     dist: FloatArray
-    """``(sources of the call, n_nodes)`` distances (``inf`` beyond the call's limit)."""
+    """``(trees of the call, n_nodes)`` distances (``inf`` beyond the call's limit)."""
+    reverse: bool = False
+    """The call searched backwards from target nodes (:meth:`ArcGraph.search` ``reverse``): its
+    trees are rooted at the targets, ``dist`` rows are distances to them."""
+
+    def walk(
+        self, graph: ArcGraph, pick: IntArray, origin: IntArray, dest: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """The tree paths of the settled targets at positions ``pick`` (of ``targets``), from
+        ``origin`` to ``dest``: ``(ptr, arcs)`` as :meth:`ArcGraph.walk` (arcs listed from the
+        destination back to the origin), whichever way the call searched."""
+        if self.reverse:
+            return graph.walk_reverse(self.pred, self.local[pick], origin, dest)
+        return graph.walk(self.pred, self.local[pick], origin, dest)
 
 
 def half_radius(dist: FloatArray, step: int = 16) -> FloatArray:
@@ -283,11 +342,16 @@ def half_radius(dist: FloatArray, step: int = 16) -> FloatArray:
 
 
 def sample_start(
-    graph: ArcGraph, target_src: IntArray, target_node: IntArray, sources: IntArray, k: int = 4
+    graph: ArcGraph,
+    target_src: IntArray,
+    target_node: IntArray,
+    sources: IntArray,
+    k: int = 4,
+    quantile: float = 1.0,
 ) -> float:
     """A first-round limit for :func:`limited_searches`: the median, over up to ``k`` sources
-    spread over ``sources``, of the distance to each one's farthest reachable target (``inf``
-    when that is not positive)."""
+    spread over ``sources``, of the ``quantile`` of the distances to each one's reachable
+    targets (default 1: its farthest; ``inf`` when that is not positive)."""
     n_src = int(sources.shape[0])
     if n_src == 0:
         return float("inf")
@@ -298,7 +362,7 @@ def sample_start(
         d = dist[row, target_node[target_src == s]]
         d = d[np.isfinite(d)]
         if d.shape[0]:
-            far.append(float(d.max()))
+            far.append(float(np.quantile(d, quantile)))
     start = float(np.median(far)) if far else float("inf")
     return start if start > 0 else float("inf")
 
@@ -316,6 +380,7 @@ def limited_searches(
     growth: float = 1.25,
     rounds: int = 12,
     full_at: FloatArray | None = None,
+    backward: bool = True,
 ) -> Iterator[SearchBlock]:
     """Distances from sources to targets, each search stopped as early as its targets allow.
 
@@ -330,23 +395,38 @@ def limited_searches(
     sources, sorted by their limits, under the largest limit among them; distances within a
     search's limit are exact (Dijkstra settles nodes in order of distance), so a search explores
     only the nodes within about ``growth`` times its farthest needed target (on a network of
-    regions a neighbourhood, not the whole graph). Yields one :class:`SearchBlock` per call;
-    every target is settled exactly once.
+    regions a neighbourhood, not the whole graph).
+
+    ``backward``: from the second round on, a target still unsettled may instead be searched
+    from its own node on the turned-around graph (one search per target node serves all the
+    sources that seek it), up to the same limit or twice its node's last backward limit,
+    whichever is farther. Each round takes, per target, the side whose last search reached
+    fewer nodes (a backward side not yet searched counts as none). A far
+    destination entered through a narrow corridor (a gateway at the end of a long line) then
+    costs a search of its corridor's neighbourhood, not of every node nearer its source than it.
+    Distances are exact either way; only a tie between equal shortest paths may fall otherwise.
+
+    Yields one :class:`SearchBlock` per call; every target is settled exactly once.
     """
     n_src = int(sources.shape[0])
     pending = np.ones(target_src.shape[0], dtype=bool)
     t_order = np.argsort(target_src, kind="stable")
     t_bounds = np.searchsorted(target_src[t_order], np.arange(n_src + 1))
-    for rnd in range(rounds + 1):
-        idx = np.flatnonzero(pending)
-        if not idx.shape[0]:
-            return
-        ask = need[idx] if rnd == rounds else np.minimum(start[idx] * growth**rnd, need[idx])
+    nodes, node_of = np.unique(target_node, return_inverse=True)
+    node_of = node_of.reshape(-1)
+    n_order = np.argsort(node_of, kind="stable")
+    n_bounds = np.searchsorted(node_of[n_order], np.arange(nodes.shape[0] + 1))
+    fwd_size = np.zeros(n_src)  # nodes reached by each side's last search (0: none yet)
+    bwd_size = np.zeros(nodes.shape[0])
+    bwd_lim = np.zeros(nodes.shape[0])  # each target node's last backward limit
+    no_pred = np.zeros((0, 0), dtype=np.int32)
+
+    def forward(idx: IntArray, ask: FloatArray, last: bool) -> Iterator[SearchBlock]:
         src_lim = np.full(n_src, -np.inf)
         np.maximum.at(src_lim, target_src[idx], ask)
         live = np.flatnonzero(src_lim > -np.inf)
         lim_s = src_lim[live]
-        if full_at is not None and rnd < rounds:
+        if full_at is not None and not last:
             src_need = np.full(n_src, -np.inf)
             np.maximum.at(src_need, target_src[idx], need[idx])
             lim_s = np.where(lim_s >= full_at[live], src_need[live], lim_s)
@@ -356,6 +436,8 @@ def limited_searches(
             ss = live[lo : lo + block]
             lim = float(lim_s[min(lo + block, live.shape[0]) - 1])
             dist, pred = graph.search(sources[ss], predecessors=predecessors, limit=lim)
+            if backward:
+                fwd_size[ss] = np.isfinite(dist).sum(axis=1)
             counts = t_bounds[ss + 1] - t_bounds[ss]
             offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
             tg = t_order[np.repeat(t_bounds[ss], counts) + offs]
@@ -369,3 +451,53 @@ def limited_searches(
             pending[tg] = False
             if tg.shape[0]:
                 yield SearchBlock(tg, np.where(exact, d, lim), exact, loc, pred, ss, dist)
+
+    def reverse(idx: IntArray, ask: FloatArray) -> Iterator[SearchBlock]:
+        node_lim = np.full(nodes.shape[0], -np.inf)
+        np.maximum.at(node_lim, node_of[idx], ask)
+        live = np.flatnonzero(node_lim > -np.inf)
+        node_need = np.full(nodes.shape[0], -np.inf)
+        np.maximum.at(node_need, node_of[idx], need[idx])
+        # a target node searched before goes at least twice as far as last time (its search is
+        # the smaller side: growing it fast is cheap), never beyond its targets' need
+        lim_n = np.minimum(np.maximum(node_lim[live], 2.0 * bwd_lim[live]), node_need[live])
+        bwd_lim[live] = lim_n
+        order = np.argsort(lim_n, kind="stable")
+        live, lim_n = live[order], lim_n[order]
+        for lo in range(0, live.shape[0], block):
+            nn = live[lo : lo + block]
+            lim = float(lim_n[min(lo + block, live.shape[0]) - 1])
+            dist, pred = graph.search(nodes[nn], predecessors=predecessors, limit=lim, reverse=True)
+            bwd_size[nn] = np.isfinite(dist).sum(axis=1)
+            counts = n_bounds[nn + 1] - n_bounds[nn]
+            offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            tg = n_order[np.repeat(n_bounds[nn], counts) + offs]
+            loc = np.repeat(np.arange(nn.shape[0]), counts)
+            keep = pending[tg]
+            tg, loc = tg[keep], loc[keep]
+            d = dist[loc, sources[target_src[tg]]]
+            exact = np.isfinite(d)
+            done = exact | (need[tg] <= lim) | (lim == np.inf)
+            tg, loc, d, exact = tg[done], loc[done], d[done], exact[done]
+            pending[tg] = False
+            if tg.shape[0]:
+                yield SearchBlock(
+                    tg, np.where(exact, d, lim), exact, loc,
+                    pred if predecessors else no_pred, np.zeros(0, dtype=np.int64), dist,
+                    reverse=True,
+                )  # fmt: skip
+
+    for rnd in range(rounds + 1):
+        idx = np.flatnonzero(pending)
+        if not idx.shape[0]:
+            return
+        last = rnd == rounds
+        ask = need[idx] if last else np.minimum(start[idx] * growth**rnd, need[idx])
+        if backward and 0 < rnd and not last:
+            back = fwd_size[target_src[idx]] > bwd_size[node_of[idx]]
+        else:
+            back = np.zeros(idx.shape[0], dtype=bool)
+        yield from forward(idx[~back], ask[~back], last)
+        if back.any():
+            still = pending[idx[back]]
+            yield from reverse(idx[back][still], ask[back][still])

@@ -16,7 +16,7 @@ from freight.data.network import Network
 from freight.data.schema import MODES
 from freight.errors import Problem
 from freight.model.graph import build_graph
-from solvers.shortest_paths import pair_distances, shortest_path_tree
+from solvers.shortest_paths import ArcGraph, pair_distances
 
 
 def check_network(net: Network, *, connectivity: bool = True) -> list[Problem]:
@@ -58,11 +58,9 @@ def check_reachability(net: Network) -> list[Problem]:
         com = net.commodity_by_id[g.commodities[k]]
         penalty = float(com.unserved_penalty_cny_per_t)
         weight = np.where(g.allowed[k], g.generalized[k], np.inf)
-        hubs = _hubs(g.tail, g.head, weight, g.n_nodes)
-        to_hub, _ = shortest_path_tree(g.n_nodes, g.head, g.tail, weight, hubs, predecessors=False)
-        from_hub, _ = shortest_path_tree(
-            g.n_nodes, g.tail, g.head, weight, hubs, predecessors=False
-        )
+        graph = ArcGraph(g.n_nodes, g.tail, g.head, weight)
+        hubs, from_hub = _hubs(graph, g.tail, g.head, weight)
+        to_hub, _ = graph.search(hubs, predecessors=False, reverse=True)
         via = (to_hub[:, orig[rows]] + from_hub[:, dest[rows]]).min(axis=0, initial=np.inf)
         left = np.flatnonzero(~(via <= penalty * (1.0 - 1e-9)))  # the others have a path within it
         cost = pair_distances(
@@ -98,11 +96,36 @@ def check_reachability(net: Network) -> list[Problem]:
 
 
 def _hubs(
-    tail: NDArray[np.int64], head: NDArray[np.int64], weight: NDArray[np.float64], n_nodes: int
-) -> NDArray[np.int64]:
-    """Up to 8 hubs of a commodity's graph: the nodes with the most usable arcs (in + out; ties:
-    lowest node), which on a regional network are its big interchanges."""
+    graph: ArcGraph,
+    tail: NDArray[np.int64],
+    head: NDArray[np.int64],
+    weight: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Up to 8 hubs of a commodity's graph, spread over it, and the distances from each.
+
+    The candidates are the best-connected nodes (the most usable arcs, in + out: on a regional
+    network its big interchanges; at least the 8 best, and every node tied with the 8th). The
+    first hub is the best connected (ties: lowest node); each next one the candidate farthest
+    from the hubs chosen (not reached from them counts farthest; ties: better connected, then
+    lowest node), so that on a large network of similar regions the hubs do not crowd into
+    one of them. Returns the hubs and ``(hubs, n_nodes)`` distances from them."""
+    n_nodes = graph.n_nodes
     ok = np.isfinite(weight)
     degree = np.bincount(tail[ok], minlength=n_nodes) + np.bincount(head[ok], minlength=n_nodes)
+    n_hubs = min(8, int((degree > 0).sum()))
+    if n_hubs == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_nodes))
     order = np.lexsort((np.arange(n_nodes), -degree))
-    return np.asarray(order[: min(8, int((degree > 0).sum()))], dtype=np.int64)
+    cand = order[degree[order] >= degree[order[n_hubs - 1]]]
+    chosen = [int(cand[0])]
+    rows = [graph.search(cand[:1], predecessors=False)[0][0]]
+    near = rows[0][cand].copy()
+    while len(chosen) < n_hubs:
+        far = np.where(np.isfinite(near), near, np.inf)
+        far[np.isin(cand, chosen)] = -1.0
+        pick = int(cand[int(np.argmax(far))])  # first maximum: the better connected
+        chosen.append(pick)
+        row = graph.search(np.array([pick], dtype=np.int64), predecessors=False)[0][0]
+        rows.append(row)
+        near = np.minimum(near, row[cand])
+    return np.asarray(chosen, dtype=np.int64), np.vstack(rows)

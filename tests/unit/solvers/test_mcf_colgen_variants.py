@@ -15,6 +15,7 @@ from scipy.spatial import Delaunay
 from solvers import _mcf_colgen
 from solvers.check import check_flows
 from solvers.multicommodity import MultiFlowResult, solve
+from solvers.shortest_paths import shortest_path_tree
 
 VARIANTS = {
     "legacy": _mcf_colgen.ColgenConfig(
@@ -50,6 +51,8 @@ VARIANTS = {
     ),
     "dual_rowprune": _mcf_colgen.ColgenConfig(master="simplex", row_age=1, prune_age=1),
     "primal_rowprune": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False, row_age=1),
+    "no_partition": _mcf_colgen.ColgenConfig(partition_load=None),
+    "partition_overloaded_only": _mcf_colgen.ColgenConfig(partition_load=1.0),
     "default": _mcf_colgen.ColgenConfig(),
 }
 
@@ -182,3 +185,65 @@ def test_congestion_seed_gives_the_same_proven_optimum(seed: int) -> None:
     assert abs(seeded.objective - lp.objective) <= 1e-7 * abs(lp.objective)
     assert abs(seeded.objective - plain.objective) <= 1e-7 * abs(lp.objective)
     assert not check_flows(n, tail, head, cap, seeded.flow, o, d, dem, None, seeded.unserved)
+
+
+def test_partition_brings_a_group_into_the_master_when_a_dual_lies_on_its_path() -> None:
+    """Hand network: A (0 -> 3, 25 t) overloads its direct arc (capacity 10) and detours by
+    0 -> 1 -> 3 (cost 3), whose arc 1 -> 3 (capacity 20) carries B (1 -> 3, 10 t) at half its
+    capacity, so B starts outside the master, fixed on that arc. The first master leaves A only
+    10 t of room there (5 t go by 0 -> 2 -> 3 at cost 10) and prices the arc at 7 CNY/t; B has a
+    dual on its path and joins. Then B moves 5 t to its detour 1 -> 2 -> 3 (2.5 instead of 2) and
+    A takes the room: 10 x 1 + 15 x 3 + 5 x 2 + 5 x 2.5 = 77.5, the LP's optimum."""
+    tail = [0, 0, 1, 0, 1, 2]
+    head = [3, 1, 3, 2, 2, 3]
+    cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
+    cap = [10.0, np.inf, 20.0, np.inf, np.inf, np.inf]
+    args = (tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0])
+    saved = _mcf_colgen.CONFIG
+    try:
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig()
+        r = solve(*args, method="colgen", return_paths=True)
+    finally:
+        _mcf_colgen.CONFIG = saved
+    lp = solve(*args, method="lp")
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(77.5, rel=1e-9)
+    assert lp.objective == pytest.approx(77.5, rel=1e-9)
+    assert r.stats["partition_rounds"] == 2 and r.stats["groups_in_master"] == 2
+    np.testing.assert_allclose(r.flow.sum(axis=0), [10.0, 15.0, 20.0, 0.0, 5.0, 5.0], atol=1e-7)
+    assert r.capacity_dual[2] == pytest.approx(0.5, abs=1e-7)  # B's detour premium
+    assert r.paths is not None
+    served = np.bincount(r.paths.demand_row, weights=r.paths.flow, minlength=2)
+    np.testing.assert_allclose(served, [25.0, 10.0], atol=1e-7)
+
+
+def test_partition_keeps_groups_outside_on_their_uncapacitated_paths() -> None:
+    """Groups whose paths cross no loaded arc stay outside the master; the answer is the LP's
+    optimum with its proof, every row's od_cost is its shortest path at the final duals
+    (recomputed independently, capped at its penalty), and the paths carry what is served."""
+    n, args, pen = _random(8)
+    saved = _mcf_colgen.CONFIG
+    try:
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig()
+        part = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_load=None)
+        whole = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
+    finally:
+        _mcf_colgen.CONFIG = saved
+    ref = solve(*args, method="lp", n_nodes=n, unserved_penalty=pen)
+    _assert_proven(n, args, part, ref.objective)
+    assert part.stats["groups_in_master"] < part.stats["groups"]
+    assert part.objective == pytest.approx(whole.objective, rel=1e-7)
+    tail, head, _cap, cost, o, d, _dem, comm = args
+    for i in range(len(o)):
+        if o[i] == d[i]:
+            continue
+        w = np.asarray(cost)[comm[i]] + part.capacity_dual
+        dist, _ = shortest_path_tree(n, np.asarray(tail), np.asarray(head), w, np.array([o[i]]))
+        want = min(dist[0, d[i]], part.unserved_penalty[i])
+        assert part.od_cost[i] == pytest.approx(want, rel=1e-9, abs=1e-9)
+    assert part.paths is not None
+    served = np.bincount(part.paths.demand_row, weights=part.paths.flow, minlength=len(args[6]))
+    routed = np.asarray(o) != np.asarray(d)  # a row from a node to itself has no path
+    want_served = (np.asarray(args[6]) - part.unserved)[routed]
+    np.testing.assert_allclose(served[routed], want_served, atol=1e-6)
