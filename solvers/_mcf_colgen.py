@@ -160,15 +160,23 @@ class ColgenConfig:
         price out); ``False``: one full tree per origin and cost row every pricing (before).
     start_quantile
         The first search limit of the uncapacitated pricing: the median over a few sampled
-        origins of this quantile of their targets' distances (1: the farthest; the rounds and
-        the backward searches of :func:`solvers.shortest_paths.limited_searches` take the
-        rest).
+        origins of this quantile of their targets' distances (1: the farthest, as before; the
+        rounds and the backward searches of :func:`solvers.shortest_paths.limited_searches`
+        take the rest). 0.5 saved 9 % of the solve at 100x but changed the ties among equal
+        shortest paths so that the published instance 904 took 15 % more pivots (25 % more
+        time): not the default.
     partition_load
         Groups whose uncapacitated path crosses no capacitated arc loaded above this share of
         its capacity stay on that path outside the master (:func:`_partitioned`): the master
         holds only the groups the capacities can touch, and a group outside joins it (and the
         master is solved again) whenever a capacity dual lies on its path. ``None``: every
         group in the master (before).
+    partition_min_groups
+        Partition only problems with at least this many groups: below it the whole master is
+        cheap to re-solve and the partition's extra rounds cost more than they save (measured:
+        the 19 published instances, at most 11,107 groups, 0.58-1.2 x the time; the freight
+        network at 10x, 13,562 groups, unchanged; at 100x, 136,940 groups, the master's time
+        8.9 -> 1.7 s; ``benchmarks/README.md``).
     row_age
         Delete capacity rows slack (zero dual, flow below capacity) for this many iterations
         (0 = never); a row whose capacity the flow exceeds again is added back.
@@ -194,8 +202,9 @@ class ColgenConfig:
     seed_rounds: int = 30
     seed_kappa: float = 4.0
     seed_dual_only: bool = True
-    start_quantile: float = 0.5
+    start_quantile: float = 1.0
     partition_load: float | None = 0.8
+    partition_min_groups: int = 20_000
 
 
 CONFIG = ColgenConfig()
@@ -518,6 +527,9 @@ def _partitioned(
     dem_r = problem.scaled_demand()[rows]
     capped = np.isfinite(problem.capacity)
     sub_cfg = dataclasses.replace(cfg, partition_load=None)
+    row_of_demand = np.full(problem.n_demands, -1, dtype=np.int64)
+    row_of_demand[rows] = row_g  # group of each routed demand row
+    prev_paths: PathFlows | None = None
     total_t: dict[str, float] = dict(timings)
     iterations = 0
     n_rounds = 0
@@ -547,10 +559,29 @@ def _partitioned(
             np.arange(int(lens.sum())) - np.repeat(ptr_in[:-1], lens)
         )
         aon = (dist0[inside], sub_index[g_reach[keep]], ptr_in, arcs0[gather])
+        columns = None
+        if prev_paths is not None and prev_paths.demand_row.shape[0]:
+            # the last round's paths start this round's master (arcs turned destination first)
+            pg = sub_index[row_of_demand[prev_paths.demand_row]]
+            lens_p = np.diff(prev_paths.arc_ptr)
+            rev = (
+                np.repeat(prev_paths.arc_ptr[1:], lens_p)
+                - 1
+                - (np.arange(prev_paths.arcs.shape[0]) - np.repeat(prev_paths.arc_ptr[:-1], lens_p))
+            )
+            columns = (pg, prev_paths.arc_ptr.copy(), prev_paths.arcs[rev])
         raw = solve_colgen(
-            sub, tol=tol, max_iter=max(1, max_iter - iterations), time_limit=remaining,
-            highs_options=highs_options, config=sub_cfg, want_paths=want_paths, _aon=aon,
-        )  # fmt: skip
+            sub,
+            tol=tol,
+            max_iter=max(1, max_iter - iterations),
+            time_limit=remaining,
+            highs_options=highs_options,
+            config=sub_cfg,
+            want_paths=True,
+            _aon=aon,
+            _columns=columns,
+        )
+        prev_paths = raw.paths
         iterations += raw.iterations
         for key, val in raw.timings.items():
             total_t[key] = total_t.get(key, 0.0) + val
@@ -578,7 +609,7 @@ def _partitioned(
     np.add.at(flow, g_k[own0] * n_arcs + arcs0, fixed_g[own0] * scale_f)
     unserved = np.asarray(raw.unserved, dtype=np.float64).copy()
     unserved[rows[out_r & ~serve_r]] = dem_r[out_r & ~serve_r] * scale_f
-    paths = raw.paths
+    paths = raw.paths if want_paths else None
     if want_paths:
         fr = np.flatnonzero(out_r)
         fixed_paths = split_group_paths(
@@ -631,6 +662,7 @@ def solve_colgen(
     config: ColgenConfig | None = None,
     want_paths: bool = False,
     _aon: tuple[FloatArray, IntArray, IntArray, IntArray] | None = None,
+    _columns: tuple[IntArray, IntArray, IntArray] | None = None,
 ) -> RawSolution:
     """Column (and row) generation; see the module docstring.
 
@@ -654,6 +686,9 @@ def solve_colgen(
     _aon
         The uncapacitated pricing's answer when the caller has it (:func:`_partitioned`):
         each group's distance, the reached groups and their paths ``(ptr, arcs)``.
+    _columns
+        More initial path columns ``(groups, ptr, arcs)``, arcs listed from the destination
+        back to the origin (:func:`_partitioned`: the paths of the previous round's answer).
 
     Returns
     -------
@@ -932,7 +967,7 @@ def solve_colgen(
         )
 
     # ---- 1b. only the groups the capacities can touch go to the master
-    if cfg.partition_load is not None:
+    if cfg.partition_load is not None and n_g >= cfg.partition_min_groups:
         hot = capped & (load > cfg.partition_load * cap)
         inside = np.zeros(n_g, dtype=bool)
         inside[g_reach[col_owner[hot[arcs0]]]] = True
@@ -1032,6 +1067,8 @@ def solve_colgen(
 
     add_rows(np.flatnonzero(over))
     add_cols(g_reach, ptr0, arcs0)
+    if _columns is not None:  # the previous round's paths (:func:`_partitioned`)
+        add_cols(*_columns)
     timings["build"] += time.perf_counter() - t0
 
     lb = lagrangian(dist, zero_mu)  # the uncapacitated bound

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import logging
 import os
 import statistics
@@ -111,11 +112,18 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     "+bounded-pricing": _mcf_colgen.ColgenConfig(seed_rounds=0, augment_rounds=3, devex_below=0),
     "+devex-tail": _mcf_colgen.ColgenConfig(seed_rounds=0, augment_rounds=3),
     "+augment6": _mcf_colgen.ColgenConfig(seed_rounds=0),
-    "+seed30(default)": _mcf_colgen.ColgenConfig(),
+    "+seed30": _mcf_colgen.ColgenConfig(),
     "+seed30-everywhere": _mcf_colgen.ColgenConfig(seed_dual_only=False),
     "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
     "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
+# every variant above as it was: every group in the master, first limit at the farthest target
+VARIANTS = {
+    k: dataclasses.replace(v, partition_load=None, start_quantile=1.0) for k, v in VARIANTS.items()
+}
+VARIANTS["+median-start"] = dataclasses.replace(VARIANTS["+seed30"], start_quantile=0.5)
+VARIANTS["+partition-everywhere"] = _mcf_colgen.ColgenConfig(partition_min_groups=0)
+VARIANTS["+partition(default)"] = _mcf_colgen.ColgenConfig()
 """Column-generation variants of the ablation (``legacy`` = the master before issue #18:
 interior point, then dual simplex, no smoothing, one column per group and iteration;
 ``before-dual-master`` = the default before the explicit dual master (the same as
@@ -125,11 +133,17 @@ before, with one full tree per origin and cost row every pricing (the default of
 session); ``+bounded-pricing`` = the pricing searches only groups that can price out, each
 search stopped once its groups are settled; ``+devex-tail`` = and the dual master switches to
 Devex once a re-solve takes fewer than 300 pivots; ``+augment6`` = and 6 rounds of
-augmentation instead of 3 (the third session's default); ``+seed30(default)`` =
-:class:`solvers._mcf_colgen.ColgenConfig` as it is: and 30 rounds of congestion-priced routing
+augmentation instead of 3 (the third session's default); ``+seed30`` =
+and 30 rounds of congestion-priced routing
 seed the explicit dual master's first columns; ``+seed30-everywhere`` = the seed on every
-master, also those solved by interior point first). Variants before ``+seed30`` set
-``seed_rounds=0``."""
+master, also those solved by interior point first; ``+median-start`` = the first limit of the
+uncapacitated pricing at the median target distance instead of the farthest (not kept);
+``+partition-everywhere`` = ``+seed30`` and only the groups whose uncapacitated path crosses an arc loaded
+above 0.8 of its capacity in the master, the others fixed on their paths until a dual lies on
+it; ``+partition(default)`` = :class:`solvers._mcf_colgen.ColgenConfig` as it is: the
+partition only from 20,000 groups). Variants before ``+seed30`` set
+``seed_rounds=0``, variants before ``+partition`` put every group in the master. Every variant
+runs on this checkout's searches (backward searches from far targets included)."""
 
 
 @dataclass

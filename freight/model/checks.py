@@ -34,7 +34,7 @@ def check_reachability(net: Network) -> list[Problem]:
     carrying it, and unserved tonnes would be misreported).
 
     Most rows are cleared without their own search: a row whose route through one of a few
-    hubs (the best-connected mode nodes, :func:`_hubs`) costs at most the penalty has a path and a
+    hubs (well-connected nodes spread over the graph, :func:`_hubs`) costs at most the penalty has a path and a
     cheapest route within the penalty (triangle inequality), and two searches per hub clear the
     rows of every origin. Only the rows left are searched, exactly, each search growing in rounds
     up to the penalty (:func:`solvers.shortest_paths.pair_distances`), and only those can be

@@ -52,7 +52,10 @@ VARIANTS = {
     "dual_rowprune": _mcf_colgen.ColgenConfig(master="simplex", row_age=1, prune_age=1),
     "primal_rowprune": _mcf_colgen.ColgenConfig(master="simplex", dual_master=False, row_age=1),
     "no_partition": _mcf_colgen.ColgenConfig(partition_load=None),
-    "partition_overloaded_only": _mcf_colgen.ColgenConfig(partition_load=1.0),
+    "partition": _mcf_colgen.ColgenConfig(partition_min_groups=0),
+    "partition_overloaded_only": _mcf_colgen.ColgenConfig(
+        partition_load=1.0, partition_min_groups=0
+    ),
     "default": _mcf_colgen.ColgenConfig(),
 }
 
@@ -201,7 +204,7 @@ def test_partition_brings_a_group_into_the_master_when_a_dual_lies_on_its_path()
     args = (tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0])
     saved = _mcf_colgen.CONFIG
     try:
-        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig()
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
         r = solve(*args, method="colgen", return_paths=True)
     finally:
         _mcf_colgen.CONFIG = saved
@@ -224,7 +227,7 @@ def test_partition_keeps_groups_outside_on_their_uncapacitated_paths() -> None:
     n, args, pen = _random(8)
     saved = _mcf_colgen.CONFIG
     try:
-        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig()
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
         part = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
         _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_load=None)
         whole = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
