@@ -272,6 +272,18 @@ def solve_behavioural(
     mult = np.asarray(res.multiplier, dtype=float)
     inc = choice.incidence
     kp = d.commodity[choice.path_od]
+    # the paths of each commodity, for the per-commodity cost rows (a path's part is its
+    # incidence row times its commodity's row: one sparse product per commodity, never a
+    # paths × arcs dense array, which is 357 GB at 100× the regional size)
+    by_comm = [(int(k), np.flatnonzero(kp == k)) for k in np.unique(kp)]
+    inc_k = {k: inc[sel] for k, sel in by_comm}
+
+    def path_sums(arr: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.zeros(choice.n_paths)
+        for k, sel in by_comm:
+            out[sel] = inc_k[k] @ np.asarray(arr[k], dtype=float)
+        return out
+
     cols: list[NDArray[np.float64]] = []
     vt = parts.vehicle_time_value * t_eq
     for name in PARTS:
@@ -287,7 +299,7 @@ def solve_behavioural(
             arr = np.broadcast_to(vt, parts.distance.shape)
         else:  # cargo_time
             arr = parts.cargo_time_value[:, None] * t_eq[None, :]
-        cols.append(np.asarray(inc.multiply(arr[kp]).sum(axis=1)).ravel())
+        cols.append(path_sums(arr))
     cols.append(np.asarray(inc @ mult).ravel())
     cols.append(path_asc)
     path_parts = np.stack(cols, axis=1)
