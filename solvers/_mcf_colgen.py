@@ -586,10 +586,13 @@ def _partitioned(
         for key, val in raw.timings.items():
             total_t[key] = total_t.get(key, 0.0) + val
         if raw.status != "optimal" or not np.isfinite(raw.capacity_dual).all():
-            raw.timings, raw.iterations = total_t, iterations
-            return raw
+            # no proof to extend: the answer so far, the groups outside on their paths (NaN
+            # arrays of a failed master stay NaN)
+            on_path: FloatArray = np.zeros(n_g)
+            reached = np.isfinite(dist0)
+            break
         mu = raw.capacity_dual / scale_c
-        on_path = np.bincount(own0, weights=mu[arcs0], minlength=n_g)
+        on_path = np.bincount(own0, weights=mu[arcs0], minlength=n_g).astype(np.float64)
         sigma = dist0 + on_path
         reached = np.isfinite(dist0)
         join = ~inside & reached & (on_path > tol * (1.0 + np.abs(sigma)))

@@ -250,3 +250,22 @@ def test_partition_keeps_groups_outside_on_their_uncapacitated_paths() -> None:
     routed = np.asarray(o) != np.asarray(d)  # a row from a node to itself has no path
     want_served = (np.asarray(args[6]) - part.unserved)[routed]
     np.testing.assert_allclose(served[routed], want_served, atol=1e-6)
+
+
+def test_partition_stopped_early_still_carries_the_groups_outside() -> None:
+    """Stopped after one master solve (max_iter=1), the partitioned answer is not optimal but
+    still holds every group: B, outside the master, is on its path (10 t on 1 -> 3), A's first
+    master routes 10 t and leaves 15 t unserved; served + unserved = demand."""
+    tail = [0, 0, 1, 0, 1, 2]
+    head = [3, 1, 3, 2, 2, 3]
+    cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
+    cap = [10.0, np.inf, 20.0, np.inf, np.inf, np.inf]
+    saved = _mcf_colgen.CONFIG
+    try:
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
+        r = solve(tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0], method="colgen", max_iter=1)
+    finally:
+        _mcf_colgen.CONFIG = saved
+    assert r.status == "not_converged"
+    np.testing.assert_allclose(r.flow.sum(axis=0), [10.0, 0.0, 10.0, 0.0, 0.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(r.unserved, [15.0, 0.0], atol=1e-9)
