@@ -206,6 +206,11 @@ class ColgenConfig:
     partition_load: float | None = 0.8
     partition_min_groups: int = 20_000
 
+    def __post_init__(self) -> None:
+        # above 1 an arc over capacity could carry fixed groups the master cannot move
+        if self.partition_load is not None and not 0.0 < self.partition_load <= 1.0:
+            raise ValueError(f"partition_load must be in (0, 1] or None, got {self.partition_load}")
+
 
 CONFIG = ColgenConfig()
 """The configuration :func:`solve_colgen` uses when none is passed (benchmarks swap it)."""
@@ -530,6 +535,8 @@ def _partitioned(
     row_of_demand = np.full(problem.n_demands, -1, dtype=np.int64)
     row_of_demand[rows] = row_g  # group of each routed demand row
     prev_paths: PathFlows | None = None
+    prev_rows: NDArray[np.bool_] | None = None
+    stopped: str | None = None
     total_t: dict[str, float] = dict(timings)
     iterations = 0
     n_rounds = 0
@@ -544,7 +551,7 @@ def _partitioned(
         demand_sub[rows[out_r]] = 0.0  # inactive in the master's problem
         sub = dataclasses.replace(problem, capacity=cap_sub, demand=demand_sub)
         remaining = None if time_limit is None else time_limit - (time.perf_counter() - t_start)
-        if remaining is not None and remaining <= 0:
+        if remaining is not None and remaining <= 0:  # only before the first round (see below)
             out = failed(problem, "not_converged", "time limit reached", iterations)
             out.timings = total_t
             return out
@@ -580,6 +587,7 @@ def _partitioned(
             want_paths=True,
             _aon=aon,
             _columns=columns,
+            _rows=prev_rows,
         )
         prev_paths = raw.paths
         iterations += raw.iterations
@@ -602,7 +610,18 @@ def _partitioned(
         )  # fmt: skip
         if not join.any():
             break
+        if iterations >= max_iter or (
+            time_limit is not None and time.perf_counter() - t_start >= time_limit
+        ):
+            # out of budget: this round's answer with the groups outside on their paths is
+            # feasible, not proven (``min_reduced_cost`` shows the groups that would join)
+            stopped = (
+                f"stopped with {int(join.sum())} groups outside the master whose path carries a "
+                "dual (iteration or time limit)"
+            )
+            break
         inside |= join
+        prev_rows = capped & (mu > 0)  # this round's binding capacities start the next master
 
     out_r = ~inside[row_g]
     flow = np.asarray(raw.flow, dtype=np.float64).reshape(problem.n_commodities * n_arcs).copy()
@@ -640,8 +659,8 @@ def _partitioned(
     stats["groups_in_master"] = int(inside.sum())
     stats["partition_rounds"] = n_rounds
     return RawSolution(
-        status=raw.status,
-        message=raw.message,
+        status=raw.status if stopped is None else "not_converged",
+        message=raw.message if stopped is None else stopped,
         flow=flow.reshape(problem.n_commodities, n_arcs),
         capacity_dual=raw.capacity_dual,
         unserved=unserved,
@@ -666,6 +685,7 @@ def solve_colgen(
     want_paths: bool = False,
     _aon: tuple[FloatArray, IntArray, IntArray, IntArray] | None = None,
     _columns: tuple[IntArray, IntArray, IntArray] | None = None,
+    _rows: NDArray[np.bool_] | None = None,
 ) -> RawSolution:
     """Column (and row) generation; see the module docstring.
 
@@ -692,6 +712,9 @@ def solve_colgen(
     _columns
         More initial path columns ``(groups, ptr, arcs)``, arcs listed from the destination
         back to the origin (:func:`_partitioned`: the paths of the previous round's answer).
+    _rows
+        Capacitated arcs whose rows the first master holds besides the overloaded ones
+        (:func:`_partitioned`: the previous round's binding capacities).
 
     Returns
     -------
@@ -1068,7 +1091,7 @@ def solve_colgen(
         cols.add(groups, ptr, arcs)
         return m
 
-    add_rows(np.flatnonzero(over))
+    add_rows(np.flatnonzero(over if _rows is None else over | (_rows & capped)))
     add_cols(g_reach, ptr0, arcs0)
     if _columns is not None:  # the previous round's paths (:func:`_partitioned`)
         add_cols(*_columns)

@@ -260,7 +260,7 @@ def pair_distances(
     origin, destination
         The pairs, ``(n_pairs,)``.
     start
-        The first round's limit (``> 0``), or ``None``.
+        The first round's limit (``> 0``; ``None`` or not positive: no rounds).
     bound
         No limited round beyond this distance (e.g. a cost above which the caller treats a pair
         as failing anyway): the last limited round uses at most ``bound``.
@@ -277,7 +277,7 @@ def pair_distances(
     graph = ArcGraph(n_nodes, tail, head, weight)
     srcs, inv = np.unique(origin, return_inverse=True)
     inv = inv.reshape(-1)
-    if start is not None and float(start) < bound:
+    if start is not None and 0.0 < float(start) < bound:
         rounds = max(1, int(np.ceil(np.log2(bound / float(start))))) if np.isfinite(bound) else 32
         need = np.full(m, float(bound))
         for blk in limited_searches(

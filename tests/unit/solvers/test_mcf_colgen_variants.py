@@ -194,9 +194,9 @@ def test_partition_brings_a_group_into_the_master_when_a_dual_lies_on_its_path()
     """Hand network: A (0 -> 3, 25 t) overloads its direct arc (capacity 10) and detours by
     0 -> 1 -> 3 (cost 3), whose arc 1 -> 3 (capacity 20) carries B (1 -> 3, 10 t) at half its
     capacity, so B starts outside the master, fixed on that arc. The first master leaves A only
-    10 t of room there (5 t go by 0 -> 2 -> 3 at cost 10) and prices the arc at 7 CNY/t; B has a
-    dual on its path and joins. Then B moves 5 t to its detour 1 -> 2 -> 3 (2.5 instead of 2) and
-    A takes the room: 10 x 1 + 15 x 3 + 5 x 2 + 5 x 2.5 = 77.5, the LP's optimum."""
+    10 t of room there, sends A's other 5 t by 0 -> 1 -> 2 -> 3 (3.5) and prices the arc at the
+    difference, 0.5 CNY/t; B has that dual on its path and joins. The optimum is 10 x 1 + 15 x 3
+    + 5 x 2 + 5 x 2.5 = 77.5 (the LP's), the arc still priced at 0.5 (B's detour premium)."""
     tail = [0, 0, 1, 0, 1, 2]
     head = [3, 1, 3, 2, 2, 3]
     cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
@@ -269,3 +269,35 @@ def test_partition_stopped_early_still_carries_the_groups_outside() -> None:
     assert r.status == "not_converged"
     np.testing.assert_allclose(r.flow.sum(axis=0), [10.0, 0.0, 10.0, 0.0, 0.0, 0.0], atol=1e-9)
     np.testing.assert_allclose(r.unserved, [15.0, 0.0], atol=1e-9)
+
+
+def test_partition_out_of_iterations_between_rounds_keeps_the_feasible_answer() -> None:
+    """When the iterations run out after a round that a group would join, the answer is that
+    round's (feasible: 77.5 here, by the degenerate split) with the groups outside on their
+    paths, marked not converged, its smallest reduced cost showing the group left out; a
+    partition_load above 1 is refused (an arc over capacity could then hold fixed groups)."""
+    tail = [0, 0, 1, 0, 1, 2]
+    head = [3, 1, 3, 2, 2, 3]
+    cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
+    cap = [10.0, np.inf, 20.0, np.inf, np.inf, np.inf]
+    saved = _mcf_colgen.CONFIG
+    try:
+        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
+        first = solve(tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0], method="colgen")
+        budget = first.iterations - 1  # enough for round 1 only, if round 2 is needed
+        r = solve(
+            tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0], method="colgen",
+            max_iter=5,
+        )  # fmt: skip
+    finally:
+        _mcf_colgen.CONFIG = saved
+    assert first.status == "optimal" and first.stats["partition_rounds"] == 2 and budget >= 5
+    assert r.status == "not_converged" and "groups outside the master" in r.message
+    assert r.objective == pytest.approx(77.5, rel=1e-9)
+    assert r.min_reduced_cost == pytest.approx(-0.5, abs=1e-9)
+    assert not check_flows(
+        4, np.array(tail), np.array(head), np.array(cap), r.flow, np.array([0, 1]),
+        np.array([3, 3]), np.array([25.0, 10.0]), None, r.unserved,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="partition_load"):
+        _mcf_colgen.ColgenConfig(partition_load=3.0)
