@@ -88,10 +88,17 @@ from solvers._mcf_lp import (
     empty_path_flows,
     failed,
     highs_status,
+    make_path_flows,
     new_highs,
     split_group_paths,
 )
-from solvers.shortest_paths import ArcGraph, half_radius, limited_searches, sample_start
+from solvers.shortest_paths import (
+    ArcGraph,
+    half_radius,
+    limited_searches,
+    reverse_segments,
+    sample_start,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -469,26 +476,6 @@ def _new_cols_only(
     return groups[keep], new_ptr, arcs[sel_arc]
 
 
-def _merge_paths(a: PathFlows | None, b: PathFlows) -> PathFlows:
-    """Two path tables over disjoint demand rows as one, sorted by demand row (each row's
-    paths keep their order)."""
-    if a is None:
-        return b
-    row = np.concatenate([a.demand_row, b.demand_row])
-    order = np.argsort(row, kind="stable")
-    lens = np.concatenate([np.diff(a.arc_ptr), np.diff(b.arc_ptr)])
-    starts = np.concatenate([a.arc_ptr[:-1], a.arcs.shape[0] + b.arc_ptr[:-1]])
-    arcs = np.concatenate([a.arcs, b.arcs])
-    ln = lens[order]
-    gather = np.repeat(starts[order], ln) + (
-        np.arange(int(ln.sum())) - np.repeat(np.cumsum(ln) - ln, ln)
-    )
-    ptr = np.zeros(order.shape[0] + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(ln)
-    flow = np.concatenate([a.flow, b.flow])
-    return PathFlows(row[order], flow[order], ptr, arcs[gather])
-
-
 def _partitioned(
     problem: Problem,
     cfg: ColgenConfig,
@@ -570,13 +557,8 @@ def _partitioned(
         if prev_paths is not None and prev_paths.demand_row.shape[0]:
             # the last round's paths start this round's master (arcs turned destination first)
             pg = sub_index[row_of_demand[prev_paths.demand_row]]
-            lens_p = np.diff(prev_paths.arc_ptr)
-            rev = (
-                np.repeat(prev_paths.arc_ptr[1:], lens_p)
-                - 1
-                - (np.arange(prev_paths.arcs.shape[0]) - np.repeat(prev_paths.arc_ptr[:-1], lens_p))
-            )
-            columns = (pg, prev_paths.arc_ptr.copy(), prev_paths.arcs[rev])
+            ptr_p = prev_paths.arc_ptr.copy()
+            columns = (pg, ptr_p, reverse_segments(ptr_p, prev_paths.arcs))
         raw = solve_colgen(
             sub,
             tol=tol,
@@ -638,13 +620,15 @@ def _partitioned(
             g_reach, fixed_g[g_reach], ptr0, arcs0, row_g[fr], rows[fr],
             np.where(serve_r[fr], dem_r[fr], 0.0), reverse=True,
         )  # fmt: skip
-        paths = _merge_paths(
-            raw.paths,
-            PathFlows(
-                fixed_paths.demand_row, fixed_paths.flow * scale_f, fixed_paths.arc_ptr,
-                fixed_paths.arcs,
-            ),
-        )  # fmt: skip
+        master = raw.paths if raw.paths is not None else empty_path_flows()
+        n_master = int(master.arcs.shape[0])
+        paths = make_path_flows(  # the rows inside and outside are disjoint: one table, sorted
+            np.concatenate([master.demand_row, fixed_paths.demand_row]),
+            np.concatenate([master.flow, fixed_paths.flow * scale_f]),
+            np.concatenate([master.arc_ptr, fixed_paths.arc_ptr[1:] + n_master]),
+            np.concatenate([master.arcs, fixed_paths.arcs]),
+            reverse=False,
+        )
     up_fix, ex_fix = od_hint(raw.capacity_dual)
     od_up = up_fix if raw.od_upper is None else np.asarray(raw.od_upper, dtype=np.float64).copy()
     od_ex = ex_fix if raw.od_exact is None else np.asarray(raw.od_exact, dtype=bool).copy()

@@ -32,6 +32,7 @@ from solvers.shortest_paths import (
     ArcGraph,
     limited_searches,
     paths_csr,
+    reverse_segments,
     sample_start,
     shortest_path_tree,
 )
@@ -178,10 +179,8 @@ def make_path_flows(
     """Sort paths into the :class:`PathFlows` order (arcs reversed first if ``reverse``)."""
     m = int(flow.shape[0])
     lens = np.diff(ptr)
-    if reverse and arcs.shape[0]:
-        owner = np.repeat(np.arange(m), lens)
-        pos = np.arange(arcs.shape[0]) - ptr[owner]
-        arcs = arcs[ptr[owner] + lens[owner] - 1 - pos]
+    if reverse:
+        arcs = reverse_segments(ptr, arcs)
     # order: row, then decreasing flow, then the arc sequence (deterministic ties)
     first_arc = np.where(lens > 0, arcs[np.minimum(ptr[:-1], max(arcs.shape[0] - 1, 0))], -1)
     order = np.lexsort((first_arc, lens, -flow, demand_row))

@@ -52,6 +52,16 @@ def paths_csr(owners: list[IntArray], arcs: list[IntArray], m: int) -> tuple[Int
     return ptr, np.concatenate(arcs)[order]
 
 
+def reverse_segments(ptr: IntArray, arcs: IntArray) -> IntArray:
+    """``arcs`` with each segment ``arcs[ptr[i]:ptr[i+1]]`` in reverse order."""
+    if not arcs.shape[0]:
+        return arcs
+    lens = np.diff(ptr)
+    owner = np.repeat(np.arange(lens.shape[0]), lens)
+    pos = np.arange(arcs.shape[0]) - ptr[owner]
+    return arcs[ptr[owner] + lens[owner] - 1 - pos]
+
+
 class ArcGraph:
     """The scipy graph of one weight vector on arc arrays, built once and searched many times
     (see :func:`shortest_path_tree` for the rules on parallel arcs, self-loops and forbidden
@@ -92,6 +102,32 @@ class ArcGraph:
         )
         return d.reshape(n_src, self.n_nodes), pred.reshape(n_src, self.n_nodes)
 
+    def _step(
+        self, pred: NDArray[np.int32], tree: IntArray, start: IntArray, end: IntArray, back: bool
+    ) -> tuple[IntArray, IntArray]:
+        """Walk each path ``i`` from ``start[i]`` along ``pred[tree[i]]`` to ``end[i]``:
+        ``(ptr, arcs)`` in the order walked. ``back``: ``pred`` holds the predecessors of a
+        forward tree rooted at ``end`` (each step is the arc predecessor -> current node); else
+        the next nodes of a reverse tree rooted at ``end`` (the arc current -> next node)."""
+        m = int(end.shape[0])
+        cur = start.astype(np.int64)
+        idx = np.flatnonzero(cur != end)
+        owners: list[IntArray] = []
+        arcs: list[IntArray] = []
+        steps = 0
+        n = self.n_nodes
+        while idx.shape[0]:
+            p = pred[tree[idx], cur[idx]].astype(np.int64)
+            if (p < 0).any() or steps > n:  # pragma: no cover - guarded by finite distances
+                raise RuntimeError("shortest-path tree walk failed")
+            owners.append(idx)
+            key = p * n + cur[idx] if back else cur[idx] * n + p
+            arcs.append(self.chosen[np.searchsorted(self.chosen_key, key)])
+            cur[idx] = p
+            idx = idx[cur[idx] != end[idx]]
+            steps += 1
+        return paths_csr(owners, arcs, m)
+
     def walk(
         self, pred: NDArray[np.int32], src_idx: IntArray, origin: IntArray, dest: IntArray
     ) -> tuple[IntArray, IntArray]:
@@ -99,23 +135,7 @@ class ArcGraph:
         (from :meth:`search`), vectorized over the paths: ``(ptr, arcs)``, path ``i`` is
         ``arcs[ptr[i]:ptr[i+1]]`` listed from the destination back to the origin. Every
         destination must be reached."""
-        m = int(dest.shape[0])
-        cur = dest.astype(np.int64)
-        idx = np.flatnonzero(cur != origin)
-        owners: list[IntArray] = []
-        arcs: list[IntArray] = []
-        steps = 0
-        n = self.n_nodes
-        while idx.shape[0]:
-            p = pred[src_idx[idx], cur[idx]].astype(np.int64)
-            if (p < 0).any() or steps > n:  # pragma: no cover - guarded by finite distances
-                raise RuntimeError("shortest-path tree walk failed")
-            owners.append(idx)
-            arcs.append(self.chosen[np.searchsorted(self.chosen_key, p * n + cur[idx])])
-            cur[idx] = p
-            idx = idx[cur[idx] != origin[idx]]
-            steps += 1
-        return paths_csr(owners, arcs, m)
+        return self._step(pred, src_idx, dest, origin, back=True)
 
     def walk_reverse(
         self, pred: NDArray[np.int32], root_idx: IntArray, origin: IntArray, dest: IntArray
@@ -123,27 +143,8 @@ class ArcGraph:
         """As :meth:`walk`, on trees of a ``reverse`` :meth:`search` rooted at the destinations:
         path ``i`` follows ``pred[root_idx[i]]`` from ``origin[i]`` to ``dest[i]``; its arcs are
         listed, like :meth:`walk`'s, from the destination back to the origin."""
-        m = int(dest.shape[0])
-        cur = origin.astype(np.int64)
-        idx = np.flatnonzero(cur != dest)
-        owners: list[IntArray] = []
-        arcs: list[IntArray] = []
-        steps = 0
-        n = self.n_nodes
-        while idx.shape[0]:
-            nxt = pred[root_idx[idx], cur[idx]].astype(np.int64)
-            if (nxt < 0).any() or steps > n:  # pragma: no cover - guarded by finite distances
-                raise RuntimeError("shortest-path tree walk failed")
-            owners.append(idx)
-            arcs.append(self.chosen[np.searchsorted(self.chosen_key, cur[idx] * n + nxt)])
-            cur[idx] = nxt
-            idx = idx[cur[idx] != dest[idx]]
-            steps += 1
-        ptr, out = paths_csr(owners, arcs, m)  # origin to destination: turn each path round
-        lens = np.diff(ptr)
-        start = np.repeat(ptr[:-1], lens)
-        pos = np.arange(out.shape[0]) - start
-        return ptr, out[np.repeat(ptr[1:], lens) - 1 - pos]
+        ptr, arcs = self._step(pred, root_idx, origin, dest, back=False)
+        return ptr, reverse_segments(ptr, arcs)
 
     def trees(
         self, sources: IntArray, *, predecessors: bool = True, limit: float = np.inf
@@ -280,12 +281,14 @@ def pair_distances(
     if start is not None and 0.0 < float(start) < bound:
         rounds = max(1, int(np.ceil(np.log2(bound / float(start))))) if np.isfinite(bound) else 32
         need = np.full(m, float(bound))
+        final = np.zeros(m, dtype=bool)
         for blk in limited_searches(
             graph, srcs, inv, destination, need, np.full(m, float(start)),
             predecessors=False, block=block, growth=2.0, rounds=rounds,
         ):  # fmt: skip
             out[blk.targets[blk.exact]] = blk.value[blk.exact]
-        todo = np.flatnonzero(~np.isfinite(out))  # beyond the bound, or no path
+            final[blk.targets] = blk.exact | np.isinf(blk.value)  # inf: an unlimited search
+        todo = np.flatnonzero(~final)  # beyond the bound
     else:
         todo = np.arange(m)
     if todo.shape[0]:
@@ -419,7 +422,42 @@ def limited_searches(
     fwd_size = np.zeros(n_src)  # nodes reached by each side's last search (0: none yet)
     bwd_size = np.zeros(nodes.shape[0])
     bwd_lim = np.zeros(nodes.shape[0])  # each target node's last backward limit
-    no_pred = np.zeros((0, 0), dtype=np.int32)
+
+    def calls(live: IntArray, lim_l: FloatArray, reverse: bool) -> Iterator[SearchBlock]:
+        """Dijkstra calls from the roots ``live`` (indices into ``sources``, or into ``nodes``
+        for a ``reverse`` search), block by block in the order of their limits ``lim_l``; each
+        settles the pending targets its roots serve."""
+        roots, t_ord, t_bnd, size = (
+            (nodes, n_order, n_bounds, bwd_size)
+            if reverse
+            else (sources, t_order, t_bounds, fwd_size)
+        )
+        order = np.argsort(lim_l, kind="stable")
+        live, lim_l = live[order], lim_l[order]
+        for lo in range(0, live.shape[0], block):
+            rr = live[lo : lo + block]
+            lim = float(lim_l[min(lo + block, live.shape[0]) - 1])
+            dist, pred = graph.search(
+                roots[rr], predecessors=predecessors, limit=lim, reverse=reverse
+            )
+            if backward:
+                size[rr] = np.isfinite(dist).sum(axis=1)
+            counts = t_bnd[rr + 1] - t_bnd[rr]
+            offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            tg = t_ord[np.repeat(t_bnd[rr], counts) + offs]
+            loc = np.repeat(np.arange(rr.shape[0]), counts)
+            keep = pending[tg]
+            tg, loc = tg[keep], loc[keep]
+            d = dist[loc, sources[target_src[tg]] if reverse else target_node[tg]]
+            exact = np.isfinite(d)
+            done = exact | (need[tg] <= lim) | (lim == np.inf)
+            tg, loc, d, exact = tg[done], loc[done], d[done], exact[done]
+            pending[tg] = False
+            if tg.shape[0]:
+                yield SearchBlock(
+                    tg, np.where(exact, d, lim), exact, loc, pred,
+                    np.zeros(0, dtype=np.int64) if reverse else rr, dist, reverse=reverse,
+                )  # fmt: skip
 
     def forward(idx: IntArray, ask: FloatArray, last: bool) -> Iterator[SearchBlock]:
         src_lim = np.full(n_src, -np.inf)
@@ -430,27 +468,7 @@ def limited_searches(
             src_need = np.full(n_src, -np.inf)
             np.maximum.at(src_need, target_src[idx], need[idx])
             lim_s = np.where(lim_s >= full_at[live], src_need[live], lim_s)
-        order = np.argsort(lim_s, kind="stable")
-        live, lim_s = live[order], lim_s[order]
-        for lo in range(0, live.shape[0], block):
-            ss = live[lo : lo + block]
-            lim = float(lim_s[min(lo + block, live.shape[0]) - 1])
-            dist, pred = graph.search(sources[ss], predecessors=predecessors, limit=lim)
-            if backward:
-                fwd_size[ss] = np.isfinite(dist).sum(axis=1)
-            counts = t_bounds[ss + 1] - t_bounds[ss]
-            offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-            tg = t_order[np.repeat(t_bounds[ss], counts) + offs]
-            loc = np.repeat(np.arange(ss.shape[0]), counts)
-            keep = pending[tg]
-            tg, loc = tg[keep], loc[keep]
-            d = dist[loc, target_node[tg]]
-            exact = np.isfinite(d)
-            done = exact | (need[tg] <= lim) | (lim == np.inf)
-            tg, loc, d, exact = tg[done], loc[done], d[done], exact[done]
-            pending[tg] = False
-            if tg.shape[0]:
-                yield SearchBlock(tg, np.where(exact, d, lim), exact, loc, pred, ss, dist)
+        yield from calls(live, lim_s, reverse=False)
 
     def reverse(idx: IntArray, ask: FloatArray) -> Iterator[SearchBlock]:
         node_lim = np.full(nodes.shape[0], -np.inf)
@@ -462,30 +480,7 @@ def limited_searches(
         # the smaller side: growing it fast is cheap), never beyond its targets' need
         lim_n = np.minimum(np.maximum(node_lim[live], 2.0 * bwd_lim[live]), node_need[live])
         bwd_lim[live] = lim_n
-        order = np.argsort(lim_n, kind="stable")
-        live, lim_n = live[order], lim_n[order]
-        for lo in range(0, live.shape[0], block):
-            nn = live[lo : lo + block]
-            lim = float(lim_n[min(lo + block, live.shape[0]) - 1])
-            dist, pred = graph.search(nodes[nn], predecessors=predecessors, limit=lim, reverse=True)
-            bwd_size[nn] = np.isfinite(dist).sum(axis=1)
-            counts = n_bounds[nn + 1] - n_bounds[nn]
-            offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-            tg = n_order[np.repeat(n_bounds[nn], counts) + offs]
-            loc = np.repeat(np.arange(nn.shape[0]), counts)
-            keep = pending[tg]
-            tg, loc = tg[keep], loc[keep]
-            d = dist[loc, sources[target_src[tg]]]
-            exact = np.isfinite(d)
-            done = exact | (need[tg] <= lim) | (lim == np.inf)
-            tg, loc, d, exact = tg[done], loc[done], d[done], exact[done]
-            pending[tg] = False
-            if tg.shape[0]:
-                yield SearchBlock(
-                    tg, np.where(exact, d, lim), exact, loc,
-                    pred if predecessors else no_pred, np.zeros(0, dtype=np.int64), dist,
-                    reverse=True,
-                )  # fmt: skip
+        yield from calls(live, lim_n, reverse=True)
 
     for rnd in range(rounds + 1):
         idx = np.flatnonzero(pending)

@@ -190,25 +190,38 @@ def test_congestion_seed_gives_the_same_proven_optimum(seed: int) -> None:
     assert not check_flows(n, tail, head, cap, seeded.flow, o, d, dem, None, seeded.unserved)
 
 
-def test_partition_brings_a_group_into_the_master_when_a_dual_lies_on_its_path() -> None:
-    """Hand network: A (0 -> 3, 25 t) overloads its direct arc (capacity 10) and detours by
-    0 -> 1 -> 3 (cost 3), whose arc 1 -> 3 (capacity 20) carries B (1 -> 3, 10 t) at half its
-    capacity, so B starts outside the master, fixed on that arc. The first master leaves A only
-    10 t of room there, sends A's other 5 t by 0 -> 1 -> 2 -> 3 (3.5) and prices the arc at the
-    difference, 0.5 CNY/t; B has that dual on its path and joins. The optimum is 10 x 1 + 15 x 3
-    + 5 x 2 + 5 x 2.5 = 77.5 (the LP's), the arc still priced at 0.5 (B's detour premium)."""
-    tail = [0, 0, 1, 0, 1, 2]
-    head = [3, 1, 3, 2, 2, 3]
-    cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
-    cap = [10.0, np.inf, 20.0, np.inf, np.inf, np.inf]
-    args = (tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0])
+# The hand network of the partition tests: A (0 -> 3, 25 t) overloads its direct arc 0 (capacity
+# 10) and detours by 0 -> 1 -> 3 (cost 3), whose arc 2, 1 -> 3 (capacity 20), carries B (1 -> 3,
+# 10 t) at half its capacity; 1 -> 2 -> 3 (2.5) is B's detour, 0 -> 2 -> 3 (10) A's dearest.
+_HAND = (
+    [0, 0, 1, 0, 1, 2],
+    [3, 1, 3, 2, 2, 3],
+    [10.0, np.inf, 20.0, np.inf, np.inf, np.inf],
+    [1.0, 1.0, 2.0, 8.0, 0.5, 2.0],
+    [0, 1],
+    [3, 3],
+    [25.0, 10.0],
+)
+
+
+def _solve_partitioned(*args: Any, **kw: Any) -> MultiFlowResult:
+    """``solve(*args, method="colgen", **kw)`` with the partition on whatever the size."""
     saved = _mcf_colgen.CONFIG
     try:
         _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
-        r = solve(*args, method="colgen", return_paths=True)
+        return solve(*args, method="colgen", **kw)
     finally:
         _mcf_colgen.CONFIG = saved
-    lp = solve(*args, method="lp")
+
+
+def test_partition_brings_a_group_into_the_master_when_a_dual_lies_on_its_path() -> None:
+    """On the hand network B starts outside the master, fixed on 1 -> 3 at half its capacity.
+    The first master leaves A only
+    10 t of room there, sends A's other 5 t by 0 -> 1 -> 2 -> 3 (3.5) and prices the arc at the
+    difference, 0.5 CNY/t; B has that dual on its path and joins. The optimum is 10 x 1 + 15 x 3
+    + 5 x 2 + 5 x 2.5 = 77.5 (the LP's), the arc still priced at 0.5 (B's detour premium)."""
+    r = _solve_partitioned(*_HAND, return_paths=True)
+    lp = solve(*_HAND, method="lp")
     assert r.status == "optimal"
     assert r.objective == pytest.approx(77.5, rel=1e-9)
     assert lp.objective == pytest.approx(77.5, rel=1e-9)
@@ -225,10 +238,9 @@ def test_partition_keeps_groups_outside_on_their_uncapacitated_paths() -> None:
     optimum with its proof, every row's od_cost is its shortest path at the final duals
     (recomputed independently, capped at its penalty), and the paths carry what is served."""
     n, args, pen = _random(8)
+    part = _solve_partitioned(*args, n_nodes=n, unserved_penalty=pen, return_paths=True)
     saved = _mcf_colgen.CONFIG
     try:
-        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
-        part = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
         _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_load=None)
         whole = solve(*args, method="colgen", n_nodes=n, unserved_penalty=pen, return_paths=True)
     finally:
@@ -256,16 +268,7 @@ def test_partition_stopped_early_still_carries_the_groups_outside() -> None:
     """Stopped after one master solve (max_iter=1), the partitioned answer is not optimal but
     still holds every group: B, outside the master, is on its path (10 t on 1 -> 3), A's first
     master routes 10 t and leaves 15 t unserved; served + unserved = demand."""
-    tail = [0, 0, 1, 0, 1, 2]
-    head = [3, 1, 3, 2, 2, 3]
-    cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
-    cap = [10.0, np.inf, 20.0, np.inf, np.inf, np.inf]
-    saved = _mcf_colgen.CONFIG
-    try:
-        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
-        r = solve(tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0], method="colgen", max_iter=1)
-    finally:
-        _mcf_colgen.CONFIG = saved
+    r = _solve_partitioned(*_HAND, max_iter=1)
     assert r.status == "not_converged"
     np.testing.assert_allclose(r.flow.sum(axis=0), [10.0, 0.0, 10.0, 0.0, 0.0, 0.0], atol=1e-9)
     np.testing.assert_allclose(r.unserved, [15.0, 0.0], atol=1e-9)
@@ -276,28 +279,15 @@ def test_partition_out_of_iterations_between_rounds_keeps_the_feasible_answer() 
     round's (feasible: 77.5 here, by the degenerate split) with the groups outside on their
     paths, marked not converged, its smallest reduced cost showing the group left out; a
     partition_load above 1 is refused (an arc over capacity could then hold fixed groups)."""
-    tail = [0, 0, 1, 0, 1, 2]
-    head = [3, 1, 3, 2, 2, 3]
-    cost = [1.0, 1.0, 2.0, 8.0, 0.5, 2.0]
-    cap = [10.0, np.inf, 20.0, np.inf, np.inf, np.inf]
-    saved = _mcf_colgen.CONFIG
-    try:
-        _mcf_colgen.CONFIG = _mcf_colgen.ColgenConfig(partition_min_groups=0)
-        first = solve(tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0], method="colgen")
-        budget = first.iterations - 1  # enough for round 1 only, if round 2 is needed
-        r = solve(
-            tail, head, cap, cost, [0, 1], [3, 3], [25.0, 10.0], method="colgen",
-            max_iter=5,
-        )  # fmt: skip
-    finally:
-        _mcf_colgen.CONFIG = saved
-    assert first.status == "optimal" and first.stats["partition_rounds"] == 2 and budget >= 5
+    first = _solve_partitioned(*_HAND)
+    r = _solve_partitioned(*_HAND, max_iter=5)
+    # 5 iterations are enough for round 1 but not for round 2
+    assert first.status == "optimal" and first.stats["partition_rounds"] == 2
+    assert first.iterations > 5
     assert r.status == "not_converged" and "groups outside the master" in r.message
     assert r.objective == pytest.approx(77.5, rel=1e-9)
     assert r.min_reduced_cost == pytest.approx(-0.5, abs=1e-9)
-    assert not check_flows(
-        4, np.array(tail), np.array(head), np.array(cap), r.flow, np.array([0, 1]),
-        np.array([3, 3]), np.array([25.0, 10.0]), None, r.unserved,
-    )  # fmt: skip
+    tail, head, cap, _, o, d, dem = (np.asarray(a) for a in _HAND)
+    assert not check_flows(4, tail, head, cap, r.flow, o, d, dem, None, r.unserved)
     with pytest.raises(ValueError, match="partition_load"):
         _mcf_colgen.ColgenConfig(partition_load=3.0)
