@@ -31,10 +31,10 @@ Algorithm
    no other group is not searched at all — on a network where few arcs bind, most origins. A
    search stops once its groups are settled: the exact pricing needs distances only below
    ``sigma_g`` (a farther path cannot price out), the smoothed one below the cost of the group's
-   uncapacitated path under the smoothed duals (and, a heuristic bound, below ``sigma_g``), and
-   searches grow in rounds from 1.25 × ``dist0_g``
-   (:func:`solvers.shortest_paths.limited_searches`), so a tree covers the neighbourhood of its
-   destinations, not the whole graph.
+   uncapacitated path under the smoothed duals (and, a heuristic bound, below ``sigma_g``): one
+   compiled Dijkstra per origin stops when its last group is settled or every node left lies
+   beyond those needs (:func:`solvers.shortest_paths.target_searches`), so a search covers the
+   neighbourhood of its destinations, not the whole graph.
 5. Dual stabilization (Wentges smoothing): the pricing is done at
    ``mu_s = alpha * center + (1 - alpha) * mu`` where ``center`` is the dual vector with the best
    Lagrangian bound so far; a path found there enters if its reduced cost **at the master's
@@ -79,7 +79,6 @@ from numpy.typing import NDArray
 
 from solvers._mcf_lp import (
     HIGHS_INF,
-    SOURCE_BLOCK_ENTRIES,
     FloatArray,
     IntArray,
     PathFlows,
@@ -92,13 +91,7 @@ from solvers._mcf_lp import (
     new_highs,
     split_group_paths,
 )
-from solvers.shortest_paths import (
-    ArcGraph,
-    half_radius,
-    limited_searches,
-    reverse_segments,
-    sample_start,
-)
+from solvers.shortest_paths import ArcGraph, reverse_segments, target_searches
 
 logger = logging.getLogger(__name__)
 
@@ -165,13 +158,6 @@ class ColgenConfig:
         price out) are not searched, and every search stops once its groups are settled, the
         exact pricing's at the largest ``sigma`` of the origin's groups (a farther path cannot
         price out); ``False``: one full tree per origin and cost row every pricing (before).
-    start_quantile
-        The first search limit of the uncapacitated pricing: the median over a few sampled
-        origins of this quantile of their targets' distances (1: the farthest, as before; the
-        rounds and the backward searches of :func:`solvers.shortest_paths.limited_searches`
-        take the rest). 0.5 saved 9 % of the solve at 100x but changed the ties among equal
-        shortest paths so that the published instance 904 took 15 % more pivots (25 % more
-        time): not the default.
     partition_load
         Groups whose uncapacitated path crosses no capacitated arc loaded above this share of
         its capacity stay on that path outside the master (:func:`_partitioned`): the master
@@ -209,7 +195,6 @@ class ColgenConfig:
     seed_rounds: int = 30
     seed_kappa: float = 4.0
     seed_dual_only: bool = True
-    start_quantile: float = 1.0
     partition_load: float | None = 0.8
     partition_min_groups: int = 20_000
 
@@ -746,9 +731,7 @@ def solve_colgen(
     g_t = gkey % n
     g_dem = np.bincount(row_g, weights=dem_r, minlength=n_g)
     # Dijkstra plan: commodities with identical cost rows (e.g. one class per commodity and
-    # origin, as the freight model passed them before issue #18) share one tree per origin; the
-    # sources of each distinct cost row are taken in blocks (memory O(block × nodes), never
-    # O(origins × nodes)), each block with the groups whose origin it holds
+    # origin, as the freight model passed them before issue #18) share one search per origin
     commodities, g_kidx = np.unique(g_k, return_inverse=True)
     g_kidx = g_kidx.reshape(-1)
     if commodities.shape[0] > 1:
@@ -761,18 +744,12 @@ def solve_colgen(
         cost_id = np.zeros(commodities.shape[0], dtype=np.int64)
         cost_rep = commodities[:1]
     g_cid = cost_id[g_kidx]
-    block = max(1, SOURCE_BLOCK_ENTRIES // max(n, 1))
     plan: list[tuple[int, IntArray, IntArray, IntArray]] = []  # (cost row, sources, groups, src)
     for cid in range(int(cost_rep.shape[0])):
         gs = np.flatnonzero(g_cid == cid)
         srcs, inv = np.unique(g_o[gs], return_inverse=True)
         plan.append((int(cost_rep[cid]), srcs, gs, inv.reshape(-1)))
     bounded = cfg.bounded_pricing
-    # a guess of each group's distance: the first search limit (inf: one unlimited search)
-    guess = np.full(n_g, np.inf)
-    # per plan entry and source: about the median distance of the nodes in its uncapacitated tree
-    # (a search that reaches it covers most of the graph: no rounds beyond it)
-    full_at: list[FloatArray] = [np.full(e[1].shape[0], np.inf) for e in plan]
 
     Mask = NDArray[np.bool_]
     Select = Callable[[IntArray, FloatArray], Mask]
@@ -783,8 +760,6 @@ def solve_colgen(
         only: Mask | None = None,
         need: FloatArray | None = None,
         floor: FloatArray | None = None,
-        start: FloatArray | None = None,
-        record: bool = False,
     ) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
         """Shortest distance of every group under ``cost + mu`` and, for the groups ``select``
         picks (given their ids and distances), their tree paths.
@@ -793,12 +768,10 @@ def solve_colgen(
         ``floor`` (a lower bound of their distance, e.g. the uncapacitated one) or ``inf``.
         ``need`` (per group): the exact distance is needed only below it; a group farther away
         gets a lower bound ``>= need`` (and at least ``floor``) and is never offered to
-        ``select``. ``start`` (per group, default the uncapacitated distance): a guess of the
-        distance, the first limit of the group's search. Each search stops once its groups are
-        settled
-        (:func:`solvers.shortest_paths.limited_searches`), so on a network where destinations
-        lie near their origins a tree covers a neighbourhood, not the whole graph. ``record``:
-        keep each source's :func:`~solvers.shortest_paths.half_radius` for later searches.
+        ``select``. Each search stops once its groups are settled, or once every node left
+        is beyond their needs (:func:`solvers.shortest_paths.target_searches`), so on a network
+        where destinations lie near their origins a search covers a neighbourhood, not the
+        whole graph.
 
         Returns ``(dist, groups, ptr, arcs)``: path ``i`` of group ``groups[i]`` is
         ``arcs[ptr[i]:ptr[i+1]]`` (listed from the destination back to the origin).
@@ -810,7 +783,7 @@ def solve_colgen(
         len_parts: list[IntArray] = []
         arc_parts: list[IntArray] = []
         n_searched = 0
-        for e, (k, srcs, gs, src) in enumerate(plan):
+        for k, srcs, gs, src in plan:
             if only is not None:
                 sub = only[gs]
                 if not sub.any():
@@ -818,36 +791,24 @@ def solve_colgen(
                 gs, src = gs[sub], src[sub]
             graph = ArcGraph(n, tail, problem.head, cost[k] + mu)
             n_searched += int(np.unique(src).shape[0])
-            need_t = np.full(gs.shape[0], np.inf) if need is None else need[gs]
-            start_t = guess[gs] if start is None else start[gs]
-            for blk in limited_searches(
-                graph,
-                srcs,
-                src,
-                g_t[gs],
-                need_t,
-                start_t,
-                predecessors=select is not None,
-                block=block,
-                full_at=full_at[e],
-            ):
-                if record and not blk.reverse:
-                    full_at[e][blk.sources] = half_radius(blk.dist)
-                gb = gs[blk.targets]
-                val = blk.value
-                if floor is not None:
-                    val = np.where(blk.exact, val, np.maximum(val, floor[gb]))
-                dist[gb] = val
-                if select is None:
-                    continue
-                ex = np.flatnonzero(blk.exact)
-                pick = ex[select(gb[ex], val[ex])]
-                if not pick.shape[0]:
-                    continue
-                ptr, arcs = blk.walk(graph, pick, g_o[gb[pick]], g_t[gb[pick]])
-                sel_parts.append(gb[pick])
-                len_parts.append(np.diff(ptr))
-                arc_parts.append(arcs)
+            found = target_searches(
+                graph, srcs, src, g_t[gs], None if need is None else need[gs],
+                paths=select is not None,
+            )  # fmt: skip
+            val = found.value
+            if floor is not None:
+                val = np.where(found.exact, val, np.maximum(val, floor[gs]))
+            dist[gs] = val
+            if select is None:
+                continue
+            ex = np.flatnonzero(found.exact)
+            pick = ex[select(gs[ex], val[ex])]
+            if not pick.shape[0]:
+                continue
+            ptr, arcs = found.paths(pick)
+            sel_parts.append(gs[pick])
+            len_parts.append(np.diff(ptr))
+            arc_parts.append(arcs)
         groups = np.concatenate([np.zeros(0, dtype=np.int64), *sel_parts])
         lens = np.concatenate([np.zeros(0, dtype=np.int64), *len_parts])
         arcs_out = np.concatenate([np.zeros(0, dtype=np.int64), *arc_parts])
@@ -906,17 +867,7 @@ def solve_colgen(
         dist, g_reach = _aon[0].copy(), _aon[1].copy()
         ptr0, arcs0 = _aon[2].copy(), _aon[3].copy()
     else:
-        if bounded:
-            for k, srcs, gs, src in plan:
-                graph = ArcGraph(n, tail, problem.head, cost[k])
-                guess[gs] = sample_start(
-                    graph,
-                    src,
-                    g_t[gs],
-                    np.arange(srcs.shape[0]),
-                    quantile=cfg.start_quantile,
-                )
-        dist, g_reach, ptr0, arcs0 = price(zero_mu, finite, record=bounded)
+        dist, g_reach, ptr0, arcs0 = price(zero_mu, finite)
     dist0 = dist.copy()  # a lower bound of every group's distance under any mu >= 0
     own0 = np.repeat(g_reach, np.diff(ptr0))  # group of each arc of the uncapacitated paths
 
@@ -940,8 +891,6 @@ def solve_colgen(
         exact[rows] = on[row_g] == 0.0
         return upper, exact
 
-    if bounded:
-        guess = np.where(np.isfinite(dist0) & (dist0 > 0), dist0, guess)
     reach = np.isfinite(dist)
     serve_r = reach[row_g] & (dist[row_g] <= pen_r)
     served_g: FloatArray = np.bincount(
@@ -1110,7 +1059,6 @@ def solve_colgen(
                 routable,
                 act,
                 need=g_pen if bounded else None,
-                start=1.25 * guess if bounded else None,
             )
             if not ok.shape[0]:
                 break
@@ -1235,9 +1183,6 @@ def solve_colgen(
         # dist0 - sigma >= -tol cannot price out and is not searched (its distance: >= dist0)
         active = dist0 - sigma < -rc_tol if bounded else None
         floor = dist0 if bounded else None
-        # first search limit 1.25 x the uncapacitated distance, doubled for groups not settled
-        # (their bounds above can be loose: a dual near the penalty on a full arc)
-        reach_guess = 1.25 * guess if bounded else None
 
         new_g: list[IntArray] = []  # the iteration's new columns: groups, path lengths, arcs
         new_ptr: list[IntArray] = []
@@ -1254,9 +1199,7 @@ def solve_colgen(
                 # the exact pricing follows whenever the smoothed one finds nothing)
                 ub_s = np.minimum(dist0 + path_mu(mu_s), np.maximum(sigma, dist0))
                 ub_s = ub_s * (1.0 + 1e-9) + 1e-12
-            dist_s, g_ok, ptr_s, arcs_s = price(
-                mu_s, finite, active, need=ub_s, floor=floor, start=reach_guess
-            )
+            dist_s, g_ok, ptr_s, arcs_s = price(mu_s, finite, active, need=ub_s, floor=floor)
             n_smoothed += 1
             lb_s = lagrangian(dist_s, mu_s)
             if lb_s > lb:
@@ -1292,7 +1235,6 @@ def solve_colgen(
                 active,
                 need=sigma - rc_tol if bounded else None,
                 floor=floor,
-                start=reach_guess,
             )
             n_exact += 1
             lb_now = lagrangian(dist, mu)

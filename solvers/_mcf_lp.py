@@ -30,11 +30,10 @@ from numpy.typing import NDArray
 
 from solvers.shortest_paths import (
     ArcGraph,
-    limited_searches,
     paths_csr,
     reverse_segments,
-    sample_start,
     shortest_path_tree,
+    target_searches,
 )
 
 FloatArray = NDArray[np.float64]
@@ -246,7 +245,6 @@ def row_distances(
     extra: FloatArray | None,
     rows: IntArray,
     need: FloatArray | None = None,
-    start: FloatArray | None = None,
 ) -> FloatArray:
     """Shortest-path cost from origin to destination of each selected demand row.
 
@@ -263,10 +261,6 @@ def row_distances(
         Per selected row, the cost up to which the exact value is needed (e.g. its penalty when
         the caller takes ``min(cost, penalty)``); a row farther away gets a value ``>= need``.
         ``None``: exact everywhere.
-    start
-        Per selected row, a guess of its cost (e.g. the cost of a known path: then one search
-        settles it); NaN or ``None``: a sample's farthest destination.
-
     Returns
     -------
     ndarray, shape (len(rows),)
@@ -274,9 +268,9 @@ def row_distances(
 
     Notes
     -----
-    One graph per distinct cost row; the searches of its origins stop once their rows are
-    settled (:func:`solvers.shortest_paths.limited_searches`, first limit: ``start``, else a
-    sample's farthest destination), so on a network of regions a search covers a neighbourhood of its origin.
+    One graph per distinct cost row; the search of each origin stops once its rows are settled
+    (or lie beyond their need: :func:`solvers.shortest_paths.target_searches`), so on a network
+    of regions a search covers a neighbourhood of its origin.
     """
     out = np.full(rows.shape[0], np.inf)
     if rows.shape[0] == 0:
@@ -287,31 +281,17 @@ def row_distances(
     _, cost_id = np.unique(problem.cost[ks], axis=0, return_inverse=True)
     row_cost = cost_id.reshape(-1)[np.searchsorted(ks, comm)]
     need_all = np.full(rows.shape[0], np.inf) if need is None else np.asarray(need, dtype=float)
-    block = max(1, SOURCE_BLOCK_ENTRIES // max(problem.n_nodes, 1))
     for cid in np.unique(row_cost):
         sel = np.flatnonzero(row_cost == cid)
         r = rows[sel]
         k = int(comm[sel[0]])
         sources, src_idx = np.unique(problem.origin[r], return_inverse=True)
-        src_idx = src_idx.reshape(-1)
         w = problem.cost[k] if extra is None else problem.cost[k] + extra
         graph = ArcGraph(problem.n_nodes, problem.tail, problem.head, w)
-        dest = problem.destination[r]
-        first = np.full(sel.shape[0], np.nan) if start is None else start[sel]
-        if np.isnan(first).any():
-            guess = sample_start(graph, src_idx, dest, np.arange(sources.shape[0]))
-            first = np.where(np.isnan(first), guess, first)
-        for blk in limited_searches(
-            graph,
-            sources,
-            src_idx,
-            dest,
-            need_all[sel],
-            first,
-            predecessors=False,
-            block=block,
-        ):
-            out[sel[blk.targets]] = blk.value
+        found = target_searches(
+            graph, sources, src_idx.reshape(-1), problem.destination[r], need_all[sel]
+        )
+        out[sel] = found.value
     return out
 
 

@@ -441,9 +441,8 @@ def _finish(
             known = raw.od_exact[rows] & np.isfinite(hint)
             od[rows[known]] = np.minimum(hint[known], pen[known])
         rest = np.flatnonzero(~known)
-        start = None if hint is None else hint[rest] * (1.0 + 1e-9)
         od[rows[rest]] = np.minimum(
-            row_distances(problem, mu, rows[rest], need=pen[rest], start=start), pen[rest]
+            row_distances(problem, mu, rows[rest], need=pen[rest]), pen[rest]
         )
         capped = np.isfinite(problem.capacity)
         lb = float(np.sum(problem.demand * od) - np.sum(mu[capped] * problem.capacity[capped]))

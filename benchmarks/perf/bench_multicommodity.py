@@ -117,11 +117,8 @@ VARIANTS: dict[str, _mcf_colgen.ColgenConfig] = {
     "+dual+rowprune": _mcf_colgen.ColgenConfig(row_age=3),
     "+dual+exact-every-it": _mcf_colgen.ColgenConfig(exact_every_iteration=True),
 }
-# every variant above as it was: every group in the master, first limit at the farthest target
-VARIANTS = {
-    k: dataclasses.replace(v, partition_load=None, start_quantile=1.0) for k, v in VARIANTS.items()
-}
-VARIANTS["+median-start"] = dataclasses.replace(VARIANTS["+seed30"], start_quantile=0.5)
+# every variant above as it was: every group in the master
+VARIANTS = {k: dataclasses.replace(v, partition_load=None) for k, v in VARIANTS.items()}
 VARIANTS["+partition-everywhere"] = _mcf_colgen.ColgenConfig(partition_min_groups=0)
 VARIANTS["+partition(default)"] = _mcf_colgen.ColgenConfig()
 """Column-generation variants of the ablation (``legacy`` = the master before issue #18:

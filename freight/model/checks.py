@@ -36,8 +36,8 @@ def check_reachability(net: Network) -> list[Problem]:
     Most rows are cleared without their own search: a row whose route through one of a few
     hubs (well-connected nodes spread over the graph, :func:`_hubs`) costs at most the penalty has a path and a
     cheapest route within the penalty (triangle inequality), and two searches per hub clear the
-    rows of every origin. Only the rows left are searched, exactly, each search growing in rounds
-    up to the penalty (:func:`solvers.shortest_paths.pair_distances`), and only those can be
+    rows of every origin. Only the rows left are searched, exactly, each origin's search stopping
+    at its last row (:func:`solvers.shortest_paths.pair_distances`), and only those can be
     problems. So the check costs a few searches per commodity on a sound network, instead of one
     search per origin (which grows with the square of the network's size).
     """
@@ -63,10 +63,7 @@ def check_reachability(net: Network) -> list[Problem]:
         to_hub, _ = graph.search(hubs, predecessors=False, reverse=True)
         via = (to_hub[:, orig[rows]] + from_hub[:, dest[rows]]).min(axis=0, initial=np.inf)
         left = np.flatnonzero(~(via <= penalty * (1.0 - 1e-9)))  # the others have a path within it
-        cost = pair_distances(
-            g.n_nodes, g.tail, g.head, weight, orig[rows[left]], dest[rows[left]],
-            start=penalty / 64 if penalty > 0 else None, bound=penalty,
-        )  # fmt: skip
+        cost = pair_distances(g.n_nodes, g.tail, g.head, weight, orig[rows[left]], dest[rows[left]])
         worst: tuple[float, int] | None = None
         for j in np.flatnonzero(~np.isfinite(cost) | (cost > penalty)).tolist():
             i = int(rows[left[j]])

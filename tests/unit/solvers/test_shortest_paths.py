@@ -62,9 +62,9 @@ def test_limit_keeps_exact_distances_and_drops_farther_nodes() -> None:
         assert np.array_equal(only, cut)
 
 
-def test_pair_distances_in_rounds_equal_full_searches() -> None:
-    """Growing the searches in rounds (any start, with or without a bound, small blocks) gives
-    every pair's exact distance, inf where there is no path."""
+def test_pair_distances_equal_full_searches() -> None:
+    """Every pair's exact distance (inf where there is no path), as one full tree per origin
+    gives it."""
     from solvers.shortest_paths import pair_distances
 
     for seed in range(5):
@@ -77,116 +77,72 @@ def test_pair_distances_in_rounds_equal_full_searches() -> None:
         full, _ = shortest_path_tree(n, tail, head, w, np.arange(n), predecessors=False)
         ref = full[o, d]
         assert np.isinf(ref).any() and np.isfinite(ref).any()
-        for kw in ({}, {"start": 0.5}, {"start": 2.0, "bound": 9.0, "block": 7}):
-            got = pair_distances(n, tail, head, w, o, d, **kw)  # type: ignore[arg-type]
-            assert np.array_equal(np.isinf(got), np.isinf(ref))
-            fin = np.isfinite(ref)  # a pair settled backwards: equal to the last bits
-            assert np.allclose(got[fin], ref[fin], rtol=1e-12, atol=0)
+        got = pair_distances(n, tail, head, w, o, d)
+        assert np.array_equal(np.isinf(got), np.isinf(ref))
+        fin = np.isfinite(ref)
+        assert np.allclose(got[fin], ref[fin], rtol=1e-12, atol=0)
+    assert pair_distances(3, tail[:0], head[:0], w[:0], o[:0], d[:0]).shape == (0,)
 
 
-def test_limited_searches_settle_each_target_once_exactly_or_by_a_lower_bound() -> None:
-    """Every target is settled once; within its need its distance is exact (and the tree walks
-    to it along arcs whose costs sum to it), beyond it the value is a lower bound >= need; any
-    start, block size and full_at give the same exact values."""
-    from solvers.shortest_paths import ArcGraph, half_radius, limited_searches
+def test_target_searches_exact_within_need_lower_bound_beyond_and_tree_paths() -> None:
+    """Within its need each target's distance is exact (and its path, listed from the target
+    back to the source, joins arc to arc and sums to it); beyond, the value is a lower bound
+    above the need (inf when no path); repeated targets, a target at its source and sources
+    without targets are handled; against full scipy trees."""
+    from solvers.shortest_paths import ArcGraph, target_searches
 
-    backward_blocks = 0
-    for seed in range(5):
+    for seed in range(8):
         n, tail, head, w = _random_graph(seed)
         rng = np.random.default_rng(seed)
-        sources = np.array([0, 7, 19, 33], dtype=np.int64)
+        sources = np.array([0, 7, 19, 33, 41], dtype=np.int64)  # 41 gets no target
         full, _ = shortest_path_tree(n, tail, head, w, sources, predecessors=False)
-        m = 120
-        t_src = rng.integers(0, sources.shape[0], m).astype(np.int64)
+        m = 150
+        t_src = rng.integers(0, 4, m).astype(np.int64)
         t_node = rng.integers(0, n, m).astype(np.int64)
+        t_node[:3] = sources[t_src[:3]]  # at the source: distance 0, empty path
+        t_src[3:6], t_node[3:6] = 1, t_node[10]  # the same target three times
+        t_src[10] = 1
         ref = full[t_src, t_node]
-        need = np.where(rng.random(m) < 0.3, np.inf, rng.uniform(0, 20, m))
+        need = np.where(rng.random(m) < 0.4, np.inf, rng.uniform(0, 15, m))
         graph = ArcGraph(n, tail, head, w)
-        for start, block, full_at, backward in (
-            (np.full(m, 0.5), 1, None, True),
-            (np.full(m, 0.5), 1, None, False),
-            (rng.uniform(0, 5, m), 3, None, True),
-            (np.full(m, np.inf), 8, None, True),
-            (np.full(m, 0.5), 2, half_radius(full), True),
-        ):
-            seen = np.zeros(m, dtype=int)
-            for blk in limited_searches(
-                graph, sources, t_src, t_node, need, start, predecessors=True, block=block,
-                full_at=full_at, backward=backward,
-            ):  # fmt: skip
-                seen[blk.targets] += 1
-                ex = blk.exact
-                # a backward search sums the same arcs the other way round: equal to the
-                # last bits
-                assert np.allclose(blk.value[ex], ref[blk.targets[ex]], rtol=1e-12, atol=0)
-                lb = blk.value[~ex]
-                assert (lb >= need[blk.targets[~ex]]).all()
-                assert (lb <= ref[blk.targets[~ex]]).all()
-                # within its need every reachable target is exact
-                inside = ref[blk.targets] <= need[blk.targets]
-                assert ex[inside & np.isfinite(ref[blk.targets])].all()
-                tg = blk.targets[ex]
-                walk_ok = t_node[tg] != sources[t_src[tg]]
-                tg = tg[walk_ok]
-                pick = np.flatnonzero(ex)[walk_ok]
-                ptr, arcs = blk.walk(graph, pick, sources[t_src[tg]], t_node[tg])
-                backward_blocks += blk.reverse
-                # listed from the destination back to the origin, each arc joined to the next
-                for i in range(ptr.shape[0] - 1):
-                    path = arcs[ptr[i] : ptr[i + 1]]
-                    if path.shape[0]:
-                        assert head[path[0]] == t_node[tg[i]]
-                        assert tail[path[-1]] == sources[t_src[tg[i]]]
-                        assert np.array_equal(tail[path[:-1]], head[path[1:]])
-                cost = np.add.reduceat(w[arcs], ptr[:-1]) if arcs.shape[0] else np.zeros(0)
-                has = np.diff(ptr) > 0
-                assert np.allclose(cost[has], ref[tg][has], rtol=0, atol=1e-9)
-            assert (seen == 1).all()
-    assert backward_blocks > 0  # the backward side was exercised
+        got = target_searches(graph, sources, t_src, t_node, need, paths=True)
+        ex = got.exact
+        inside = np.isfinite(ref) & (ref <= need)
+        assert ex[inside].all()
+        assert np.allclose(got.value[ex], ref[ex], rtol=1e-12, atol=0)
+        out = ~ex
+        assert (np.isinf(ref[out]) | (got.value[out] > need[out])).all()
+        assert (got.value[out] <= ref[out]).all()
+        assert (got.value[:3] == 0).all() and (got.length[:3] == 0).all()
+        pick = np.flatnonzero(ex)
+        ptr, arcs = got.paths(pick)
+        for j, i in enumerate(pick.tolist()):
+            path = arcs[ptr[j] : ptr[j + 1]]
+            if path.shape[0]:
+                assert head[path[0]] == t_node[i] and tail[path[-1]] == sources[t_src[i]]
+                assert np.array_equal(tail[path[:-1]], head[path[1:]])
+            assert abs(float(w[path].sum()) - ref[i]) <= 1e-9
+        assert got.settled[4] == 0
+        only = target_searches(graph, sources, t_src, t_node, need)
+        assert np.array_equal(only.value, got.value) and only.arcs.shape == (0,)
 
 
-def test_backward_searches_reach_a_gateway_through_its_corridor_not_the_whole_grid() -> None:
-    """A grid whose corner node leads, by one long arc, to a gateway: every grid node's
-    distance to the gateway is exact either way, but searching backwards from the gateway
-    explores its corridor instead of every node nearer the origins than the gateway."""
-    from solvers.shortest_paths import ArcGraph, limited_searches
+def test_target_searches_stop_at_the_last_target_or_the_largest_need() -> None:
+    """On a line of 10,000 nodes a search settles the nodes up to its farthest target (or up to
+    its largest need), not the line: its work is the neighbourhood it needs."""
+    from solvers.shortest_paths import ArcGraph, target_searches
 
-    side = 30
-    n_grid = side * side
-    gate = n_grid
-    ids = np.arange(n_grid).reshape(side, side)
-    t = np.concatenate([ids[:, :-1].ravel(), ids[:, 1:].ravel(), ids[:-1].ravel(), ids[1:].ravel()])
-    h = np.concatenate([ids[:, 1:].ravel(), ids[:, :-1].ravel(), ids[1:].ravel(), ids[:-1].ravel()])
-    tail = np.concatenate([t, [0]]).astype(np.int64)
-    head = np.concatenate([h, [gate]]).astype(np.int64)
-    w = np.ones(tail.shape[0])
-    w[-1] = 200.0  # the long line: farther than any grid node from any other
-
-    class Counting(ArcGraph):
-        reached = 0
-
-        def search(self, sources, **kw):  # type: ignore[no-untyped-def]
-            dist, pred = super().search(sources, **kw)
-            self.reached += int(np.isfinite(dist).sum())
-            return dist, pred
-
-    sources = np.arange(0, n_grid, 7, dtype=np.int64)
-    m = sources.shape[0]
-    t_src = np.arange(m, dtype=np.int64)
-    t_node = np.full(m, gate, dtype=np.int64)
-    full, _ = shortest_path_tree(n_grid + 1, tail, head, w, sources, predecessors=False)
-    reached = {}
-    for backward in (False, True):
-        graph = Counting(n_grid + 1, tail, head, w)
-        got = np.full(m, np.nan)
-        for blk in limited_searches(
-            graph, sources, t_src, t_node, np.full(m, np.inf), np.full(m, 5.0),
-            predecessors=True, block=16, backward=backward,
-        ):  # fmt: skip
-            got[blk.targets] = blk.value
-            ptr, arcs = blk.walk(graph, np.arange(blk.targets.shape[0]), sources[blk.targets],
-                                 t_node[blk.targets])  # fmt: skip
-            assert np.allclose(np.add.reduceat(w[arcs], ptr[:-1]), blk.value)
-        assert np.allclose(got, full[t_src, gate], rtol=1e-12, atol=0)  # 200 + to node 0
-        reached[backward] = graph.reached
-    assert reached[True] < 0.5 * reached[False]
+    n = 10_000
+    tail = np.arange(n - 1, dtype=np.int64)
+    graph = ArcGraph(n, tail, tail + 1, np.ones(n - 1))
+    src = np.array([0, 5_000], dtype=np.int64)
+    got = target_searches(graph, src, np.array([0, 0, 1]), np.array([3, 7, 5_010]))
+    assert got.value.tolist() == [3.0, 7.0, 10.0] and got.exact.all()
+    assert got.settled.tolist() == [8, 11]  # nodes 0..7 and 5,000..5,010
+    capped = target_searches(
+        graph, src[:1], np.array([0, 0]), np.array([3, 900]), np.array([5.0, 20.5])
+    )
+    assert capped.exact.tolist() == [True, False] and capped.value[1] == 21.0  # a lower bound
+    assert capped.settled.tolist() == [21]  # distances 0..20
+    back = target_searches(graph, src[1:], np.array([0]), np.array([10]))
+    assert np.isinf(back.value[0]) and not back.exact[0]  # no path back along the line
