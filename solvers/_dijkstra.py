@@ -31,18 +31,28 @@ def _settle(  # pragma: no cover - compiled by numba; tested through target_sear
     t_node: IntArray,
     t_need: FloatArray,
     paths: bool,
-) -> tuple[FloatArray, NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray]:
+    defer: float,
+) -> tuple[
+    FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
+]:
     """Per source ``s``, its targets ``t_index[t_ptr[s]:t_ptr[s+1]]`` (indices into ``t_node``
     and ``t_need``). Returns per target its value (exact distance, or a lower bound above its
-    need, or ``inf`` when unreachable), whether it is exact, and with ``paths`` the offset and
-    length of its tree path in the returned arc array (arcs listed from the target back to the
-    source); and per source the number of nodes its search settled."""
+    need, or ``inf`` when unreachable), whether it is exact, whether it was deferred, and with
+    ``paths`` the offset and length of its tree path in the returned arc array (arcs in the
+    order walked: from the target back to the source); and per source the number of nodes its
+    search settled.
+
+    ``defer``: once a search has settled one of its targets, it gives up the targets left when
+    it has settled more than ``defer`` times the nodes it had settled at its last target, plus
+    64 (a far target beyond a corridor); those are returned ``deferred`` (value ``nan``), for a
+    search from their own node. ``inf``: never."""
     n = indptr.shape[0] - 1
     n_t = t_node.shape[0]
     value = np.full(n_t, np.inf)
     exact = np.zeros(n_t, dtype=np.bool_)
     p_off = np.zeros(n_t, dtype=np.int64)
     p_len = np.zeros(n_t, dtype=np.int64)
+    deferred = np.zeros(n_t, dtype=np.bool_)
     n_settled = np.zeros(sources.shape[0], dtype=np.int64)
     cap = 16 + (8 * n_t if paths else 0)
     p_arcs = np.empty(cap, dtype=np.int64)
@@ -80,6 +90,8 @@ def _settle(  # pragma: no cover - compiled by numba; tested through target_sear
         h_node[0] = root
         size = 1
         stop = np.inf
+        last = -1  # nodes settled when the last target was (-1: none yet)
+        gave_up = False
         while size > 0:
             d = h_key[0]
             u = h_node[0]
@@ -114,6 +126,10 @@ def _settle(  # pragma: no cover - compiled by numba; tested through target_sear
                 pending -= 1
                 if pending == 0:
                     break
+                last = n_settled[s]
+            elif last >= 0 and n_settled[s] > defer * last + 64:
+                gave_up = True
+                break
             for e in range(indptr[u], indptr[u + 1]):
                 v = head[e]
                 nd = d + weight[e]
@@ -161,11 +177,14 @@ def _settle(  # pragma: no cover - compiled by numba; tested through target_sear
                         p_arcs[used] = pred_arc[w]
                         used += 1
                         w = pred[w]
+            elif gave_up:
+                value[i] = np.nan
+                deferred[i] = True
             else:
                 value[i] = stop
         for j in range(n_touched):
             dist[touched[j]] = np.inf
-    return value, exact, p_off, p_len, p_arcs[:used], n_settled
+    return value, exact, deferred, p_off, p_len, p_arcs[:used], n_settled
 
 
 _compiled: Any = None
@@ -182,14 +201,17 @@ def settle(
     t_node: IntArray,
     t_need: FloatArray,
     paths: bool,
-) -> tuple[FloatArray, NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray]:
+    defer: float,
+) -> tuple[
+    FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
+]:
     """:func:`_settle` compiled (on first use; numba caches the machine code on disk)."""
     global _compiled
     if _compiled is None:
         import numba
 
         _compiled = numba.njit(cache=True, nogil=True)(_settle)
-    out: tuple[FloatArray, NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray] = _compiled(
-        indptr, head, weight, arc, sources, t_ptr, t_index, t_node, t_need, paths
-    )
+    out: tuple[
+        FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
+    ] = _compiled(indptr, head, weight, arc, sources, t_ptr, t_index, t_node, t_need, paths, defer)
     return out

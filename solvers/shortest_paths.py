@@ -72,6 +72,7 @@ class ArcGraph:
         self._weight = weight
         self._reverse: sp.csr_matrix | None = None
         self._rows: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None
+        self._reverse_rows: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None
 
     @property
     def rows(self) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
@@ -89,6 +90,22 @@ class ArcGraph:
                 self.chosen.astype(np.int64),
             )
         return self._rows
+
+    @property
+    def reverse_rows(self) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+        """As :attr:`rows` for the arcs turned around: entry ``e`` of node ``v`` is arc
+        ``arc[e]`` from ``head[e]`` into ``v`` (built on first use)."""
+        if self._reverse_rows is None:
+            n = max(self.n_nodes, 1)
+            tails, heads = self.chosen_key // n, self.chosen_key % n
+            order = np.lexsort((tails, heads))
+            self._reverse_rows = (
+                np.searchsorted(heads[order], np.arange(self.n_nodes + 1)).astype(np.int64),
+                tails[order].astype(np.int64),
+                np.ascontiguousarray(self._weight[self.chosen[order]], dtype=np.float64),
+                self.chosen[order].astype(np.int64),
+            )
+        return self._reverse_rows
 
     @property
     def reverse_graph(self) -> sp.csr_matrix:
@@ -220,6 +237,8 @@ class TargetDistances:
     """The paths' arcs, each listed from the target back to its source."""
     settled: IntArray
     """Per source, the nodes its search settled (its work)."""
+    backward: IntArray
+    """The targets settled by a search from their own node (see ``defer``)."""
 
     def paths(self, pick: IntArray) -> tuple[IntArray, IntArray]:
         """The paths of targets ``pick`` (exact ones) as ``(ptr, arcs)``: path ``i`` is
@@ -232,6 +251,11 @@ class TargetDistances:
         return ptr, self.arcs[gather]
 
 
+DEFER = 1.5
+"""Default ``defer`` of :func:`target_searches` (measured at 10x and 100x the regional size:
+``benchmarks/README.md``)."""
+
+
 def target_searches(
     graph: ArcGraph,
     sources: IntArray,
@@ -240,6 +264,7 @@ def target_searches(
     need: FloatArray | None = None,
     *,
     paths: bool = False,
+    defer: float = DEFER,
 ) -> TargetDistances:
     """Distances from sources to their targets, each search stopped once its targets are settled.
 
@@ -249,25 +274,52 @@ def target_searches(
     its targets (the targets left then get that distance, a lower bound above their need,
     ``exact`` false; ``inf`` when no path reaches them). One compiled Dijkstra per source
     (:mod:`solvers._dijkstra`): it costs the nodes nearer the source than its farthest needed
-    target, whatever the size of the graph (no dense ``sources × nodes`` array). ``paths``:
-    also the tree path of every exact target (:meth:`TargetDistances.paths`). The graph's rules
-    are :func:`shortest_path_tree`'s (cheapest of parallel arcs, no self-loops, no forbidden
-    arcs)."""
+    target, whatever the size of the graph (no dense ``sources × nodes`` array).
+
+    A far target would make its source's search settle every node nearer than it (a gateway at
+    the end of a long line: the whole region around the source). So once a search has settled
+    a target, it gives up the ones left when it has settled more than ``defer`` times as many
+    nodes as at that target (plus 64); each of their nodes is then searched backwards (on the
+    turned-around graph), once for all the sources that gave it up, up to the farthest of them
+    (or their need): a corridor's neighbourhood instead of every source's region. ``inf``:
+    forward only. The distances are exact either way (a path settled backwards sums its arcs in
+    the other order: equal to the last bits).
+
+    ``paths``: also the tree path of every exact target (:meth:`TargetDistances.paths`). The
+    graph's rules are :func:`shortest_path_tree`'s (cheapest of parallel arcs, no self-loops,
+    no forbidden arcs)."""
     from solvers._dijkstra import settle
 
     m = int(target_node.shape[0])
-    need_t = np.full(m, np.inf) if need is None else np.asarray(need, dtype=np.float64)
+    need_t = np.full(m, np.inf) if need is None else np.ascontiguousarray(need, dtype=np.float64)
+    t_node = np.ascontiguousarray(target_node, dtype=np.int64)
+    srcs = np.ascontiguousarray(sources, dtype=np.int64)
     order = np.argsort(target_src, kind="stable").astype(np.int64)
-    t_ptr = np.searchsorted(target_src[order], np.arange(int(sources.shape[0]) + 1)).astype(
-        np.int64
-    )
+    t_ptr = np.searchsorted(target_src[order], np.arange(int(srcs.shape[0]) + 1)).astype(np.int64)
     indptr, head, weight, arc = graph.rows
-    value, exact, offset, length, arcs, settled = settle(
-        indptr, head, weight, arc,
-        np.ascontiguousarray(sources, dtype=np.int64), t_ptr, order,
-        np.ascontiguousarray(target_node, dtype=np.int64), np.ascontiguousarray(need_t), paths,
-    )  # fmt: skip
-    return TargetDistances(value, exact, offset, length, arcs, settled)
+    value, exact, deferred, offset, length, arcs, settled = settle(
+        indptr, head, weight, arc, srcs, t_ptr, order, t_node, need_t, paths, float(defer)
+    )
+    back = np.flatnonzero(deferred)
+    if back.shape[0]:
+        roots, root_of = np.unique(t_node[back], return_inverse=True)
+        root_of = root_of.reshape(-1)
+        b_order = np.argsort(root_of, kind="stable").astype(np.int64)
+        b_ptr = np.searchsorted(root_of[b_order], np.arange(roots.shape[0] + 1)).astype(np.int64)
+        r_indptr, r_head, r_weight, r_arc = graph.reverse_rows
+        b_value, b_exact, _, b_offset, b_length, b_arcs, _ = settle(
+            r_indptr, r_head, r_weight, r_arc, roots, b_ptr, b_order,
+            srcs[target_src[back]], need_t[back], paths, np.inf,
+        )  # fmt: skip
+        value[back], exact[back] = b_value, b_exact
+        if paths:  # walked from the source to the target: listed the other way, after the rest
+            b_ptr_p = np.zeros(back.shape[0] + 1, dtype=np.int64)
+            b_ptr_p[1:] = np.cumsum(b_length)
+            gather = np.repeat(b_offset - b_ptr_p[:-1], b_length) + np.arange(int(b_ptr_p[-1]))
+            offset[back] = arcs.shape[0] + b_ptr_p[:-1]
+            length[back] = b_length
+            arcs = np.concatenate([arcs, reverse_segments(b_ptr_p, b_arcs[gather])])
+    return TargetDistances(value, exact, offset, length, arcs, settled, back)
 
 
 def pair_distances(

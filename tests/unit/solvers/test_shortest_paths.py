@@ -146,3 +146,46 @@ def test_target_searches_stop_at_the_last_target_or_the_largest_need() -> None:
     assert capped.settled.tolist() == [21]  # distances 0..20
     back = target_searches(graph, src[1:], np.array([0]), np.array([10]))
     assert np.isinf(back.value[0]) and not back.exact[0]  # no path back along the line
+
+
+def test_a_far_gateway_is_searched_backwards_once_for_all_its_sources() -> None:
+    """A grid whose corner leads, by one long arc, to a gateway; every source seeks a neighbour
+    and the gateway. The forward searches give the gateway up after their neighbour and one
+    backward search from it settles them all: the same distances as full trees, paths that sum
+    to them, and under half the nodes settled of the searches that go all the way forward."""
+    from solvers.shortest_paths import ArcGraph, target_searches
+
+    side = 40
+    n_grid = side * side
+    gate = n_grid
+    ids = np.arange(n_grid).reshape(side, side)
+    t = np.concatenate([ids[:, :-1].ravel(), ids[:, 1:].ravel(), ids[:-1].ravel(), ids[1:].ravel()])
+    h = np.concatenate([ids[:, 1:].ravel(), ids[:, :-1].ravel(), ids[1:].ravel(), ids[:-1].ravel()])
+    tail = np.concatenate([t, [0]]).astype(np.int64)
+    head = np.concatenate([h, [gate]]).astype(np.int64)
+    w = np.ones(tail.shape[0])
+    w[-1] = 500.0  # the long line: farther than any grid node from any other
+    graph = ArcGraph(n_grid + 1, tail, head, w)
+    sources = ids[1:-1:5, 1:-1:5].ravel().astype(np.int64)
+    m = sources.shape[0]
+    t_src = np.repeat(np.arange(m, dtype=np.int64), 2)
+    t_node = np.stack([sources + 1, np.full(m, gate)], axis=1).ravel()
+    full, _ = shortest_path_tree(n_grid + 1, tail, head, w, sources, predecessors=False)
+    ref = full[t_src, t_node]
+    work = {}
+    for defer in (np.inf, 1.5):
+        got = target_searches(graph, sources, t_src, t_node, paths=True, defer=defer)
+        assert got.exact.all() and np.allclose(got.value, ref, rtol=1e-12, atol=0)
+        ptr, arcs = got.paths(np.arange(2 * m))
+        for i in range(2 * m):
+            path = arcs[ptr[i] : ptr[i + 1]]
+            assert head[path[0]] == t_node[i] and tail[path[-1]] == sources[t_src[i]]
+            assert np.array_equal(tail[path[:-1]], head[path[1:]])
+            assert abs(float(w[path].sum()) - ref[i]) <= 1e-9
+        work[defer] = int(got.settled.sum())
+        if np.isfinite(defer):
+            assert np.array_equal(got.backward, np.flatnonzero(t_node == gate))
+            work[defer] += n_grid + 1  # at most the one backward search's nodes
+        else:
+            assert got.backward.shape == (0,)
+    assert work[1.5] < 0.5 * work[np.inf]
