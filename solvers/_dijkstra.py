@@ -215,3 +215,12 @@ def settle(
         FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
     ] = _compiled(indptr, head, weight, arc, sources, t_ptr, t_index, t_node, t_need, paths, defer)
     return out
+
+
+def warm() -> None:
+    """Load (or compile) the machine code now, e.g. to time it apart from a first search."""
+    one = np.zeros(1, dtype=np.int64)
+    settle(
+        np.zeros(2, dtype=np.int64), one[:0], np.zeros(0), one[:0], one, np.array([0, 1]),
+        one, one, np.zeros(1), True, np.inf,
+    )  # fmt: skip

@@ -56,7 +56,7 @@ BEST_VALUES: dict[str, float] = {
     "grid3": 1.52464e6,
     "grid4": 3.03170e6,
     "grid5": 5.04970e6,
-    "grid6": 1.04007e7,
+    "grid6": 1.0401782e7,  # printed 1.04007e7: a misprint (see below)
     "grid7": 2.58641e7,
     "grid8": 4.17113e7,
     "grid9": 8.26533e7,
@@ -69,9 +69,13 @@ BEST_VALUES: dict[str, float] = {
     "winnipeg": 2.94065e7,
 }
 """Published best value of each instance (Babonneau, du Merle & Vial: a certified upper bound
-within 1e-5 of the optimum, printed to 6 significant digits). For ``grid6`` the shipped files'
-optimum is 1.0401782e7 (HiGHS LP and column generation agree), 1.04e-4 above the printed
-value; see ``tests/data/validation/README.md``."""
+within 1e-5 of the optimum, printed to 6 significant digits). ``grid6``: that table prints
+1.04007e7, which no feasible flow of the instance reaches (its optimum, 10,401,782 — HiGHS's arc
+LP and the column generation agree — is 1.04e-4 above it, while a certified upper bound within
+1e-5 cannot lie below the optimum); the value here is the one published with the instance's
+solution by Flowty (repository ``flowty/data``, ``data/mcf/results.txt``: grid6 10401782, from
+Frangioni's ``grid.tgz``, 225 nodes, 840 arcs, 200 commodities), equal to our optimum; see
+``tests/data/validation/README.md``."""
 
 DEMAND_DIVISOR: dict[str, float] = {"winnipeg": 2.7}
 """Divide the file's demands by this before solving: Larsson and Yuan scaled Winnipeg's demand
