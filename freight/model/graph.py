@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from freight.data.csvio import bulk
 from freight.data.network import Network
 from freight.data.schema import MODES
 from freight.model.capacity import free_capacity
@@ -229,7 +228,6 @@ class _Builder:
             self.excluded.append((len(c["tail"]) - 1, excluded))
 
 
-@bulk()  # many small objects, all freed by reference counting: no cycle collections
 def build_graph(net: Network, params: CostParams | None = None) -> VirtualGraph:
     """Expand a physical network into the virtual multimodal graph.
 
