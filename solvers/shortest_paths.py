@@ -22,6 +22,8 @@ def _csgraph(
 ) -> tuple[sp.csr_matrix, IntArray, IntArray]:
     """The scipy graph of the arcs (cheapest of parallel arcs, ties: lowest index; no self-loops,
     no forbidden arcs), the arc kept for each entry and the entries' sorted ``tail * n + head``."""
+    tail = np.asarray(tail, dtype=np.int64)  # int32 ids would overflow the keys past 46,340 nodes
+    head = np.asarray(head, dtype=np.int64)
     ok = np.isfinite(weight) & (tail != head)
     idx = np.flatnonzero(ok)
     key = tail[idx] * n_nodes + head[idx]
@@ -80,6 +82,8 @@ class ArcGraph:
         weight, arc)``, entry ``e`` of node ``u`` (``indptr[u] <= e < indptr[u+1]``) being arc
         ``arc[e]`` to ``head[e]`` (built on first use)."""
         if self._rows is None:
+            if (self._weight[self.chosen] < 0).any():
+                raise ValueError("target_searches needs weights >= 0 (Dijkstra)")
             n = self.n_nodes
             tails = self.chosen_key // max(n, 1)
             indptr = np.searchsorted(tails, np.arange(n + 1)).astype(np.int64)

@@ -189,3 +189,22 @@ def test_a_far_gateway_is_searched_backwards_once_for_all_its_sources() -> None:
         else:
             assert got.backward.shape == (0,)
     assert work[1.5] < 0.5 * work[np.inf]
+
+
+def test_target_searches_take_int32_ids_on_large_graphs_and_refuse_negative_weights() -> None:
+    """Node ids given as int32 on a graph of more than 46,340 nodes (where tail * n + head
+    overflows int32) give the same distances as scipy's; a negative weight is refused (Dijkstra
+    would return a wrong distance)."""
+    import pytest
+
+    from solvers.shortest_paths import ArcGraph, pair_distances, target_searches
+
+    n = 50_000
+    tail = np.array([0, 1, 46_000, 49_999], dtype=np.int32)
+    head = np.array([49_999, 49_998, 45_999, 0], dtype=np.int32)
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    got = pair_distances(n, tail, head, w, tail.astype(np.int64), head.astype(np.int64))
+    assert got.tolist() == [1.0, 2.0, 3.0, 4.0]
+    graph = ArcGraph(n, tail, head, np.array([1.0, -2.0, 3.0, 4.0]))
+    with pytest.raises(ValueError, match="weights >= 0"):
+        target_searches(graph, np.array([1]), np.array([0]), np.array([49_998]))
