@@ -18,6 +18,11 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+Settled = tuple[
+    FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
+]
+"""What :func:`_settle` returns: value, exact, deferred, path offset and length per target, the
+paths' arcs, and the nodes settled per source."""
 
 
 def _settle(  # pragma: no cover - compiled by numba; tested through target_searches
@@ -32,9 +37,7 @@ def _settle(  # pragma: no cover - compiled by numba; tested through target_sear
     t_need: FloatArray,
     paths: bool,
     defer: float,
-) -> tuple[
-    FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
-]:
+) -> Settled:
     """Per source ``s``, its targets ``t_index[t_ptr[s]:t_ptr[s+1]]`` (indices into ``t_node``
     and ``t_need``). Returns per target its value (exact distance, or a lower bound above its
     need, or ``inf`` when unreachable), whether it is exact, whether it was deferred, and with
@@ -202,18 +205,16 @@ def settle(
     t_need: FloatArray,
     paths: bool,
     defer: float,
-) -> tuple[
-    FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
-]:
+) -> Settled:
     """:func:`_settle` compiled (on first use; numba caches the machine code on disk)."""
     global _compiled
     if _compiled is None:
         import numba
 
         _compiled = numba.njit(cache=True, nogil=True)(_settle)
-    out: tuple[
-        FloatArray, NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray
-    ] = _compiled(indptr, head, weight, arc, sources, t_ptr, t_index, t_node, t_need, paths, defer)
+    out: Settled = _compiled(
+        indptr, head, weight, arc, sources, t_ptr, t_index, t_node, t_need, paths, defer
+    )
     return out
 
 

@@ -91,7 +91,7 @@ from solvers._mcf_lp import (
     new_highs,
     split_group_paths,
 )
-from solvers.shortest_paths import ArcGraph, reverse_segments, target_searches
+from solvers.shortest_paths import ArcGraph, reverse_segments, take_segments, target_searches
 
 logger = logging.getLogger(__name__)
 
@@ -531,13 +531,8 @@ def _partitioned(
         # uncapacitated paths instead of searching them again
         sub_index = np.cumsum(inside) - 1
         keep = inside[g_reach]
-        lens = np.diff(ptr0)[keep]
-        ptr_in = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
-        ptr_in[1:] = np.cumsum(lens)
-        gather = np.repeat(ptr0[:-1][keep], lens) + (
-            np.arange(int(lens.sum())) - np.repeat(ptr_in[:-1], lens)
-        )
-        aon = (dist0[inside], sub_index[g_reach[keep]], ptr_in, arcs0[gather])
+        ptr_in, arcs_in = take_segments(ptr0, arcs0, np.flatnonzero(keep))
+        aon = (dist0[inside], sub_index[g_reach[keep]], ptr_in, arcs_in)
         columns = None
         if prev_paths is not None and prev_paths.demand_row.shape[0]:
             # the last round's paths start this round's master (arcs turned destination first)
@@ -817,12 +812,8 @@ def solve_colgen(
         # paths in one order whatever the searches' order: cost row, origin, group
         order = np.lexsort((groups, g_o[groups], g_cid[groups]))
         if (order != np.arange(order.shape[0])).any():
-            gather = np.repeat(ptr_out[:-1][order], lens[order]) + (
-                np.arange(int(lens.sum()))
-                - np.repeat(np.cumsum(lens[order]) - lens[order], lens[order])
-            )
-            groups, arcs_out = groups[order], arcs_out[gather]
-            ptr_out[1:] = np.cumsum(lens[order])
+            ptr_out, arcs_out = take_segments(ptr_out, arcs_out, order)
+            groups = groups[order]
         timings["shortest_path"] += time.perf_counter() - t0
         logger.debug(
             "pricing: %d of %d groups searched from %d sources, %d paths, %.3f s (CPU %.3f s)",

@@ -33,6 +33,7 @@ from solvers.shortest_paths import (
     paths_csr,
     reverse_segments,
     shortest_path_tree,
+    take_segments,
     target_searches,
 )
 
@@ -176,22 +177,18 @@ def make_path_flows(
     demand_row: IntArray, flow: FloatArray, ptr: IntArray, arcs: IntArray, *, reverse: bool
 ) -> PathFlows:
     """Sort paths into the :class:`PathFlows` order (arcs reversed first if ``reverse``)."""
-    m = int(flow.shape[0])
     lens = np.diff(ptr)
     if reverse:
         arcs = reverse_segments(ptr, arcs)
     # order: row, then decreasing flow, then the arc sequence (deterministic ties)
     first_arc = np.where(lens > 0, arcs[np.minimum(ptr[:-1], max(arcs.shape[0] - 1, 0))], -1)
     order = np.lexsort((first_arc, lens, -flow, demand_row))
-    new_lens = lens[order]
-    new_ptr = np.zeros(m + 1, dtype=np.int64)
-    new_ptr[1:] = np.cumsum(new_lens)
-    gather = np.repeat(ptr[:-1][order] - new_ptr[:-1], new_lens) + np.arange(int(new_ptr[-1]))
+    new_ptr, new_arcs = take_segments(ptr, arcs, order)
     return PathFlows(
         demand_row=np.ascontiguousarray(demand_row[order], dtype=np.int64),
         flow=np.ascontiguousarray(flow[order], dtype=np.float64),
         arc_ptr=new_ptr,
-        arcs=np.ascontiguousarray(arcs[gather], dtype=np.int64),
+        arcs=np.ascontiguousarray(new_arcs, dtype=np.int64),
     )
 
 
@@ -433,12 +430,9 @@ def split_group_paths(
     offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     pair_row = rows_sorted[g_ptr[path_group[pair_path]] + offs]
     share = served[pair_row] / g_served[row_group[pair_row]]
-    lens = np.diff(ptr)[pair_path]
-    new_ptr = np.zeros(pair_path.shape[0] + 1, dtype=np.int64)
-    new_ptr[1:] = np.cumsum(lens)
-    gather = np.repeat(ptr[:-1][pair_path] - new_ptr[:-1], lens) + np.arange(int(new_ptr[-1]))
+    new_ptr, new_arcs = take_segments(ptr, arcs, pair_path)
     return make_path_flows(
-        row_index[pair_row], path_flow[pair_path] * share, new_ptr, arcs[gather], reverse=reverse
+        row_index[pair_row], path_flow[pair_path] * share, new_ptr, new_arcs, reverse=reverse
     )
 
 

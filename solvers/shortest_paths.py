@@ -247,12 +247,28 @@ class TargetDistances:
     def paths(self, pick: IntArray) -> tuple[IntArray, IntArray]:
         """The paths of targets ``pick`` (exact ones) as ``(ptr, arcs)``: path ``i`` is
         ``arcs[ptr[i]:ptr[i+1]]``, from the target back to the source."""
-        lens = self.length[pick]
-        ptr = np.zeros(pick.shape[0] + 1, dtype=np.int64)
-        ptr[1:] = np.cumsum(lens)
-        total = int(ptr[-1])
-        gather = np.repeat(self.offset[pick] - ptr[:-1], lens) + np.arange(total)
-        return ptr, self.arcs[gather]
+        return _segments(self.offset[pick], self.length[pick], self.arcs)
+
+
+def _segments(offset: IntArray, length: IntArray, arcs: IntArray) -> tuple[IntArray, IntArray]:
+    """The segments ``arcs[offset[i]:offset[i] + length[i]]`` one after another: ``(ptr,
+    arcs)``, segment ``i`` being ``arcs[ptr[i]:ptr[i+1]]``."""
+    ptr = np.zeros(offset.shape[0] + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(length)
+    return ptr, arcs[np.repeat(offset - ptr[:-1], length) + np.arange(int(ptr[-1]))]
+
+
+def take_segments(ptr: IntArray, arcs: IntArray, pick: IntArray) -> tuple[IntArray, IntArray]:
+    """Segments ``pick`` (in that order; repeats allowed) of the segments ``arcs[ptr[i]:ptr[i+1]]``,
+    as ``(ptr, arcs)`` of their own."""
+    return _segments(ptr[:-1][pick], np.diff(ptr)[pick], arcs)
+
+
+def _by_owner(owner: IntArray, n_owners: int) -> tuple[IntArray, IntArray]:
+    """The items grouped by owner: ``(order, ptr)``, owner ``k``'s items being
+    ``order[ptr[k]:ptr[k+1]]`` (in their order)."""
+    order = np.argsort(owner, kind="stable").astype(np.int64)
+    return order, np.searchsorted(owner[order], np.arange(n_owners + 1)).astype(np.int64)
 
 
 DEFER = 1.5
@@ -298,8 +314,7 @@ def target_searches(
     need_t = np.full(m, np.inf) if need is None else np.ascontiguousarray(need, dtype=np.float64)
     t_node = np.ascontiguousarray(target_node, dtype=np.int64)
     srcs = np.ascontiguousarray(sources, dtype=np.int64)
-    order = np.argsort(target_src, kind="stable").astype(np.int64)
-    t_ptr = np.searchsorted(target_src[order], np.arange(int(srcs.shape[0]) + 1)).astype(np.int64)
+    order, t_ptr = _by_owner(target_src, int(srcs.shape[0]))
     indptr, head, weight, arc = graph.rows
     value, exact, deferred, offset, length, arcs, settled = settle(
         indptr, head, weight, arc, srcs, t_ptr, order, t_node, need_t, paths, float(defer)
@@ -307,9 +322,7 @@ def target_searches(
     back = np.flatnonzero(deferred)
     if back.shape[0]:
         roots, root_of = np.unique(t_node[back], return_inverse=True)
-        root_of = root_of.reshape(-1)
-        b_order = np.argsort(root_of, kind="stable").astype(np.int64)
-        b_ptr = np.searchsorted(root_of[b_order], np.arange(roots.shape[0] + 1)).astype(np.int64)
+        b_order, b_ptr = _by_owner(root_of.reshape(-1), int(roots.shape[0]))
         r_indptr, r_head, r_weight, r_arc = graph.reverse_rows
         b_value, b_exact, _, b_offset, b_length, b_arcs, _ = settle(
             r_indptr, r_head, r_weight, r_arc, roots, b_ptr, b_order,
@@ -317,12 +330,10 @@ def target_searches(
         )  # fmt: skip
         value[back], exact[back] = b_value, b_exact
         if paths:  # walked from the source to the target: listed the other way, after the rest
-            b_ptr_p = np.zeros(back.shape[0] + 1, dtype=np.int64)
-            b_ptr_p[1:] = np.cumsum(b_length)
-            gather = np.repeat(b_offset - b_ptr_p[:-1], b_length) + np.arange(int(b_ptr_p[-1]))
+            b_ptr_p, b_walked = _segments(b_offset, b_length, b_arcs)
             offset[back] = arcs.shape[0] + b_ptr_p[:-1]
             length[back] = b_length
-            arcs = np.concatenate([arcs, reverse_segments(b_ptr_p, b_arcs[gather])])
+            arcs = np.concatenate([arcs, reverse_segments(b_ptr_p, b_walked)])
     return TargetDistances(value, exact, offset, length, arcs, settled, back)
 
 
